@@ -1,0 +1,34 @@
+// swift-tools-version:6.1
+//
+// sparsevar: sparse vector autoregression by differentiable LARS-lasso, with group tests,
+// shipped as a Swift module and as a C library (libsparsevar.so).
+import PackageDescription
+
+let package = Package(
+  name: "sparsevar",
+  products: [
+    // MARK: - Public API
+    /// The Swift module for Swift programs.
+    .library(name: "SparseVAR", targets: ["SparseVAR"]),
+    /// The C library. CMakeLists.txt builds the distributable libsparsevar.so from this product,
+    /// with the Swift runtime linked statically and only `sparsevar_*` symbols exported.
+    .library(name: "sparsevar", type: .dynamic, targets: ["CSparseVAR"]),
+  ],
+  targets: [
+    // MARK: - Public API
+    .target(
+      name: "SparseVAR",
+      dependencies: ["_COpenBLAS"]
+    ),
+    .target(name: "CSparseVAR", dependencies: ["SparseVAR", "_SparseVARHandles"]),
+
+    // MARK: - Implementation details
+    /// OpenBLAS (CBLAS) and LAPACKE from Debian's libopenblas-dev / liblapacke-dev.
+    .systemLibrary(name: "_COpenBLAS"),
+    /// The opaque handle types of the C API, so that the generated header names them.
+    .target(name: "_SparseVARHandles"),
+
+    // MARK: - Unit test bundles
+    .testTarget(name: "SparseVARTests", dependencies: ["SparseVAR"]),
+  ]
+)

@@ -1,0 +1,49 @@
+//===--- Parallel.swift ---------------------------------------------------===//
+//
+// One level of parallelism: the library's own workers run independent problems, and OpenBLAS
+// is kept single-threaded inside them (see docs/threading.md).
+//
+//===----------------------------------------------------------------------===//
+
+import Dispatch
+import Foundation
+import _COpenBLAS
+
+/// Number of cores the process may use.
+public var availableCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+/// Runs `body(i)` for `i in 0..<count` on up to `threads` workers (0 = all cores), handing out
+/// indices dynamically. `body` must be safe to call concurrently for distinct indices.
+///
+/// Before the workers start, OpenBLAS is set to one thread for the whole process and left so:
+/// restoring it afterwards would race with other threads calling into sparsevar at the same
+/// time (docs/threading.md).
+public func parallelFor(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+  let workers = min(count, threads <= 0 ? availableCores : threads)
+  if workers <= 1 {
+    for i in 0..<count { body(i) }
+    return
+  }
+  if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
+  let next = AtomicCounter()
+  DispatchQueue.concurrentPerform(iterations: workers) { _ in
+    while true {
+      let i = next.increment()
+      if i >= count { break }
+      body(i)
+    }
+  }
+}
+
+/// A lock-protected counter handing out consecutive indices to workers.
+final class AtomicCounter: @unchecked Sendable {
+  private var value = 0
+  private let lock = NSLock()
+  func increment() -> Int {
+    lock.lock()
+    defer { lock.unlock() }
+    let v = value
+    value += 1
+    return v
+  }
+}

@@ -1,0 +1,23 @@
+/*
+ * The opaque handle types of the C API.
+ *
+ * Swift needs a nominal C type for each handle so that the generated header spells
+ * `sparsevar_var *` rather than `void *`. The member is never read: a handle points at a
+ * Swift object, and scripts/generate_header.py turns each struct into an incomplete type.
+ */
+#ifndef SPARSEVAR_HANDLES_H
+#define SPARSEVAR_HANDLES_H
+
+/** A sparse VAR model: parameters, and after a fit its coefficients. */
+typedef struct sparsevar_var { char opaque_; } sparsevar_var;
+
+/** A LARS-lasso path: knots, coefficients at each knot, and the final active set. */
+typedef struct sparsevar_lars_path { char opaque_; } sparsevar_lars_path;
+
+/** A set of fitted VARs with group labels, for the swap and influence tests. */
+typedef struct sparsevar_var_set { char opaque_; } sparsevar_var_set;
+
+/** The result of a group test: statistic, p-values, sample sizes, Delta matrix. */
+typedef struct sparsevar_test_result { char opaque_; } sparsevar_test_result;
+
+#endif
