@@ -48,6 +48,7 @@ func fail(_ status: Status, _ message: String) -> Int32 {
 
 /// Maps an error thrown by the Swift core to its status code and records its message.
 func fail(_ error: Error) -> Int32 {
+  if let error = error as? ABIError { return fail(error.status, error.message) }
   guard let error = error as? SparseVARError else {
     return fail(.internal, "unexpected error: \(error)")
   }

@@ -1,0 +1,445 @@
+//===--- LassoLARS.swift --------------------------------------------------===//
+//
+// Least angle regression with the lasso modification (Efron, Hastie, Johnstone & Tibshirani,
+// "Least angle regression", Annals of Statistics 32(2), 2004), for
+//
+//     w(lambda) = argmin_w  1/(2n) ||y - X w||^2 + lambda ||w||_1        (scikit-learn's scaling)
+//
+// The path starts at lambda_max = max_j |x_j^T y| / n with w = 0 and follows the piecewise-linear
+// solution down to the target lambda, where it stops exactly (interpolating inside the last
+// segment). Knots are where a variable enters the active set or, lasso modification, leaves it
+// because its coefficient crosses zero.
+//
+// The solver works on the Gram matrix G = X^T X and c = X^T y, so many problems that share one
+// design (the K outputs of a VAR) share one G. It keeps a Cholesky factor of G restricted to the
+// active set, grown by a triangular solve and shrunk by Givens rotations.
+//
+// Choices, where scikit-learn's lars_path(method="lasso") is the reference:
+// - the step to the next knot is the smallest positive candidate; each candidate's denominator
+//   gets a tiny (float32 tiny) or, when epsGamma > 0, the stabiliser epsGamma added with its own
+//   sign (the paper's sign-aware constant, which keeps the backward pass bounded);
+// - a variable whose column is (numerically) a combination of the active ones, i.e. whose new
+//   Cholesky pivot is below 1e-7 times its column norm, is ignored for good (degenerate:
+//   collinear, duplicated or zero columns), as mlpack does; scikit-learn warns and retries;
+// - the stopping test "lambda_k <= lambda + tol" uses tol = float32 eps * min(1, lambda_max), so
+//   it equals scikit-learn's absolute tolerance on ordinary scales and stays scale-aware on tiny
+//   ones;
+// - if numerical error makes lambda grow between knots the path stops early, as scikit-learn's.
+//
+//===----------------------------------------------------------------------===//
+
+import _COpenBLAS
+
+/// Options of the LARS-lasso solver.
+public struct LassoLARSOptions: Sendable, Equatable {
+  /// Stabiliser added, with the denominator's sign, to the denominators of the candidate step
+  /// sizes (>= 0; 0 = plain LARS).
+  public var epsGamma: Double = 0
+  /// Upper bound on LARS steps (0 = no bound other than a safety cap of 8 * (n + p) + 100).
+  public var maxIterations: Int = 0
+
+  public init(epsGamma: Double = 0, maxIterations: Int = 0) {
+    self.epsGamma = epsGamma
+    self.maxIterations = maxIterations
+  }
+}
+
+/// The knots of a LARS-lasso path, from lambda_max down to the target lambda.
+public struct LassoLARSPath: Sendable, Equatable {
+  /// lambda at each knot, non-increasing; the last one is the target when it was reached.
+  public var lambdas: [Double]
+  /// Coefficients at each knot: `coefficients[k]` has p values.
+  public var coefficients: [[Double]]
+  /// The active set at the end, in order of entry.
+  public var active: [Int]
+  /// Number of LARS steps taken.
+  public var iterations: Int
+  /// True when the path stopped before the target lambda (iteration bound, or lambda started to
+  /// grow through rounding error).
+  public var stoppedEarly: Bool
+}
+
+/// Which constraint limited one LARS step (recorded for the unrolled gradient).
+enum LARSStepKind: Equatable {
+  /// Inactive variable j reached the active correlation with the same sign.
+  case enterSame(Int)
+  /// Inactive variable j reached it with the opposite sign.
+  case enterOpposite(Int)
+  /// No inactive candidate: the step goes to the least-squares fit of the active set.
+  case toLeastSquares
+  /// The coefficient of active position i crossed zero.
+  case drop(Int)
+}
+
+/// One LARS step as the unrolled gradient needs it.
+struct LARSStepRecord {
+  var active: [Int]
+  var signs: [Double]
+  /// Packed lower Cholesky factor of G restricted to `active`.
+  var cholesky: [Double]
+  /// Index of the variable whose |correlation| defined C at the start of the step, and its sign.
+  var correlationIndex: Int
+  var correlationSign: Double
+  var level: Double
+  var q: [Double]
+  var normalizer: Double
+  var direction: [Double]
+  var gamma: Double
+  var kind: LARSStepKind
+  /// Denominator of the limiting candidate, stabiliser included.
+  var denominator: Double
+  /// Coefficients of `active` before the step.
+  var coefficientsBefore: [Double]
+  /// Variables dropped at the end of the step.
+  var dropped: [Int]
+}
+
+/// Everything the unrolled gradient needs from a forward pass.
+struct LARSTape {
+  var steps: [LARSStepRecord] = []
+  /// Variable and sign defining C at the final knot (nil when no inactive variable was left).
+  var finalCorrelation: (index: Int, sign: Double)? = nil
+  /// Interpolation inside the last step: (ss, lambda at the knot before, lambda at the knot after).
+  var interpolation: (ss: Double, before: Double, after: Double)? = nil
+}
+
+/// The LARS-lasso solver on a Gram matrix. `gram` is p x p row-major, `xty` = X^T y, `n` the
+/// number of samples. Read-only buffers may be shared by several solvers on several threads.
+struct LARSEngine {
+  let p: Int
+  let n: Int
+  let gram: UnsafeBufferPointer<Double>
+  let xty: UnsafeBufferPointer<Double>
+  let epsGamma: Double
+  let maxIterations: Int
+
+  private(set) var coef: [Double]
+  private(set) var active: [Int] = []
+  private var signs: [Double] = []
+  private var cov: [Double]
+  private var isActive: [Bool]
+  /// Variables that may never enter: excluded by a mask, or found degenerate.
+  private var ignored: [Bool]
+  /// Packed lower-triangular Cholesky factor of G[active, active] (row i holds i + 1 values).
+  private var cholesky: [Double] = []
+
+  init(
+    gram: UnsafeBufferPointer<Double>, xty: UnsafeBufferPointer<Double>, n: Int,
+    options: LassoLARSOptions, excluded: [Bool]? = nil
+  ) {
+    self.p = xty.count
+    self.n = n
+    self.gram = gram
+    self.xty = xty
+    self.epsGamma = options.epsGamma
+    self.maxIterations =
+      options.maxIterations > 0 ? options.maxIterations : 8 * (n + xty.count) + 100
+    self.coef = [Double](repeating: 0, count: p)
+    self.cov = Array(xty)
+    self.isActive = [Bool](repeating: false, count: p)
+    self.ignored = excluded ?? [Bool](repeating: false, count: p)
+  }
+
+  /// lambda_max = max_j |x_j^T y| / n over the variables allowed to enter.
+  var lambdaMax: Double {
+    var c = 0.0
+    for j in 0..<p where !ignored[j] { c = max(c, abs(xty[j])) }
+    return c / Double(n)
+  }
+
+  /// Runs the path down to `lambda`. `knot(lambda, coef)` is called at every knot, the last call
+  /// being the solution. Returns the number of steps and whether the path stopped early.
+  mutating func run(
+    lambda: Double, tape: UnsafeMutablePointer<LARSTape>? = nil,
+    knot: (Double, [Double]) -> Void = { _, _ in }
+  ) -> (iterations: Int, stoppedEarly: Bool) {
+    let tiny32 = Double(Float.leastNormalMagnitude)
+    let tolerance = Double(Float.ulpOfOne) * min(1, lambdaMax)
+    var iterations = 0
+    var justDropped = false
+    var previousAlpha = Double.infinity
+    var previousCoef = coef
+    var stoppedEarly = false
+
+    while true {
+      // The largest inactive correlation sets the current lambda.
+      var best = -1
+      var level = 0.0
+      for j in 0..<p where !isActive[j] && !ignored[j] && abs(cov[j]) > level {
+        best = j
+        level = abs(cov[j])
+      }
+      var alpha = level / Double(n)
+      if alpha <= lambda + tolerance {
+        if abs(alpha - lambda) > tolerance {
+          if iterations > 0 {
+            let ss = (previousAlpha - lambda) / (previousAlpha - alpha)
+            for j in 0..<p { coef[j] = previousCoef[j] + ss * (coef[j] - previousCoef[j]) }
+            tape?.pointee.interpolation = (ss, previousAlpha, alpha)
+          }
+          alpha = lambda
+        }
+        if best >= 0 { tape?.pointee.finalCorrelation = (best, cov[best] < 0 ? -1 : 1) }
+        knot(alpha, coef)
+        break
+      }
+      if iterations >= maxIterations || best < 0 {
+        stoppedEarly = iterations >= maxIterations
+        if best >= 0 { tape?.pointee.finalCorrelation = (best, cov[best] < 0 ? -1 : 1) }
+        knot(alpha, coef)
+        break
+      }
+      if !justDropped {
+        if !addToActiveSet(best) {
+          ignored[best] = true
+          continue
+        }
+      }
+      if iterations > 0 && previousAlpha < alpha {
+        // Rounding error now dominates the correlations: stop where we are.
+        stoppedEarly = true
+        knot(alpha, coef)
+        break
+      }
+      knot(alpha, coef)
+
+      // Equiangular direction of the active set: G_A q = s, normalised.
+      let q = solveActive(signs)
+      var normalizer = 1 / dot(signs, q).squareRoot()
+      var direction = q
+      if !normalizer.isFinite {
+        (direction, normalizer) = regularizedDirection()
+      } else {
+        for i in direction.indices { direction[i] *= normalizer }
+      }
+      // a = G[:, A] * direction: how each correlation changes along the direction.
+      var a = [Double](repeating: 0, count: p)
+      for (i, j) in active.enumerated() {
+        cblas_daxpy(Int32(p), direction[i], gram.baseAddress! + j * p, 1, &a, 1)
+      }
+
+      // Step size: the first inactive variable to catch up, or the end of the path segment.
+      var gamma = level / normalizer
+      var kind = LARSStepKind.toLeastSquares
+      var denominator = normalizer
+      for j in 0..<p where !isActive[j] && !ignored[j] {
+        let d1 = stabilized(normalizer - a[j], tiny32)
+        let g1 = (level - cov[j]) / d1
+        if g1 > 0 && g1 < gamma { gamma = g1; kind = .enterSame(j); denominator = d1 }
+        let d2 = stabilized(normalizer + a[j], tiny32)
+        let g2 = (level + cov[j]) / d2
+        if g2 > 0 && g2 < gamma { gamma = g2; kind = .enterOpposite(j); denominator = d2 }
+      }
+      // Lasso modification: an active coefficient reaching zero ends the step there.
+      var zeroCrossing = Double.greatestFiniteMagnitude
+      var crossingAt = -1
+      var crossingDenominator = 0.0
+      for (i, j) in active.enumerated() {
+        let d = stabilized(direction[i], tiny32)
+        let z = -coef[j] / d
+        if z > 0 && z < zeroCrossing { zeroCrossing = z; crossingAt = i; crossingDenominator = d }
+      }
+      var dropped: [Int] = []
+      if crossingAt >= 0 && zeroCrossing < gamma {
+        gamma = zeroCrossing
+        kind = .drop(crossingAt)
+        denominator = crossingDenominator
+        for (i, j) in active.enumerated() {
+          if -coef[j] / stabilized(direction[i], tiny32) == zeroCrossing { dropped.append(i) }
+        }
+      }
+
+      if tape != nil {
+        tape!.pointee.steps.append(
+          LARSStepRecord(
+            active: active, signs: signs, cholesky: cholesky, correlationIndex: best,
+            correlationSign: cov[best] < 0 ? -1 : 1, level: level, q: q, normalizer: normalizer,
+            direction: direction, gamma: gamma, kind: kind, denominator: denominator,
+            coefficientsBefore: active.map { coef[$0] }, dropped: dropped.map { active[$0] }))
+      }
+
+      iterations += 1
+      previousCoef = coef
+      previousAlpha = alpha
+      for (i, j) in active.enumerated() { coef[j] += gamma * direction[i] }
+      for j in 0..<p { cov[j] -= gamma * a[j] }
+      justDropped = !dropped.isEmpty
+      let droppedVariables = dropped.map { active[$0] }
+      for i in dropped.reversed() { removeFromActiveSet(at: i) }
+      for j in droppedVariables { coef[j] = 0 }
+      for j in droppedVariables {
+        // Recompute the dropped variable's correlation exactly: c_j - G[j, :] w.
+        var c = xty[j]
+        for (k, w) in coef.enumerated() where w != 0 { c -= gram[j * p + k] * w }
+        cov[j] = c
+      }
+    }
+    return (iterations, stoppedEarly)
+  }
+
+  @inline(__always)
+  private func stabilized(_ d: Double, _ tiny: Double) -> Double {
+    epsGamma > 0 ? d + (d < 0 ? -epsGamma : epsGamma) : d + tiny
+  }
+
+  /// Adds variable j to the active set, extending the Cholesky factor. Returns false (and leaves
+  /// the set as it was) when j is numerically a combination of the active variables.
+  private mutating func addToActiveSet(_ j: Int) -> Bool {
+    let m = active.count
+    var w = active.map { gram[$0 * p + j] }
+    if m > 0 {
+      cblas_dtpsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, Int32(m), cholesky, &w, 1)
+    }
+    let c = gram[j * p + j]
+    let pivot = abs(c - dot(w, w)).squareRoot()
+    guard c > 0, pivot.isFinite, pivot >= 1e-7 * c.squareRoot() else { return false }
+    cholesky.append(contentsOf: w)
+    cholesky.append(pivot)
+    active.append(j)
+    signs.append(cov[j] < 0 ? -1 : 1)
+    isActive[j] = true
+    return true
+  }
+
+  /// Removes active position i, restoring the triangular factor by Givens rotations.
+  private mutating func removeFromActiveSet(at i: Int) {
+    let m = active.count
+    // Dense (m-1) x m copy of the factor without row i.
+    var r = [Double](repeating: 0, count: (m - 1) * m)
+    var row = 0
+    for k in 0..<m where k != i {
+      let start = k * (k + 1) / 2
+      for c in 0...k { r[row * m + c] = cholesky[start + c] }
+      row += 1
+    }
+    // Rows from i on carry one entry right of the diagonal: rotate it away, column pair by pair.
+    for k in i..<(m - 1) {
+      let a = r[k * m + k]
+      let b = r[k * m + k + 1]
+      let h = (a * a + b * b).squareRoot()
+      guard h > 0 else { continue }
+      let c = a / h
+      let s = b / h
+      for row in k..<(m - 1) {
+        let x = r[row * m + k]
+        let y = r[row * m + k + 1]
+        r[row * m + k] = c * x + s * y
+        r[row * m + k + 1] = -s * x + c * y
+      }
+    }
+    var packed: [Double] = []
+    packed.reserveCapacity((m - 1) * m / 2)
+    for k in 0..<(m - 1) {
+      for c in 0...k { packed.append(r[k * m + c]) }
+    }
+    cholesky = packed
+    isActive[active[i]] = false
+    active.remove(at: i)
+    signs.remove(at: i)
+  }
+
+  /// Solves G[A, A] x = b with the Cholesky factor.
+  func solveActive(_ b: [Double]) -> [Double] {
+    solveCholesky(packedLower: cholesky, b)
+  }
+
+  /// The direction when G_A is too ill-conditioned for s^T G_A^{-1} s > 0: the factor's diagonal
+  /// is raised by growing multiples of machine epsilon until the normaliser is finite.
+  private func regularizedDirection() -> ([Double], Double) {
+    var factor = cholesky
+    let m = active.count
+    var bump = Double.ulpOfOne
+    for _ in 0..<200 {
+      for k in 0..<m { factor[k * (k + 1) / 2 + k] += bump }
+      let q = solveCholesky(packedLower: factor, signs)
+      let normalizer = 1 / max(dot(signs, q), Double.ulpOfOne).squareRoot()
+      if normalizer.isFinite { return (q.map { $0 * normalizer }, normalizer) }
+      bump *= 2
+    }
+    return ([Double](repeating: 0, count: m), 1)
+  }
+}
+
+/// Solves (L L^T) x = b for a packed lower-triangular L.
+func solveCholesky(packedLower l: [Double], _ b: [Double]) -> [Double] {
+  var x = b
+  let m = Int32(b.count)
+  guard m > 0 else { return x }
+  cblas_dtpsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, m, l, &x, 1)
+  cblas_dtpsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, m, l, &x, 1)
+  return x
+}
+
+/// The LARS-lasso solver on a design matrix. See the file header for the objective and choices.
+public enum LassoLARS {
+  /// Validates a problem: X is n x p with n >= 1, y has n finite values, lambda >= 0.
+  static func validate(_ x: Matrix, _ y: [Double], _ lambda: Double, _ options: LassoLARSOptions)
+    throws
+  {
+    guard x.rows >= 1 else { throw SparseVARError.shape("X needs at least one row (sample)") }
+    guard y.count == x.rows else {
+      throw SparseVARError.shape("y has \(y.count) values but X has \(x.rows) rows")
+    }
+    try requireFinite(x.storage, "X")
+    try requireFinite(y, "y")
+    guard lambda >= 0, lambda.isFinite else {
+      throw SparseVARError.invalidArgument("lambda must be finite and >= 0, got \(lambda)")
+    }
+    guard options.epsGamma >= 0, options.epsGamma.isFinite else {
+      throw SparseVARError.invalidArgument("eps_gamma must be finite and >= 0, got \(options.epsGamma)")
+    }
+    guard options.maxIterations >= 0 else {
+      throw SparseVARError.invalidArgument("max_iter must be >= 0 (0 = no limit)")
+    }
+  }
+
+  /// The whole path from lambda_max down to `lambdaMin` (0 = to the least-squares end).
+  /// - Parameters:
+  ///   - x: design, n x p.
+  ///   - y: response, n values.
+  public static func path(
+    x: Matrix, y: [Double], lambdaMin: Double = 0, options: LassoLARSOptions = .init()
+  ) throws -> LassoLARSPath {
+    try validate(x, y, lambdaMin, options)
+    let gram = x.gram()
+    let xty = x.transposeTimes(y)
+    var lambdas: [Double] = []
+    var coefficients: [[Double]] = []
+    let (iterations, stopped, active) = gram.storage.withUnsafeBufferPointer { g in
+      xty.withUnsafeBufferPointer { c in
+        var engine = LARSEngine(gram: g, xty: c, n: x.rows, options: options)
+        let (iterations, stopped) = engine.run(lambda: lambdaMin) { lambda, coef in
+          lambdas.append(lambda)
+          coefficients.append(coef)
+        }
+        return (iterations, stopped, engine.active)
+      }
+    }
+    return LassoLARSPath(
+      lambdas: lambdas, coefficients: coefficients, active: active, iterations: iterations,
+      stoppedEarly: stopped)
+  }
+
+  /// The lasso solution at `lambda` (p coefficients).
+  public static func solve(
+    x: Matrix, y: [Double], lambda: Double, options: LassoLARSOptions = .init()
+  ) throws -> [Double] {
+    try validate(x, y, lambda, options)
+    return solve(gram: x.gram(), xty: x.transposeTimes(y), n: x.rows, lambda: lambda, options: options)
+  }
+
+  /// The lasso solution at `lambda` from G = X^T X (p x p) and X^T y, for n samples.
+  /// Inputs are trusted (validated by the caller).
+  static func solve(
+    gram: Matrix, xty: [Double], n: Int, lambda: Double, options: LassoLARSOptions,
+    excluded: [Bool]? = nil
+  ) -> [Double] {
+    gram.storage.withUnsafeBufferPointer { g in
+      xty.withUnsafeBufferPointer { c in
+        var engine = LARSEngine(gram: g, xty: c, n: n, options: options, excluded: excluded)
+        _ = engine.run(lambda: lambda)
+        return engine.coef
+      }
+    }
+  }
+}
