@@ -117,7 +117,7 @@ extension LassoLARS {
       pendingWBar = g.map { (1 - ss) * $0 }
       wBar = g.map { ss * $0 }
       var ssBar = 0.0
-      for (i, j) in last.active.enumerated() where !last.dropped.contains(j) {
+      for (i, j) in last.active.enumerated() {
         ssBar += g[j] * last.gamma * last.direction[i]
       }
       let lambda = before - ss * (before - after)
