@@ -9,7 +9,7 @@ import SparseVAR
 
 /// Status code returned by every fallible sparsevar call. The values are pinned forever; new
 /// codes are only ever appended. Success is 0 and every error is negative.
-@c(sparsevar_status) public enum Status: Int32 {
+@c(sparsevar_status) public enum Status: Int32, Sendable {
   /// Success.
   case ok = 0
   /// An argument is out of range, NULL where it must not be, or inconsistent.

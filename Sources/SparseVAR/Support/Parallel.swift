@@ -47,3 +47,20 @@ final class AtomicCounter: @unchecked Sendable {
     return v
   }
 }
+
+/// One result slot per task, written by concurrent workers (each to its own slot).
+final class ConcurrentSlots<T>: @unchecked Sendable {
+  private var slots: [T]
+  private let lock = NSLock()
+  init(count: Int, initial: T) { slots = Array(repeating: initial, count: count) }
+  func store(_ i: Int, _ value: T) {
+    lock.lock()
+    slots[i] = value
+    lock.unlock()
+  }
+  func value(_ i: Int) -> T {
+    lock.lock()
+    defer { lock.unlock() }
+    return slots[i]
+  }
+}

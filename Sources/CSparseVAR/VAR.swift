@@ -1,0 +1,347 @@
+//===--- VAR.swift --------------------------------------------------------===//
+//
+// C API of the sparse VAR: a handle holds parameters (set by enum, zstd style) and, after a fit,
+// the coefficients. Series are T x K row-major: z[t * K + l] is latent l at time t.
+//
+//===----------------------------------------------------------------------===//
+
+import SparseVAR
+import _SparseVARHandles
+
+/// Parameters of a sparse VAR, set with sparsevar_var_set_param. Values are pinned; the bounds
+/// and defaults are also available from sparsevar_var_param_bounds.
+@c(sparsevar_var_param) public enum VARParameter: Int32 {
+  /// VAR order p: integer in [1, 1000], default 5.
+  case lag = 100
+  /// l1 penalty lambda on the sigma-normalised problem: [0, inf), default 0.01.
+  case lambda = 101
+  /// LARS step-size stabiliser eps_gamma: [0, inf), default 0 (plain LARS).
+  case epsGamma = 102
+  /// 1 = divide the series by the standard deviation of all its entries (default), 0 = do not.
+  case normalize = 103
+  /// 1 = fit an unpenalised intercept per output, 0 = none (default).
+  case intercept = 104
+  /// Bound on LARS steps per output: integer >= 0, default 0 = no bound.
+  case maxIter = 105
+  /// Choice of lambda per output: a sparsevar_criterion value, default SPARSEVAR_CRITERION_NONE.
+  case criterion = 200
+  /// Worker threads for a fit: integer >= 0, default 0 = all cores.
+  case threads = 400
+}
+
+/// How lambda is chosen (parameter SPARSEVAR_VAR_PARAM_CRITERION).
+@c(sparsevar_criterion) public enum CriterionChoice: Int32 {
+  /// Use the lambda parameter for every output.
+  case none = 0
+  /// Akaike's criterion along each output's full lasso path (as scikit-learn's LassoLarsIC).
+  case aic = 1
+  /// Bayes' criterion along each output's full lasso path.
+  case bic = 2
+}
+
+/// A progress callback: called with (done, total) units of work and the caller's user pointer.
+/// Return 0 to continue, anything else to cancel the call (which then returns
+/// SPARSEVAR_E_INTERRUPTED and leaves the object as it was).
+public typealias ProgressCallback = @convention(c) (Int64, Int64, UnsafeMutableRawPointer?) -> Int32
+
+final class VARObject {
+  var options = SparseVAROptions()
+  var model: SparseVARModel?
+
+  func fitted() throws -> SparseVARModel {
+    guard let model else {
+      throw SparseVARError.notFitted("the VAR has not been fitted: call sparsevar_var_fit_f64 first")
+    }
+    return model
+  }
+}
+
+/// Bounds and default of each parameter.
+func bounds(_ parameter: VARParameter) -> (lower: Double, upper: Double, default: Double, integer: Bool) {
+  switch parameter {
+  case .lag: return (1, 1000, 5, true)
+  case .lambda: return (0, .infinity, 0.01, false)
+  case .epsGamma: return (0, .infinity, 0, false)
+  case .normalize: return (0, 1, 1, true)
+  case .intercept: return (0, 1, 0, true)
+  case .maxIter: return (0, 1e9, 0, true)
+  case .criterion: return (0, 2, 0, true)
+  case .threads: return (0, 1024, 0, true)
+  }
+}
+
+func parameter(_ raw: Int32) throws -> VARParameter {
+  guard let p = VARParameter(rawValue: raw) else {
+    throw ABIError(status: .invalidArgument, message: "unknown VAR parameter \(raw)")
+  }
+  return p
+}
+
+/// Creates a VAR with default parameters and no fit.
+/// @param out  receives the handle (NULL on failure); free it with sparsevar_var_free.
+@c public func sparsevar_var_create(_ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_var>?>?) -> Int32 {
+  out?.pointee = nil
+  return guarded {
+    let result = try require(out, "out")
+    result.pointee = retainHandle(VARObject(), as: sparsevar_var.self)
+  }
+}
+
+/// Frees a VAR. NULL is a no-op.
+@c public func sparsevar_var_free(_ var_: UnsafeMutablePointer<sparsevar_var>?) {
+  release(var_, VARObject.self)
+}
+
+/// Sets one parameter (a sparsevar_var_param value). Integer parameters must be given whole
+/// numbers. Takes effect at the next fit; an existing fit is kept.
+@c public func sparsevar_var_set_param(
+  _ var_: UnsafeMutablePointer<sparsevar_var>?, _ param: Int32, _ value: Double
+) -> Int32 {
+  guarded {
+    let object = try object(var_, VARObject.self, "var")
+    let p = try parameter(param)
+    let b = bounds(p)
+    guard !value.isNaN, value >= b.lower, value <= b.upper, !b.integer || value == value.rounded() else {
+      throw ABIError(
+        status: .invalidArgument,
+        message: "parameter \(p) must be \(b.integer ? "an integer " : "")in [\(b.lower), \(b.upper)], got \(value)")
+    }
+    switch p {
+    case .lag: object.options.lag = Int(value)
+    case .lambda: object.options.lambda = value
+    case .epsGamma: object.options.epsGamma = value
+    case .normalize: object.options.normalize = value != 0
+    case .intercept: object.options.intercept = value != 0
+    case .maxIter: object.options.maxIterations = Int(value)
+    case .criterion: object.options.criterion = value == 1 ? .aic : value == 2 ? .bic : nil
+    case .threads: object.options.threads = Int(value)
+    }
+  }
+}
+
+/// Reads one parameter's current value.
+@c public func sparsevar_var_get_param(
+  _ var_: UnsafePointer<sparsevar_var>?, _ param: Int32, _ value: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  guarded {
+    let object = try object(var_, VARObject.self, "var")
+    let p = try parameter(param)
+    let out = try require(value, "value")
+    let o = object.options
+    switch p {
+    case .lag: out.pointee = Double(o.lag)
+    case .lambda: out.pointee = o.lambda
+    case .epsGamma: out.pointee = o.epsGamma
+    case .normalize: out.pointee = o.normalize ? 1 : 0
+    case .intercept: out.pointee = o.intercept ? 1 : 0
+    case .maxIter: out.pointee = Double(o.maxIterations)
+    case .criterion: out.pointee = o.criterion == .aic ? 1 : o.criterion == .bic ? 2 : 0
+    case .threads: out.pointee = Double(o.threads)
+    }
+  }
+}
+
+/// Lower and upper bound (inclusive; upper may be +inf) and default of a parameter. Any output
+/// pointer may be NULL. Always thread-safe.
+@c public func sparsevar_var_param_bounds(
+  _ param: Int32, _ lower: UnsafeMutablePointer<Double>?, _ upper: UnsafeMutablePointer<Double>?,
+  _ default_value: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  guarded {
+    let b = bounds(try parameter(param))
+    lower?.pointee = b.lower
+    upper?.pointee = b.upper
+    default_value?.pointee = b.default
+  }
+}
+
+/// Restricts the connections the VAR may use: mask is K x K row-major, mask[j * K + l] != 0
+/// allows latent l to drive latent j (at every lag). mask = NULL with k = 0 removes the
+/// restriction. The mask is copied; it applies to fits of K-dimensional series.
+@c public func sparsevar_var_set_mask(
+  _ var_: UnsafeMutablePointer<sparsevar_var>?, _ mask: UnsafePointer<UInt8>?, _ k: Int64
+) -> Int32 {
+  guarded {
+    let object = try object(var_, VARObject.self, "var")
+    let dimension = try size(k, "k")
+    if dimension == 0 {
+      object.options.mask = nil
+      return
+    }
+    let base = try require(mask, "mask")
+    object.options.mask = UnsafeBufferPointer(start: base, count: dimension * dimension).map { $0 != 0 }
+  }
+}
+
+func fitVAR(
+  _ var_: UnsafeMutablePointer<sparsevar_var>?, _ values: () throws -> [Double], _ t: Int64, _ k: Int64,
+  _ progress: ProgressCallback?, _ user: UnsafeMutableRawPointer?
+) -> Int32 {
+  guarded {
+    let object = try object(var_, VARObject.self, "var")
+    let series = try Series(length: try size(t, "t"), dimension: try size(k, "k", minimum: 1), values: try values())
+    if let mask = object.options.mask, mask.count != series.dimension * series.dimension {
+      throw ABIError(
+        status: .shape,
+        message: "the mask is for K = \(Int(Double(mask.count).squareRoot())) but the series has K = \(series.dimension)")
+    }
+    let handler: ProgressHandler? = progress.map { callback in
+      { done, total in callback(Int64(done), Int64(total), user) == 0 }
+    }
+    object.model = try SparseVARModel.fit(series, options: object.options, progress: handler)
+  }
+}
+
+/// Fits the VAR to a series z (t x k, row-major, double). Replaces any previous fit; on failure
+/// the previous fit is kept.
+/// @param progress  optional; called on the calling thread with (outputs done, K, user) after each
+///                  batch of outputs; returning non-zero cancels the fit.
+/// @param user      passed to progress as is.
+@c public func sparsevar_var_fit_f64(
+  _ var_: UnsafeMutablePointer<sparsevar_var>?, _ z: UnsafePointer<Double>?, _ t: Int64, _ k: Int64,
+  _ progress: ProgressCallback?, _ user: UnsafeMutableRawPointer?
+) -> Int32 {
+  fitVAR(var_, { try readDoubles(z, count: try size(t, "t") * (try size(k, "k", minimum: 1)), "z") }, t, k, progress, user)
+}
+
+/// As sparsevar_var_fit_f64 for a float series (computation in double precision).
+@c public func sparsevar_var_fit_f32(
+  _ var_: UnsafeMutablePointer<sparsevar_var>?, _ z: UnsafePointer<Float>?, _ t: Int64, _ k: Int64,
+  _ progress: ProgressCallback?, _ user: UnsafeMutableRawPointer?
+) -> Int32 {
+  fitVAR(var_, { try readFloats(z, count: try size(t, "t") * (try size(k, "k", minimum: 1)), "z") }, t, k, progress, user)
+}
+
+/// Lag p and dimension K of the fitted VAR (SPARSEVAR_E_NOT_FITTED before a fit).
+@c public func sparsevar_var_shape(
+  _ var_: UnsafePointer<sparsevar_var>?, _ p: UnsafeMutablePointer<Int64>?, _ k: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  guarded {
+    let model = try object(var_, VARObject.self, "var").fitted()
+    p?.pointee = Int64(model.lag)
+    k?.pointee = Int64(model.dimension)
+  }
+}
+
+/// Writes the coefficients, p x K x K: out[(lag - 1) * K * K + j * K + l] = A_lag[j, l], the
+/// effect of latent l at time t - lag on latent j at time t. len >= p * K * K.
+@c public func sparsevar_var_coef(
+  _ var_: UnsafePointer<sparsevar_var>?, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
+) -> Int32 {
+  guarded {
+    let model = try object(var_, VARObject.self, "var").fitted()
+    try write(model.coefficients, to: out, capacity: len, "out")
+  }
+}
+
+/// Writes the intercept per output (K values, in units of the normalised series; zeros when the
+/// intercept parameter is off).
+@c public func sparsevar_var_intercept(
+  _ var_: UnsafePointer<sparsevar_var>?, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
+) -> Int32 {
+  guarded {
+    let model = try object(var_, VARObject.self, "var").fitted()
+    try write(model.intercept, to: out, capacity: len, "out")
+  }
+}
+
+/// The scale sigma the fit divided the series by (1 when normalisation is off).
+@c public func sparsevar_var_sigma(
+  _ var_: UnsafePointer<sparsevar_var>?, _ sigma: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  guarded {
+    let model = try object(var_, VARObject.self, "var").fitted()
+    try require(sigma, "sigma").pointee = model.sigma
+  }
+}
+
+/// Writes the lambda used for each output (K values): the lambda parameter, or each output's
+/// choice by the information criterion.
+@c public func sparsevar_var_lambdas(
+  _ var_: UnsafePointer<sparsevar_var>?, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
+) -> Int32 {
+  guarded {
+    let model = try object(var_, VARObject.self, "var").fitted()
+    try write(model.lambdas, to: out, capacity: len, "out")
+  }
+}
+
+/// Number of knots of output j's lasso path, recorded when the fit used an information criterion
+/// (SPARSEVAR_E_INVALID_ARGUMENT otherwise).
+@c public func sparsevar_var_path_length(
+  _ var_: UnsafePointer<sparsevar_var>?, _ output: Int64, _ len: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  guarded {
+    let path = try criterionPath(var_, output)
+    try require(len, "len").pointee = Int64(path.lambdas.count)
+  }
+}
+
+/// Writes output j's path: the lambda at each knot and the criterion value there (len values
+/// each; either pointer may be NULL).
+@c public func sparsevar_var_path(
+  _ var_: UnsafePointer<sparsevar_var>?, _ output: Int64, _ lambdas: UnsafeMutablePointer<Double>?,
+  _ criterion: UnsafeMutablePointer<Double>?, _ len: Int64
+) -> Int32 {
+  guarded {
+    let path = try criterionPath(var_, output)
+    if lambdas != nil { try write(path.lambdas, to: lambdas, capacity: len, "lambdas") }
+    if criterion != nil { try write(path.values, to: criterion, capacity: len, "criterion") }
+  }
+}
+
+func criterionPath(_ var_: UnsafePointer<sparsevar_var>?, _ output: Int64) throws -> CriterionPath {
+  let model = try object(var_, VARObject.self, "var").fitted()
+  guard let paths = model.criterionPaths else {
+    throw ABIError(
+      status: .invalidArgument,
+      message: "paths are recorded only by fits with an information criterion (SPARSEVAR_VAR_PARAM_CRITERION)")
+  }
+  guard output >= 0, output < Int64(paths.count) else {
+    throw ABIError(status: .invalidArgument, message: "output \(output) is out of range (0..<\(paths.count))")
+  }
+  return paths[Int(output)]
+}
+
+/// Reads a series argument of a fitted VAR's dimension.
+func seriesArgument(_ z: UnsafePointer<Double>?, _ t: Int64, _ k: Int64) throws -> Series {
+  let length = try size(t, "t")
+  let dimension = try size(k, "k", minimum: 1)
+  return try Series(length: length, dimension: dimension, values: try readDoubles(z, count: length * dimension, "z"))
+}
+
+/// One-step forecasts of a series z (t x k) by the fitted VAR: out holds (t - p) x K values,
+/// row r being the forecast of z at time p + r.
+@c public func sparsevar_var_forecast_f64(
+  _ var_: UnsafePointer<sparsevar_var>?, _ z: UnsafePointer<Double>?, _ t: Int64, _ k: Int64,
+  _ out: UnsafeMutablePointer<Double>?, _ len: Int64
+) -> Int32 {
+  guarded {
+    let model = try object(var_, VARObject.self, "var").fitted()
+    let series = try seriesArgument(z, t, k)
+    let zhat = try model.forecast(series)
+    try write(zhat, to: out, capacity: len, "out")
+  }
+}
+
+/// R_var of the fitted VAR on a series z (t x k): mean over t of ||z_t - zhat_t||^2 / ||z_t||^2.
+@c public func sparsevar_var_rvar_f64(
+  _ var_: UnsafePointer<sparsevar_var>?, _ z: UnsafePointer<Double>?, _ t: Int64, _ k: Int64,
+  _ r_var: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  guarded {
+    let model = try object(var_, VARObject.self, "var").fitted()
+    let out = try require(r_var, "r_var")
+    out.pointee = try model.relativeError(try seriesArgument(z, t, k))
+  }
+}
+
+/// Writes the influence vector (K values): c_l = sum over lags and j != l of |A_k[j, l]|.
+@c public func sparsevar_var_influence(
+  _ var_: UnsafePointer<sparsevar_var>?, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
+) -> Int32 {
+  guarded {
+    let model = try object(var_, VARObject.self, "var").fitted()
+    try write(model.influence, to: out, capacity: len, "out")
+  }
+}

@@ -1,0 +1,356 @@
+//===--- SparseVAR.swift --------------------------------------------------===//
+//
+// Sparse vector autoregression of order p by LARS-lasso (DESIGN §2):
+//
+//     sigma = std of all entries of z (population),  u_t = z_t / sigma
+//     u_t ~ A_1 u_{t-1} + ... + A_p u_{t-p} (+ b),   t = p+1..T,  n = T - p
+//     row j of [A_1 ... A_p] = argmin_w 1/(2n) ||U_j - X w||^2 + lambda ||w||_1
+//
+// X (n x pK, row t = [u_{t-1}; ...; u_{t-p}]) is shared by the K problems and never built: its
+// Gram matrix is assembled block by block, G_km = U_k^T U_m with U_k the n rows of u lagged by k,
+// by one GEMM per block, and so is X^T Y. The K problems then run on both cores.
+//
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import _COpenBLAS
+
+/// Information criterion for choosing lambda per output along the lasso path, as scikit-learn's
+/// LassoLarsIC (with fit_intercept matching the model's intercept option):
+/// n log(2 pi s2) + RSS / s2 + c * df, with s2 the residual variance of the least-squares fit,
+/// df the number of non-zero coefficients, c = 2 (AIC) or log n (BIC).
+public enum InformationCriterion: Sendable, Equatable {
+  case aic
+  case bic
+}
+
+/// Options of a sparse VAR fit. Defaults follow DESIGN §2.
+public struct SparseVAROptions: Sendable, Equatable {
+  /// VAR order p (>= 1).
+  public var lag: Int = 5
+  /// l1 penalty on the sigma-normalised problem (>= 0); ignored when `criterion` is set.
+  public var lambda: Double = 0.01
+  /// LARS step-size stabiliser (>= 0).
+  public var epsGamma: Double = 0
+  /// Divide the series by the standard deviation of all its entries before fitting.
+  public var normalize: Bool = true
+  /// Fit an intercept per output (unpenalised).
+  public var intercept: Bool = false
+  /// Choose lambda per output by AIC or BIC along the full path instead of using `lambda`.
+  public var criterion: InformationCriterion? = nil
+  /// Bound on LARS steps per output (0 = no bound).
+  public var maxIterations: Int = 0
+  /// Worker threads (0 = all cores).
+  public var threads: Int = 0
+  /// Allowed connections, K x K row-major: `mask[j * K + l]` allows latent l to drive latent j
+  /// (at every lag). nil = all allowed.
+  public var mask: [Bool]? = nil
+
+  public init() {}
+}
+
+/// The lambdas of one output's path and the criterion value at each, when a criterion was used.
+public struct CriterionPath: Sendable, Equatable {
+  public var lambdas: [Double]
+  public var values: [Double]
+}
+
+/// A fitted sparse VAR.
+public struct SparseVARModel: Sendable, Equatable {
+  /// VAR order p.
+  public let lag: Int
+  /// Series dimension K.
+  public let dimension: Int
+  /// p x K x K: `coefficients[(k - 1) * K * K + j * K + l]` = A_k[j, l], the effect of latent l at
+  /// time t - k on latent j at time t.
+  public var coefficients: [Double]
+  /// Intercept per output in units of u (all zero without the intercept option).
+  public var intercept: [Double]
+  /// The scale of the training series (1 when normalisation is off).
+  public var sigma: Double
+  /// Whether forecasts rescale by the forecast series' own sigma.
+  public var normalize: Bool
+  /// lambda used for each output (the option, or the criterion's choice).
+  public var lambdas: [Double]
+  /// Per-output path and criterion values, when a criterion was used.
+  public var criterionPaths: [CriterionPath]?
+
+  /// A_k[j, l] for k in 1...p.
+  public func coefficient(lag k: Int, to j: Int, from l: Int) -> Double {
+    coefficients[(k - 1) * dimension * dimension + j * dimension + l]
+  }
+}
+
+/// A multivariate series: T x K, row-major (`values[t * K + l]`).
+public struct Series: Sendable, Equatable {
+  public var length: Int
+  public var dimension: Int
+  public var values: [Double]
+
+  public init(length: Int, dimension: Int, values: [Double]) throws {
+    guard length >= 0, dimension >= 1 else {
+      throw SparseVARError.shape("a series needs K >= 1 dimensions, got \(dimension)")
+    }
+    guard values.count == length * dimension else {
+      throw SparseVARError.shape(
+        "a series of \(length) x \(dimension) needs \(length * dimension) values, got \(values.count)")
+    }
+    try requireFinite(values, "the series")
+    self.length = length
+    self.dimension = dimension
+    self.values = values
+  }
+
+  /// Population standard deviation of all entries.
+  public var standardDeviation: Double {
+    let count = Double(values.count)
+    let mean = values.reduce(0, +) / count
+    var s = 0.0
+    for v in values { s += (v - mean) * (v - mean) }
+    return (s / count).squareRoot()
+  }
+}
+
+/// Progress of a long call: (done, total) -> continue? Returning false cancels.
+public typealias ProgressHandler = (Int, Int) -> Bool
+
+extension SparseVARModel {
+  /// Fits a sparse VAR to `series` (DESIGN §2).
+  /// - Parameter progress: called on the calling thread after each batch of outputs; return
+  ///   false to cancel (throws `.interrupted`).
+  public static func fit(
+    _ series: Series, options: SparseVAROptions = .init(), progress: ProgressHandler? = nil
+  ) throws -> SparseVARModel {
+    try validate(series, options)
+    let p = options.lag
+    let k = series.dimension
+    let n = series.length - p
+    let features = p * k
+    var sigma = 1.0
+    if options.normalize {
+      sigma = series.standardDeviation
+      guard sigma > 0, sigma.isFinite else {
+        throw SparseVARError.numerical(
+          "the series is constant, so it has no scale to normalise by (sigma = 0)")
+      }
+    }
+    let u = series.values.map { $0 / sigma }
+    var (gram, xty, yty) = laggedProducts(u, length: series.length, dimension: k, lag: p)
+    var featureMeans = [Double](repeating: 0, count: features)
+    var targetMeans = [Double](repeating: 0, count: k)
+    if options.intercept {
+      (featureMeans, targetMeans) = laggedMeans(u, length: series.length, dimension: k, lag: p)
+      center(&gram, &xty, &yty, featureMeans, targetMeans, n: n)
+    }
+    var noiseVariance: [Double]? = nil
+    if options.criterion != nil {
+      noiseVariance = try leastSquaresNoiseVariance(
+        gram: gram, xty: xty, yty: yty, n: n, intercept: options.intercept)
+    }
+
+    let lars = LassoLARSOptions(epsGamma: options.epsGamma, maxIterations: options.maxIterations)
+    let results = ConcurrentSlots<([Double], Double, CriterionPath?)>(count: k, initial: ([], 0, nil))
+    let batch = max(1, min(k, max(4 * availableCores, k / 50)))
+    let gramValues = gram.storage
+    let xtyValues = xty.storage
+    let targetNorms = yty
+    let noise = noiseVariance
+    var done = 0
+    while done < k {
+      let count = min(batch, k - done)
+      let start = done
+      parallelFor(count, threads: options.threads) { offset in
+        let j = start + offset
+        let target = (0..<features).map { xtyValues[$0 * k + j] }
+        let excluded = options.mask.map { mask in (0..<features).map { !mask[j * k + $0 % k] } }
+        gramValues.withUnsafeBufferPointer { g in
+          target.withUnsafeBufferPointer { c in
+            var engine = LARSEngine(gram: g, xty: c, n: n, options: lars, excluded: excluded)
+            if let criterion = options.criterion, let noise {
+              results.store(
+                j,
+                fitByCriterion(
+                  &engine, criterion: criterion, noiseVariance: noise[j], yty: targetNorms[j], n: n))
+            } else {
+              _ = engine.run(lambda: options.lambda)
+              results.store(j, (engine.coef, options.lambda, nil))
+            }
+          }
+        }
+      }
+      done += count
+      if let progress, !progress(done, k) {
+        throw SparseVARError.interrupted("the VAR fit was cancelled after \(done) of \(k) outputs")
+      }
+    }
+
+    var coefficients = [Double](repeating: 0, count: p * k * k)
+    var intercept = [Double](repeating: 0, count: k)
+    var lambdas = [Double](repeating: 0, count: k)
+    var paths: [CriterionPath]? = options.criterion == nil ? nil : []
+    for j in 0..<k {
+      let (w, lambda, path) = results.value(j)
+      for lagIndex in 0..<p {
+        for l in 0..<k { coefficients[lagIndex * k * k + j * k + l] = w[lagIndex * k + l] }
+      }
+      if options.intercept { intercept[j] = targetMeans[j] - dot(featureMeans, w) }
+      lambdas[j] = lambda
+      if let path { paths?.append(path) }
+    }
+    return SparseVARModel(
+      lag: p, dimension: k, coefficients: coefficients, intercept: intercept, sigma: sigma,
+      normalize: options.normalize, lambdas: lambdas, criterionPaths: paths)
+  }
+
+  static func validate(_ series: Series, _ options: SparseVAROptions) throws {
+    let k = series.dimension
+    guard options.lag >= 1 else {
+      throw SparseVARError.invalidArgument("the lag p must be >= 1, got \(options.lag)")
+    }
+    guard series.length >= options.lag + 2 else {
+      throw SparseVARError.shape(
+        "a VAR of lag \(options.lag) needs at least \(options.lag + 2) time points, got \(series.length)")
+    }
+    guard options.lambda >= 0, options.lambda.isFinite else {
+      throw SparseVARError.invalidArgument("lambda must be finite and >= 0, got \(options.lambda)")
+    }
+    guard options.epsGamma >= 0, options.epsGamma.isFinite else {
+      throw SparseVARError.invalidArgument("eps_gamma must be finite and >= 0, got \(options.epsGamma)")
+    }
+    guard options.maxIterations >= 0, options.threads >= 0 else {
+      throw SparseVARError.invalidArgument("max_iter and threads must be >= 0")
+    }
+    if let mask = options.mask, mask.count != k * k {
+      throw SparseVARError.shape("the mask must be K x K = \(k * k) values, got \(mask.count)")
+    }
+  }
+
+  /// Runs one output's full path and keeps the knot with the smallest criterion.
+  static func fitByCriterion(
+    _ engine: inout LARSEngine, criterion: InformationCriterion, noiseVariance: Double,
+    yty: Double, n: Int
+  ) -> ([Double], Double, CriterionPath?) {
+    let factor = criterion == .aic ? 2.0 : log(Double(n))
+    let constant = Double(n) * log(2 * Double.pi * noiseVariance)
+    var best: (value: Double, lambda: Double, w: [Double]) = (.infinity, 0, [])
+    var lambdas: [Double] = []
+    var values: [Double] = []
+    let gram = engine.gram
+    let xty = engine.xty
+    let p = engine.p
+    _ = engine.run(lambda: 0) { lambda, w in
+      // RSS = y'y - 2 w'X'y + w'G w over the support.
+      let support = w.indices.filter { w[$0] != 0 }
+      var rss = yty
+      for a in support {
+        rss -= 2 * w[a] * xty[a]
+        for b in support { rss += w[a] * gram[a * p + b] * w[b] }
+      }
+      let df = support.filter { abs(w[$0]) > Double.ulpOfOne }.count
+      let value = constant + rss / noiseVariance + factor * Double(df)
+      lambdas.append(lambda)
+      values.append(value)
+      if value < best.value { best = (value, lambda, w) }
+    }
+    return (best.w, best.lambda, CriterionPath(lambdas: lambdas, values: values))
+  }
+
+  /// Residual variance of the least-squares fit of every output, RSS / (n - pK - intercept), as
+  /// LassoLarsIC estimates the noise; needs more samples than features.
+  static func leastSquaresNoiseVariance(
+    gram: Matrix, xty: Matrix, yty: [Double], n: Int, intercept: Bool
+  ) throws -> [Double] {
+    let features = gram.rows
+    let k = xty.cols
+    let dof = n - features - (intercept ? 1 : 0)
+    guard dof > 0 else {
+      throw SparseVARError.invalidArgument(
+        "an information criterion needs more samples than features to estimate the noise variance: "
+          + "n = \(n) samples, \(features) features (lag x K); use a fixed lambda or a longer series")
+    }
+    var a = gram.storage
+    var b = xty.storage
+    let info = LAPACKE_dposv(
+      LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(features), Int32(k), &a, Int32(features), &b,
+      Int32(k))
+    guard info == 0 else {
+      throw SparseVARError.numerical(
+        "the lagged design is rank-deficient, so the noise variance for the information criterion "
+          + "cannot be estimated; use a fixed lambda")
+    }
+    return (0..<k).map { j in
+      var explained = 0.0
+      for f in 0..<features { explained += b[f * k + j] * xty.storage[f * k + j] }
+      return max(yty[j] - explained, 0) / Double(dof)
+    }
+  }
+
+  /// G = X^T X (pK x pK), X^T Y (pK x K) and y_j^T y_j for the lagged design of u, by GEMM on
+  /// lagged views of u; X itself is never formed.
+  static func laggedProducts(_ u: [Double], length: Int, dimension k: Int, lag p: Int)
+    -> (Matrix, Matrix, [Double])
+  {
+    let n = length - p
+    let features = p * k
+    var gram = Matrix(rows: features, cols: features)
+    var xty = Matrix(rows: features, cols: k)
+    var yty = [Double](repeating: 0, count: k)
+    u.withUnsafeBufferPointer { ub in
+      let base = ub.baseAddress!
+      // Rows p - lag ..< p - lag + n of u are the design's block for this lag (lag 0 = target).
+      func view(_ lagIndex: Int) -> UnsafePointer<Double> { base + (p - lagIndex) * k }
+      gram.storage.withUnsafeMutableBufferPointer { g in
+        for a in 1...p {
+          for b in a...p {
+            cblas_dgemm(
+              CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(k), Int32(n), 1.0, view(a),
+              Int32(k), view(b), Int32(k), 0.0, g.baseAddress! + (a - 1) * k * features + (b - 1) * k,
+              Int32(features))
+          }
+        }
+      }
+      xty.storage.withUnsafeMutableBufferPointer { c in
+        for a in 1...p {
+          cblas_dgemm(
+            CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(k), Int32(n), 1.0, view(a),
+            Int32(k), view(0), Int32(k), 0.0, c.baseAddress! + (a - 1) * k * k, Int32(k))
+        }
+      }
+      for t in p..<length {
+        for j in 0..<k { yty[j] += base[t * k + j] * base[t * k + j] }
+      }
+    }
+    gram.symmetrizeFromUpper()
+    return (gram, xty, yty)
+  }
+
+  /// Column means of the lagged design (pK) and of the targets (K).
+  static func laggedMeans(_ u: [Double], length: Int, dimension k: Int, lag p: Int)
+    -> ([Double], [Double])
+  {
+    let n = length - p
+    func mean(ofLag lagIndex: Int) -> [Double] {
+      var m = [Double](repeating: 0, count: k)
+      for t in p..<length {
+        for l in 0..<k { m[l] += u[(t - lagIndex) * k + l] }
+      }
+      return m.map { $0 / Double(n) }
+    }
+    return ((1...p).flatMap { mean(ofLag: $0) }, mean(ofLag: 0))
+  }
+
+  /// Turns the products of the raw design into those of the column-centred design.
+  static func center(
+    _ gram: inout Matrix, _ xty: inout Matrix, _ yty: inout [Double], _ xMean: [Double],
+    _ yMean: [Double], n: Int
+  ) {
+    let nn = Double(n)
+    let f = gram.rows
+    let k = xty.cols
+    for a in 0..<f {
+      for b in 0..<f { gram.storage[a * f + b] -= nn * xMean[a] * xMean[b] }
+      for j in 0..<k { xty.storage[a * k + j] -= nn * xMean[a] * yMean[j] }
+    }
+    for j in 0..<k { yty[j] -= nn * yMean[j] * yMean[j] }
+  }
+}
