@@ -120,6 +120,10 @@ struct LARSEngine {
   private var isActive: [Bool]
   /// Variables that may never enter: excluded by a mask, or found degenerate.
   private var ignored: [Bool]
+  /// Active or ignored: not a candidate for entering.
+  private var blocked: [Bool]
+  /// Rows of G of the active variables, in active order (|A| x p), for one GEMV per step.
+  private var activeRows: [Double] = []
   /// Packed lower-triangular Cholesky factor of G[active, active] (row i holds i + 1 values).
   private var cholesky: [Double] = []
 
@@ -138,6 +142,7 @@ struct LARSEngine {
     self.cov = Array(xty)
     self.isActive = [Bool](repeating: false, count: p)
     self.ignored = excluded ?? [Bool](repeating: false, count: p)
+    self.blocked = self.ignored
   }
 
   /// lambda_max = max_j |x_j^T y| / n over the variables allowed to enter.
@@ -158,16 +163,23 @@ struct LARSEngine {
     var iterations = 0
     var justDropped = false
     var previousAlpha = Double.infinity
+    // Coefficients at the previous knot; only the entries active in the last step differ.
     var previousCoef = coef
+    var changedInLastStep: [Int] = []
+    var a = [Double](repeating: 0, count: p)
     var stoppedEarly = false
 
     while true {
       // The largest inactive correlation sets the current lambda.
       var best = -1
       var level = 0.0
-      for j in 0..<p where !isActive[j] && !ignored[j] && abs(cov[j]) > level {
-        best = j
-        level = abs(cov[j])
+      cov.withUnsafeBufferPointer { cov in
+        blocked.withUnsafeBufferPointer { blocked in
+          for j in 0..<p where !blocked[j] && abs(cov[j]) > level {
+            best = j
+            level = abs(cov[j])
+          }
+        }
       }
       var alpha = level / Double(n)
       if alpha <= lambda + tolerance {
@@ -192,6 +204,7 @@ struct LARSEngine {
       if !justDropped {
         if !addToActiveSet(best) {
           ignored[best] = true
+          blocked[best] = true
           continue
         }
       }
@@ -213,22 +226,35 @@ struct LARSEngine {
         for i in direction.indices { direction[i] *= normalizer }
       }
       // a = G[:, A] * direction: how each correlation changes along the direction.
-      var a = [Double](repeating: 0, count: p)
-      for (i, j) in active.enumerated() {
-        cblas_daxpy(Int32(p), direction[i], gram.baseAddress! + j * p, 1, &a, 1)
-      }
+      cblas_dgemv(
+        CblasRowMajor, CblasTrans, Int32(active.count), Int32(p), 1.0, activeRows, Int32(p),
+        direction, 1, 0.0, &a, 1)
 
       // Step size: the first inactive variable to catch up, or the end of the path segment.
       var gamma = level / normalizer
       var kind = LARSStepKind.toLeastSquares
       var denominator = normalizer
-      for j in 0..<p where !isActive[j] && !ignored[j] {
-        let d1 = stabilized(normalizer - a[j], tiny32)
-        let g1 = (level - cov[j]) / d1
-        if g1 > 0 && g1 < gamma { gamma = g1; kind = .enterSame(j); denominator = d1 }
-        let d2 = stabilized(normalizer + a[j], tiny32)
-        let g2 = (level + cov[j]) / d2
-        if g2 > 0 && g2 < gamma { gamma = g2; kind = .enterOpposite(j); denominator = d2 }
+      a.withUnsafeBufferPointer { a in
+        cov.withUnsafeBufferPointer { cov in
+          blocked.withUnsafeBufferPointer { blocked in
+            for j in 0..<p where !blocked[j] {
+              // Candidates (level -/+ c_j) / (normalizer -/+ a_j); a division only for those that
+              // can beat the current step.
+              let d1 = stabilized(normalizer - a[j], tiny32)
+              let n1 = level - cov[j]
+              if d1 > 0 ? (n1 > 0 && n1 < gamma * d1) : (n1 < 0 && n1 > gamma * d1) {
+                let g1 = n1 / d1
+                if g1 > 0 && g1 < gamma { gamma = g1; kind = .enterSame(j); denominator = d1 }
+              }
+              let d2 = stabilized(normalizer + a[j], tiny32)
+              let n2 = level + cov[j]
+              if d2 > 0 ? (n2 > 0 && n2 < gamma * d2) : (n2 < 0 && n2 > gamma * d2) {
+                let g2 = n2 / d2
+                if g2 > 0 && g2 < gamma { gamma = g2; kind = .enterOpposite(j); denominator = d2 }
+              }
+            }
+          }
+        }
       }
       // Lasso modification: an active coefficient reaching zero ends the step there.
       var zeroCrossing = Double.greatestFiniteMagnitude
@@ -259,10 +285,11 @@ struct LARSEngine {
       }
 
       iterations += 1
-      previousCoef = coef
+      for j in changedInLastStep { previousCoef[j] = coef[j] }
+      changedInLastStep = active
       previousAlpha = alpha
       for (i, j) in active.enumerated() { coef[j] += gamma * direction[i] }
-      for j in 0..<p { cov[j] -= gamma * a[j] }
+      cblas_daxpy(Int32(p), -gamma, a, 1, &cov, 1)
       justDropped = !dropped.isEmpty
       let droppedVariables = dropped.map { active[$0] }
       for i in dropped.reversed() { removeFromActiveSet(at: i) }
@@ -298,6 +325,8 @@ struct LARSEngine {
     active.append(j)
     signs.append(cov[j] < 0 ? -1 : 1)
     isActive[j] = true
+    blocked[j] = true
+    activeRows.append(contentsOf: UnsafeBufferPointer(rebasing: gram[(j * p)..<((j + 1) * p)]))
     return true
   }
 
@@ -334,6 +363,8 @@ struct LARSEngine {
     }
     cholesky = packed
     isActive[active[i]] = false
+    blocked[active[i]] = false
+    activeRows.removeSubrange((i * p)..<((i + 1) * p))
     active.remove(at: i)
     signs.remove(at: i)
   }

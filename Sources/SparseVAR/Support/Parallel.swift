@@ -12,19 +12,30 @@ import _COpenBLAS
 /// Number of cores the process may use.
 public var availableCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
+/// sparsevar parallelises over independent problems with its own workers, so OpenBLAS must not
+/// start threads of its own inside them (on 2 cores its spinning threads halve the speed). The
+/// pthread build of OpenBLAS has one process-wide thread count; it is set to 1 the first time
+/// sparsevar computes anything and left so, since restoring it would race with other threads
+/// calling into sparsevar (docs/threading.md).
+public func useSingleThreadedBLAS() {
+  _ = blasConfigured
+}
+
+private let blasConfigured: Bool = {
+  openblas_set_num_threads(1)
+  return true
+}()
+
 /// Runs `body(i)` for `i in 0..<count` on up to `threads` workers (0 = all cores), handing out
 /// indices dynamically. `body` must be safe to call concurrently for distinct indices.
-///
-/// Before the workers start, OpenBLAS is set to one thread for the whole process and left so:
-/// restoring it afterwards would race with other threads calling into sparsevar at the same
-/// time (docs/threading.md).
+/// BLAS inside `body` runs single-threaded (see `useSingleThreadedBLAS`).
 public func parallelFor(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+  useSingleThreadedBLAS()
   let workers = min(count, threads <= 0 ? availableCores : threads)
   if workers <= 1 {
     for i in 0..<count { body(i) }
     return
   }
-  if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
   let next = AtomicCounter()
   DispatchQueue.concurrentPerform(iterations: workers) { _ in
     while true {
@@ -63,4 +74,10 @@ final class ConcurrentSlots<T>: @unchecked Sendable {
     defer { lock.unlock() }
     return slots[i]
   }
+}
+
+/// A raw pointer handed to workers that write disjoint parts of the memory behind it.
+struct SendablePointer<T>: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<T>
+  init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
 }

@@ -135,7 +135,7 @@ extension SparseVARModel {
       }
     }
     let u = series.values.map { $0 / sigma }
-    var (gram, xty, yty) = laggedProducts(u, length: series.length, dimension: k, lag: p)
+    var (gram, xty, yty) = laggedProducts(u, length: series.length, dimension: k, lag: p, threads: options.threads)
     var featureMeans = [Double](repeating: 0, count: features)
     var targetMeans = [Double](repeating: 0, count: k)
     if options.intercept {
@@ -287,7 +287,7 @@ extension SparseVARModel {
 
   /// G = X^T X (pK x pK), X^T Y (pK x K) and y_j^T y_j for the lagged design of u, by GEMM on
   /// lagged views of u; X itself is never formed.
-  static func laggedProducts(_ u: [Double], length: Int, dimension k: Int, lag p: Int)
+  static func laggedProducts(_ u: [Double], length: Int, dimension k: Int, lag p: Int, threads: Int)
     -> (Matrix, Matrix, [Double])
   {
     let n = length - p
@@ -295,30 +295,36 @@ extension SparseVARModel {
     var gram = Matrix(rows: features, cols: features)
     var xty = Matrix(rows: features, cols: k)
     var yty = [Double](repeating: 0, count: k)
-    u.withUnsafeBufferPointer { ub in
-      let base = ub.baseAddress!
-      // Rows p - lag ..< p - lag + n of u are the design's block for this lag (lag 0 = target).
-      func view(_ lagIndex: Int) -> UnsafePointer<Double> { base + (p - lagIndex) * k }
-      gram.storage.withUnsafeMutableBufferPointer { g in
-        for a in 1...p {
-          for b in a...p {
-            cblas_dgemm(
-              CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(k), Int32(n), 1.0, view(a),
-              Int32(k), view(b), Int32(k), 0.0, g.baseAddress! + (a - 1) * k * features + (b - 1) * k,
-              Int32(features))
-          }
-        }
+    // One GEMM per block of G (upper triangle) and of X^T Y, run by the workers.
+    let blocks = (1...p).flatMap { a in (a...p).map { b in (a, b) } } + (1...p).map { ($0, 0) }
+    let gramOut = UnsafeMutableBufferPointer<Double>.allocate(capacity: features * features)
+    let xtyOut = UnsafeMutableBufferPointer<Double>.allocate(capacity: features * k)
+    defer {
+      gramOut.deallocate()
+      xtyOut.deallocate()
+    }
+    let gramBase = SendablePointer(gramOut.baseAddress!)
+    let xtyBase = SendablePointer(xtyOut.baseAddress!)
+    parallelFor(blocks.count, threads: threads) { index in
+      let (a, b) = blocks[index]
+      u.withUnsafeBufferPointer { ub in
+        // Rows p - lag ..< p - lag + n of u are the design's block for this lag (lag 0 = target).
+        let base = ub.baseAddress!
+        let left = base + (p - a) * k
+        let right = base + (p - b) * k
+        let (out, ld) =
+          b == 0
+          ? (xtyBase.pointer + (a - 1) * k * k, k)
+          : (gramBase.pointer + (a - 1) * k * features + (b - 1) * k, features)
+        cblas_dgemm(
+          CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(k), Int32(n), 1.0, left,
+          Int32(k), right, Int32(k), 0.0, out, Int32(ld))
       }
-      xty.storage.withUnsafeMutableBufferPointer { c in
-        for a in 1...p {
-          cblas_dgemm(
-            CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(k), Int32(n), 1.0, view(a),
-            Int32(k), view(0), Int32(k), 0.0, c.baseAddress! + (a - 1) * k * k, Int32(k))
-        }
-      }
-      for t in p..<length {
-        for j in 0..<k { yty[j] += base[t * k + j] * base[t * k + j] }
-      }
+    }
+    gram.storage = Array(gramOut)
+    xty.storage = Array(xtyOut)
+    for t in p..<length {
+      for j in 0..<k { yty[j] += u[t * k + j] * u[t * k + j] }
     }
     gram.symmetrizeFromUpper()
     return (gram, xty, yty)
