@@ -17,7 +17,7 @@ func simulateVAR(_ rng: inout TestRandom, length: Int, lags: [[Double]], dimensi
   return try! Series(length: length, dimension: k, values: Array(values[(50 * k)...]))
 }
 
-/// A stable sparse VAR(2): self-excitation plus a few cross-connections.
+/// A stable sparse VAR(2) of dimension k >= 5: self-excitation plus a few cross-connections.
 func sparseTruth(_ k: Int) -> [[Double]] {
   var a1 = [Double](repeating: 0, count: k * k)
   var a2 = [Double](repeating: 0, count: k * k)
@@ -130,7 +130,7 @@ func sparseTruth(_ k: Int) -> [[Double]] {
 
   @Test func rejectsBadInput() throws {
     var rng = TestRandom(seed: 17)
-    let series = simulateVAR(&rng, length: 50, lags: sparseTruth(4), dimension: 4)
+    let series = simulateVAR(&rng, length: 50, lags: sparseTruth(5), dimension: 5)
     var options = SparseVAROptions()
     options.lag = 0
     #expect(throws: SparseVARError.self) { try SparseVARModel.fit(series, options: options) }

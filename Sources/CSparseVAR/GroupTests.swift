@@ -1,0 +1,311 @@
+//===--- GroupTests.swift -------------------------------------------------===//
+//
+// C API of the group tests: a set of fitted runs with group labels, the coefficient-swap and
+// influence-distance tests between two labels, the rank-sum test and Bonferroni's correction.
+//
+//===----------------------------------------------------------------------===//
+
+import SparseVAR
+import _SparseVARHandles
+
+/// Parameters of the tests run on a set (sparsevar_var_set_set_param).
+@c(sparsevar_test_param) public enum TestParameter: Int32 {
+  /// p-value of the rank-sum test: a sparsevar_rank_sum_method value, default asymptotic.
+  case method = 300
+  /// Random relabelings for the permutation p-value when exact enumeration is too large:
+  /// integer >= 0, default 9999; 0 = no permutation p-value (reported as NaN).
+  case permutations = 301
+  /// Seed of the Monte Carlo relabelings: integer >= 0, default 0.
+  case seed = 302
+  /// Largest number of relabelings enumerated exactly: integer >= 1, default 20000.
+  case exactLimit = 303
+  /// Worker threads for the swap test's forecasts: integer >= 0, default 0 = all cores.
+  case threads = 400
+}
+
+/// How the rank-sum p-value is computed.
+@c(sparsevar_rank_sum_method) public enum RankSumMethodChoice: Int32 {
+  /// Normal approximation with tie and continuity correction.
+  case asymptotic = 0
+  /// Exact null distribution of U (samples without ties).
+  case exact = 1
+}
+
+/// Alternative hypothesis of the rank-sum test.
+@c(sparsevar_alternative) public enum AlternativeChoice: Int32 {
+  /// x is stochastically greater than y.
+  case greater = 0
+  /// x is stochastically less than y.
+  case less = 1
+  /// x and y differ in location.
+  case twoSided = 2
+}
+
+final class VARSetObject {
+  var runs: [FittedRun] = []
+  var labels: [Int32] = []
+  var options = PairwiseGroupTestOptions()
+  var threads = 0
+
+  func groups(_ a: Int32, _ b: Int32) throws -> ([Int], [Int]) {
+    guard a != b else {
+      throw ABIError(status: .invalidArgument, message: "the two group labels are the same (\(a))")
+    }
+    return (labels.indices.filter { labels[$0] == a }, labels.indices.filter { labels[$0] == b })
+  }
+}
+
+final class TestResultObject {
+  let outcome: GroupTestOutcome
+  init(_ outcome: GroupTestOutcome) { self.outcome = outcome }
+}
+
+/// Creates an empty set of runs.
+/// @param out  receives the handle (NULL on failure); free it with sparsevar_var_set_free.
+@c public func sparsevar_var_set_create(
+  _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_var_set>?>?
+) -> Int32 {
+  out?.pointee = nil
+  return guarded {
+    try require(out, "out").pointee = retainHandle(VARSetObject(), as: sparsevar_var_set.self)
+  }
+}
+
+/// Frees a set. NULL is a no-op.
+@c public func sparsevar_var_set_free(_ set: UnsafeMutablePointer<sparsevar_var_set>?) {
+  release(set, VARSetObject.self)
+}
+
+/// Adds a run: copies the fitted VAR and the series it describes (z, t x k, row-major), with a
+/// group label. The VAR handle stays the caller's and may be refitted afterwards.
+/// @param run_id  receives the run's index in the set (may be NULL).
+@c public func sparsevar_var_set_add_f64(
+  _ set: UnsafeMutablePointer<sparsevar_var_set>?, _ var_: UnsafePointer<sparsevar_var>?,
+  _ z: UnsafePointer<Double>?, _ t: Int64, _ k: Int64, _ label: Int32,
+  _ run_id: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  guarded {
+    let model = try object(var_, VARObject.self, "var").fitted()
+    let object = try object(set, VARSetObject.self, "set")
+    let series = try seriesArgument(z, t, k)
+    let run = try FittedRun(model: model, series: series)
+    guard series.length > model.lag else {
+      throw ABIError(status: .shape, message: "the series needs more than p = \(model.lag) time points")
+    }
+    if let first = object.runs.first, first.model.dimension != model.dimension {
+      throw ABIError(
+        status: .shape, message: "the set holds K = \(first.model.dimension) runs; this one has K = \(model.dimension)")
+    }
+    object.runs.append(run)
+    object.labels.append(label)
+    run_id?.pointee = Int64(object.runs.count - 1)
+  }
+}
+
+/// Number of runs in the set.
+@c public func sparsevar_var_set_size(
+  _ set: UnsafePointer<sparsevar_var_set>?, _ n_runs: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  guarded {
+    let object = try object(set, VARSetObject.self, "set")
+    try require(n_runs, "n_runs").pointee = Int64(object.runs.count)
+  }
+}
+
+func runIndex(_ object: VARSetObject, _ run: Int64) throws -> Int {
+  guard run >= 0, run < Int64(object.runs.count) else {
+    throw ABIError(status: .invalidArgument, message: "run \(run) is out of range (0..<\(object.runs.count))")
+  }
+  return Int(run)
+}
+
+/// Reads a run's group label.
+@c public func sparsevar_var_set_get_label(
+  _ set: UnsafePointer<sparsevar_var_set>?, _ run: Int64, _ label: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+  guarded {
+    let object = try object(set, VARSetObject.self, "set")
+    let i = try runIndex(object, run)
+    try require(label, "label").pointee = object.labels[i]
+  }
+}
+
+/// Changes a run's group label (to test other splits, e.g. first vs second half of a condition).
+@c public func sparsevar_var_set_set_label(
+  _ set: UnsafeMutablePointer<sparsevar_var_set>?, _ run: Int64, _ label: Int32
+) -> Int32 {
+  guarded {
+    let object = try object(set, VARSetObject.self, "set")
+    let i = try runIndex(object, run)
+    object.labels[i] = label
+  }
+}
+
+func testParameter(_ raw: Int32) throws -> TestParameter {
+  guard let p = TestParameter(rawValue: raw) else {
+    throw ABIError(status: .invalidArgument, message: "unknown test parameter \(raw)")
+  }
+  return p
+}
+
+/// Sets a test parameter (a sparsevar_test_param value) for the tests run on this set.
+@c public func sparsevar_var_set_set_param(
+  _ set: UnsafeMutablePointer<sparsevar_var_set>?, _ param: Int32, _ value: Double
+) -> Int32 {
+  guarded {
+    let object = try object(set, VARSetObject.self, "set")
+    let p = try testParameter(param)
+    let lower: Double = p == .exactLimit ? 1 : 0
+    let upper: Double = p == .method ? 1 : p == .threads ? 1024 : 1e15
+    guard value.isFinite, value >= lower, value <= upper, value == value.rounded() else {
+      throw ABIError(
+        status: .invalidArgument, message: "parameter \(p) must be an integer in [\(lower), \(upper)], got \(value)")
+    }
+    switch p {
+    case .method: object.options.method = value == 1 ? .exact : .asymptotic
+    case .permutations: object.options.permutations = Int(value)
+    case .seed: object.options.seed = UInt64(value)
+    case .exactLimit: object.options.exactLimit = Int(value)
+    case .threads: object.threads = Int(value)
+    }
+  }
+}
+
+/// Reads a test parameter's current value.
+@c public func sparsevar_var_set_get_param(
+  _ set: UnsafePointer<sparsevar_var_set>?, _ param: Int32, _ value: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  guarded {
+    let object = try object(set, VARSetObject.self, "set")
+    let out = try require(value, "value")
+    switch try testParameter(param) {
+    case .method: out.pointee = object.options.method == .exact ? 1 : 0
+    case .permutations: out.pointee = Double(object.options.permutations)
+    case .seed: out.pointee = Double(object.options.seed)
+    case .exactLimit: out.pointee = Double(object.options.exactLimit)
+    case .threads: out.pointee = Double(object.threads)
+    }
+  }
+}
+
+/// Coefficient-swap test: do runs labelled label_a and label_b differ in their dynamics?
+/// Delta_ij = E_{i<-j} - E_{i<-i} (run i's mean squared one-step error under run j's VAR, minus
+/// under its own); inter-group pairs are compared with intra-group pairs by a one-sided rank-sum
+/// test (inter greater), plus a permutation p-value over run labels.
+/// @param out  receives the result (NULL on failure); free it with sparsevar_test_result_free.
+@c public func sparsevar_swap_test(
+  _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_test_result>?>?,
+  _ set: UnsafePointer<sparsevar_var_set>?, _ label_a: Int32, _ label_b: Int32
+) -> Int32 {
+  out?.pointee = nil
+  return guarded {
+    let result = try require(out, "out")
+    let object = try object(set, VARSetObject.self, "set")
+    let (a, b) = try object.groups(label_a, label_b)
+    let outcome = try GroupTests.coefficientSwap(
+      object.runs, groupA: a, groupB: b, options: object.options, threads: object.threads)
+    result.pointee = retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
+  }
+}
+
+/// Influence-distance test: d_ij = ||c_i - c_j||^2 between the runs' influence vectors, inter
+/// vs intra pairs, as sparsevar_swap_test.
+@c public func sparsevar_influence_test(
+  _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_test_result>?>?,
+  _ set: UnsafePointer<sparsevar_var_set>?, _ label_a: Int32, _ label_b: Int32
+) -> Int32 {
+  out?.pointee = nil
+  return guarded {
+    let result = try require(out, "out")
+    let object = try object(set, VARSetObject.self, "set")
+    let (a, b) = try object.groups(label_a, label_b)
+    let outcome = try GroupTests.influenceDistance(
+      object.runs.map(\.model), groupA: a, groupB: b, options: object.options)
+    result.pointee = retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
+  }
+}
+
+/// Frees a test result. NULL is a no-op.
+@c public func sparsevar_test_result_free(_ result: UnsafeMutablePointer<sparsevar_test_result>?) {
+  release(result, TestResultObject.self)
+}
+
+/// The test's numbers (any pointer may be NULL): the Mann-Whitney U of the inter-group sample,
+/// the rank-sum p-value, the permutation p-value (NaN when not computed), and the sample sizes.
+@c public func sparsevar_test_result_values(
+  _ result: UnsafePointer<sparsevar_test_result>?, _ statistic: UnsafeMutablePointer<Double>?,
+  _ p_value: UnsafeMutablePointer<Double>?, _ p_permutation: UnsafeMutablePointer<Double>?,
+  _ n_inter: UnsafeMutablePointer<Int64>?, _ n_intra: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  guarded {
+    let r = try object(result, TestResultObject.self, "result").outcome.result
+    statistic?.pointee = r.statistic
+    p_value?.pointee = r.pValue
+    p_permutation?.pointee = r.permutationPValue
+    n_inter?.pointee = Int64(r.nInter)
+    n_intra?.pointee = Int64(r.nIntra)
+  }
+}
+
+/// Number of runs N of the set the test ran on (the matrix is N x N).
+@c public func sparsevar_test_result_runs(
+  _ result: UnsafePointer<sparsevar_test_result>?, _ n_runs: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  guarded {
+    let outcome = try object(result, TestResultObject.self, "result").outcome
+    try require(n_runs, "n_runs").pointee = Int64(outcome.runs)
+  }
+}
+
+/// Writes the pairwise matrix, N x N row-major: Delta_ij for the swap test, d_ij for the
+/// influence test; NaN on the diagonal and for runs in neither group.
+@c public func sparsevar_test_result_matrix(
+  _ result: UnsafePointer<sparsevar_test_result>?, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
+) -> Int32 {
+  guarded {
+    let outcome = try object(result, TestResultObject.self, "result").outcome
+    try write(outcome.matrix, to: out, capacity: len, "out")
+  }
+}
+
+/// Wilcoxon rank-sum / Mann-Whitney U test of x against y, equal to scipy.stats.mannwhitneyu
+/// (with continuity correction). statistic = U of x.
+/// @param alternative  a sparsevar_alternative value.
+/// @param method       a sparsevar_rank_sum_method value.
+@c public func sparsevar_rank_sum(
+  _ statistic: UnsafeMutablePointer<Double>?, _ p_value: UnsafeMutablePointer<Double>?,
+  _ x: UnsafePointer<Double>?, _ nx: Int64, _ y: UnsafePointer<Double>?, _ ny: Int64,
+  _ alternative: Int32, _ method: Int32
+) -> Int32 {
+  guarded {
+    let xs = try readDoubles(x, count: try size(nx, "nx", minimum: 1), "x")
+    let ys = try readDoubles(y, count: try size(ny, "ny", minimum: 1), "y")
+    guard let alt = AlternativeChoice(rawValue: alternative) else {
+      throw ABIError(status: .invalidArgument, message: "unknown alternative \(alternative)")
+    }
+    guard let m = RankSumMethodChoice(rawValue: method) else {
+      throw ABIError(status: .invalidArgument, message: "unknown rank-sum method \(method)")
+    }
+    let r = try rankSumTest(
+      xs, ys, alternative: alt == .greater ? .greater : alt == .less ? .less : .twoSided,
+      method: m == .exact ? .exact : .asymptotic)
+    statistic?.pointee = r.statistic
+    p_value?.pointee = r.pValue
+  }
+}
+
+/// Bonferroni-corrected p-values: out[i] = min(1, m * p_values[i]) (m values; out may equal
+/// p_values).
+@c public func sparsevar_bonferroni(
+  _ out: UnsafeMutablePointer<Double>?, _ p_values: UnsafePointer<Double>?, _ m: Int64
+) -> Int32 {
+  guarded {
+    let count = try size(m, "m", minimum: 1)
+    let values = try readDoubles(p_values, count: count, "p_values")
+    for v in values where !(v >= 0 && v <= 1) {
+      throw ABIError(status: .invalidArgument, message: "p-values must lie in [0, 1], got \(v)")
+    }
+    let corrected = bonferroni(values)
+    try write(corrected, to: out, capacity: m, "out")
+  }
+}
