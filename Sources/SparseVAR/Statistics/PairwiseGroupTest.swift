@@ -69,7 +69,8 @@ public struct PairwiseGroupTestOptions: Sendable, Equatable {
 ///   - groupB: indices of group B's runs (at least 2, no duplicates, disjoint from A).
 /// - Throws: `.shape` when `d.count != n * n`; `.invalidArgument` for bad indices, duplicated or
 ///   overlapping runs, a group with fewer than 2 runs, or negative options; `.nonFinite` when a
-///   used entry is NaN or infinite.
+///   used entry is NaN or infinite; `.numerical` when `.exact` is requested for samples too
+///   large for it (see `rankSumTest`).
 public func pairwiseGroupTest(
   _ d: [Double], runs n: Int, groupA: [Int], groupB: [Int],
   options: PairwiseGroupTestOptions = .init()
