@@ -1,0 +1,505 @@
+/*
+ * sparsevar.h - the C API of libsparsevar 0.1.0: sparse vector autoregression fitted by
+ * differentiable LARS-lasso, with group tests on the fitted models.
+ *
+ * GENERATED FILE - DO NOT EDIT. scripts/generate_header.py writes it from the `@c` declarations of
+ * the CSparseVAR Swift module with their `///` doc comments (the documentation below), from the
+ * handle types of Sources/_SparseVARHandles and from the preamble scripts/sparsevar.h.in. Edit
+ * those, then run `python3 scripts/generate_header.py`; the ABI tests fail when this file is stale.
+ *
+ * Conventions
+ * -----------
+ * Names      Functions are sparsevar_<object>_<verb>, opaque handle types sparsevar_<object>,
+ *            macros and enumeration constants SPARSEVAR_*. Nothing else is exported.
+ * Status     Every function that can fail returns an int32_t status code: SPARSEVAR_OK (0) on
+ *            success, a negative SPARSEVAR_E_* code on failure. Values are pinned forever and new
+ *            codes are only ever appended, so treat any unknown negative value as a failure.
+ *            sparsevar_errstr(code) gives a static description of a code.
+ * Errors     After a failure, sparsevar_last_error() explains it in words a user can act on. The
+ *            message is thread-local: it belongs to the calling thread, stays valid until the next
+ *            failing call on that thread and is not cleared by a successful call (so test the status
+ *            code, not the message). A failed call leaves every object as it was and sets handle
+ *            out-parameters to NULL. The library never aborts, traps or prints on behalf of the host.
+ * Arrays     Arrays are contiguous and row-major (C order): a T x K series z has element (t, l) at
+ *            z[t * K + l]. Sizes, counts and indices are int64_t. Every array is passed as a
+ *            pointer together with its length or with the dimensions that determine it.
+ * Buffers    Output arrays are allocated and owned by the caller and passed with their capacity; a
+ *            buffer that is too small gives SPARSEVAR_E_BUFFER_TOO_SMALL, and the shape/length
+ *            queries say how much to allocate. Memory never crosses allocators: a handle is
+ *            released with its own sparsevar_<object>_free, which accepts NULL.
+ * Pointers   The library never keeps a caller's pointer after a call returns: inputs are copied.
+ * Callbacks  A progress callback takes the caller's `void *user` pointer as its last argument and
+ *            cancels the call by returning non-zero (the call then returns SPARSEVAR_E_INTERRUPTED).
+ * Threads    Distinct handles may be used concurrently from distinct threads; one handle must not be
+ *            used from two threads at once. sparsevar_errstr, sparsevar_last_error and the version
+ *            calls are always safe.
+ * Versions   The SPARSEVAR_VERSION_* macros describe this header, sparsevar_version_number() the
+ *            library loaded at run time; the shared object's SONAME (libsparsevar.so.MAJOR) changes
+ *            with the major version. A program can check at start-up that
+ *            sparsevar_version_number() / 10000 == SPARSEVAR_VERSION_MAJOR.
+ */
+#ifndef SPARSEVAR_H
+#define SPARSEVAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Version of this header (from Sources/SparseVAR/Support/Version.swift). */
+#define SPARSEVAR_VERSION_MAJOR 0
+#define SPARSEVAR_VERSION_MINOR 1
+#define SPARSEVAR_VERSION_PATCH 0
+/* MAJOR * 10000 + MINOR * 100 + PATCH, as returned by sparsevar_version_number(). */
+#define SPARSEVAR_VERSION_NUMBER 100
+#define SPARSEVAR_VERSION_STRING "0.1.0"
+
+/*
+ * SPARSEVAR_API marks every function of the library. Which symbols libsparsevar.so exports is
+ * fixed when the library is linked (a version script exports exactly the sparsevar_* functions
+ * declared here and hides everything else, including the statically linked Swift runtime), so
+ * the macro only matters on the caller's side: with GCC and Clang it gives the declarations
+ * default visibility, so that code which includes this header inside
+ * `#pragma GCC visibility push(hidden)` still links against the shared library. Define
+ * SPARSEVAR_API before including this header to override it.
+ */
+#ifndef SPARSEVAR_API
+#  if defined(__GNUC__) && __GNUC__ >= 4
+#    define SPARSEVAR_API __attribute__((visibility("default")))
+#  else
+#    define SPARSEVAR_API
+#  endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ==============================================================================================
+ * Handle types
+ *
+ * Opaque: created and freed only by the library.
+ * ============================================================================================== */
+
+/** A sparse VAR model: parameters, and after a fit its coefficients. */
+typedef struct sparsevar_var sparsevar_var;
+
+/** A LARS-lasso path: knots, coefficients at each knot, and the final active set. */
+typedef struct sparsevar_lars_path sparsevar_lars_path;
+
+/** A set of fitted VARs with group labels, for the swap and influence tests. */
+typedef struct sparsevar_var_set sparsevar_var_set;
+
+/** The result of a group test: statistic, p-values, sample sizes, Delta matrix. */
+typedef struct sparsevar_test_result sparsevar_test_result;
+
+/* ==============================================================================================
+ * Enumerations
+ *
+ * Each is an int32_t type with its values as constants (pinned: they never change).
+ * ============================================================================================== */
+
+/// Status code returned by every fallible sparsevar call. The values are pinned forever; new
+/// codes are only ever appended. Success is 0 and every error is negative.
+typedef int32_t sparsevar_status;
+enum {
+  /// Success.
+  SPARSEVAR_OK = 0,
+  /// An argument is out of range, NULL where it must not be, or inconsistent.
+  SPARSEVAR_E_INVALID_ARGUMENT = -1,
+  /// Array sizes do not match each other or the object's shape.
+  SPARSEVAR_E_SHAPE = -2,
+  /// An input array contains NaN or infinity.
+  SPARSEVAR_E_NON_FINITE = -3,
+  /// The object has not been fitted yet.
+  SPARSEVAR_E_NOT_FITTED = -4,
+  /// The computation is numerically impossible (for example a constant series).
+  SPARSEVAR_E_NUMERICAL = -5,
+  /// A caller-provided output buffer is too small; the size query says how big it must be.
+  SPARSEVAR_E_BUFFER_TOO_SMALL = -6,
+  /// A progress callback returned non-zero; the object was left as it was before the call.
+  SPARSEVAR_E_INTERRUPTED = -7,
+  /// Memory could not be allocated.
+  SPARSEVAR_E_NO_MEMORY = -8,
+  /// An internal error: please report it.
+  SPARSEVAR_E_INTERNAL = -99
+};
+
+/// Parameters of a sparse VAR, set with sparsevar_var_set_param. Values are pinned; the bounds
+/// and defaults are also available from sparsevar_var_param_bounds.
+typedef int32_t sparsevar_var_param;
+enum {
+  /// VAR order p: integer in [1, 1000], default 5.
+  SPARSEVAR_VAR_PARAM_LAG = 100,
+  /// l1 penalty lambda on the sigma-normalised problem: [0, inf), default 0.01.
+  SPARSEVAR_VAR_PARAM_LAMBDA = 101,
+  /// LARS step-size stabiliser eps_gamma: [0, inf), default 0 (plain LARS).
+  SPARSEVAR_VAR_PARAM_EPS_GAMMA = 102,
+  /// 1 = divide the series by the standard deviation of all its entries (default), 0 = do not.
+  SPARSEVAR_VAR_PARAM_NORMALIZE = 103,
+  /// 1 = fit an unpenalised intercept per output, 0 = none (default).
+  SPARSEVAR_VAR_PARAM_INTERCEPT = 104,
+  /// Bound on LARS steps per output: integer >= 0, default 0 = no bound.
+  SPARSEVAR_VAR_PARAM_MAX_ITER = 105,
+  /// Choice of lambda per output: a sparsevar_criterion value, default SPARSEVAR_CRITERION_NONE.
+  SPARSEVAR_VAR_PARAM_CRITERION = 200,
+  /// Worker threads for a fit: integer >= 0, default 0 = all cores.
+  SPARSEVAR_VAR_PARAM_THREADS = 400
+};
+
+/// How lambda is chosen (parameter SPARSEVAR_VAR_PARAM_CRITERION).
+typedef int32_t sparsevar_criterion;
+enum {
+  /// Use the lambda parameter for every output.
+  SPARSEVAR_CRITERION_NONE = 0,
+  /// Akaike's criterion along each output's full lasso path (as scikit-learn's LassoLarsIC).
+  SPARSEVAR_CRITERION_AIC = 1,
+  /// Bayes' criterion along each output's full lasso path.
+  SPARSEVAR_CRITERION_BIC = 2
+};
+
+/// How the gradient of a lasso solution is computed.
+typedef int32_t sparsevar_gradient;
+enum {
+  /// Reverse mode through every LARS step.
+  SPARSEVAR_GRADIENT_UNROLLED = 0,
+  /// Implicit differentiation on the final support.
+  SPARSEVAR_GRADIENT_IMPLICIT = 1
+};
+
+/// Parameters of the tests run on a set (sparsevar_var_set_set_param).
+typedef int32_t sparsevar_test_param;
+enum {
+  /// p-value of the rank-sum test: a sparsevar_rank_sum_method value, default asymptotic.
+  SPARSEVAR_TEST_PARAM_METHOD = 300,
+  /// Random relabelings for the permutation p-value when exact enumeration is too large:
+  /// integer >= 0, default 9999; 0 = no permutation p-value (reported as NaN).
+  SPARSEVAR_TEST_PARAM_PERMUTATIONS = 301,
+  /// Seed of the Monte Carlo relabelings: integer >= 0, default 0.
+  SPARSEVAR_TEST_PARAM_SEED = 302,
+  /// Largest number of relabelings enumerated exactly: integer >= 1, default 20000.
+  SPARSEVAR_TEST_PARAM_EXACT_LIMIT = 303,
+  /// Worker threads for the swap test's forecasts: integer >= 0, default 0 = all cores.
+  SPARSEVAR_TEST_PARAM_THREADS = 400
+};
+
+/// How the rank-sum p-value is computed.
+typedef int32_t sparsevar_rank_sum_method;
+enum {
+  /// Normal approximation with tie and continuity correction.
+  SPARSEVAR_RANK_SUM_METHOD_ASYMPTOTIC = 0,
+  /// Exact null distribution of U (samples without ties).
+  SPARSEVAR_RANK_SUM_METHOD_EXACT = 1
+};
+
+/// Alternative hypothesis of the rank-sum test.
+typedef int32_t sparsevar_alternative;
+enum {
+  /// x is stochastically greater than y.
+  SPARSEVAR_ALTERNATIVE_GREATER = 0,
+  /// x is stochastically less than y.
+  SPARSEVAR_ALTERNATIVE_LESS = 1,
+  /// x and y differ in location.
+  SPARSEVAR_ALTERNATIVE_TWO_SIDED = 2
+};
+
+/* ==============================================================================================
+ * Status (Sources/CSparseVAR/Status.swift)
+ *
+ * Status codes, static error strings, the per-thread detailed message and the version calls.
+ * ============================================================================================== */
+
+/// Static, English description of a status code. Never NULL, never to be freed; unknown codes
+/// give "unknown status code". Always thread-safe.
+SPARSEVAR_API const char *sparsevar_errstr(int32_t code);
+
+/// Detailed message of the last call on this thread that failed: what was wrong and what to do.
+/// Never NULL ("" when no call has failed on this thread). Owned by the library and valid until
+/// the next failing call on the same thread. A successful call does not clear it, so check status
+/// codes, not this message. Always thread-safe.
+SPARSEVAR_API const char *sparsevar_last_error(void);
+
+/// Run-time version as MAJOR*10000 + MINOR*100 + PATCH; compare it with
+/// SPARSEVAR_VERSION_NUMBER from the header. Always thread-safe.
+SPARSEVAR_API int32_t sparsevar_version_number(void);
+
+/// Run-time version as a static "MAJOR.MINOR.PATCH" string. Always thread-safe.
+SPARSEVAR_API const char *sparsevar_version_string(void);
+
+/* ==============================================================================================
+ * VAR (Sources/CSparseVAR/VAR.swift)
+ *
+ * C API of the sparse VAR: a handle holds parameters (set by enum, zstd style) and, after a fit,
+ * the coefficients. Series are T x K row-major: z[t * K + l] is latent l at time t.
+ * ============================================================================================== */
+
+/// Creates a VAR with default parameters and no fit.
+/// @param out  receives the handle (NULL on failure); free it with sparsevar_var_free.
+SPARSEVAR_API int32_t sparsevar_var_create(sparsevar_var **out);
+
+/// Frees a VAR. NULL is a no-op.
+SPARSEVAR_API void sparsevar_var_free(sparsevar_var *var);
+
+/// Sets one parameter (a sparsevar_var_param value). Integer parameters must be given whole
+/// numbers. Takes effect at the next fit; an existing fit is kept.
+SPARSEVAR_API int32_t sparsevar_var_set_param(sparsevar_var *var, int32_t param, double value);
+
+/// Reads one parameter's current value.
+SPARSEVAR_API int32_t sparsevar_var_get_param(
+    const sparsevar_var *var, int32_t param, double *value);
+
+/// Lower and upper bound (inclusive; upper may be +inf) and default of a parameter. Any output
+/// pointer may be NULL. Always thread-safe.
+SPARSEVAR_API int32_t sparsevar_var_param_bounds(
+    int32_t param, double *lower, double *upper, double *default_value);
+
+/// Restricts the connections the VAR may use: mask is K x K row-major, mask[j * K + l] != 0
+/// allows latent l to drive latent j (at every lag). mask = NULL with k = 0 removes the
+/// restriction. The mask is copied; it applies to fits of K-dimensional series.
+SPARSEVAR_API int32_t sparsevar_var_set_mask(sparsevar_var *var, const uint8_t *mask, int64_t k);
+
+/// Fits the VAR to a series z (t x k, row-major, double). Replaces any previous fit; on failure
+/// the previous fit is kept.
+/// @param progress  optional; called on the calling thread with (outputs done, K, user) after each
+///                  batch of outputs; returning non-zero cancels the fit.
+/// @param user      passed to progress as is.
+SPARSEVAR_API int32_t sparsevar_var_fit_f64(
+    sparsevar_var *var,
+    const double *z,
+    int64_t t,
+    int64_t k,
+    int32_t (*progress)(int64_t, int64_t, void *),
+    void *user);
+
+/// As sparsevar_var_fit_f64 for a float series (computation in double precision).
+SPARSEVAR_API int32_t sparsevar_var_fit_f32(
+    sparsevar_var *var,
+    const float *z,
+    int64_t t,
+    int64_t k,
+    int32_t (*progress)(int64_t, int64_t, void *),
+    void *user);
+
+/// Lag p and dimension K of the fitted VAR (SPARSEVAR_E_NOT_FITTED before a fit).
+SPARSEVAR_API int32_t sparsevar_var_shape(const sparsevar_var *var, int64_t *p, int64_t *k);
+
+/// Writes the coefficients, p x K x K: out[(lag - 1) * K * K + j * K + l] = A_lag[j, l], the
+/// effect of latent l at time t - lag on latent j at time t. len >= p * K * K.
+SPARSEVAR_API int32_t sparsevar_var_coef(const sparsevar_var *var, double *out, int64_t len);
+
+/// Writes the intercept per output (K values, in units of the normalised series; zeros when the
+/// intercept parameter is off).
+SPARSEVAR_API int32_t sparsevar_var_intercept(const sparsevar_var *var, double *out, int64_t len);
+
+/// The scale sigma the fit divided the series by (1 when normalisation is off).
+SPARSEVAR_API int32_t sparsevar_var_sigma(const sparsevar_var *var, double *sigma);
+
+/// Writes the lambda used for each output (K values): the lambda parameter, or each output's
+/// choice by the information criterion.
+SPARSEVAR_API int32_t sparsevar_var_lambdas(const sparsevar_var *var, double *out, int64_t len);
+
+/// Number of knots of output j's lasso path, recorded when the fit used an information criterion
+/// (SPARSEVAR_E_INVALID_ARGUMENT otherwise).
+SPARSEVAR_API int32_t sparsevar_var_path_length(
+    const sparsevar_var *var, int64_t output, int64_t *len);
+
+/// Writes output j's path: the lambda at each knot and the criterion value there (len values
+/// each; either pointer may be NULL).
+SPARSEVAR_API int32_t sparsevar_var_path(
+    const sparsevar_var *var, int64_t output, double *lambdas, double *criterion, int64_t len);
+
+/// One-step forecasts of a series z (t x k) by the fitted VAR: out holds (t - p) x K values,
+/// row r being the forecast of z at time p + r.
+SPARSEVAR_API int32_t sparsevar_var_forecast_f64(
+    const sparsevar_var *var, const double *z, int64_t t, int64_t k, double *out, int64_t len);
+
+/// R_var of the fitted VAR on a series z (t x k): mean over t of ||z_t - zhat_t||^2 / ||z_t||^2.
+SPARSEVAR_API int32_t sparsevar_var_rvar_f64(
+    const sparsevar_var *var, const double *z, int64_t t, int64_t k, double *r_var);
+
+/// Writes the influence vector (K values): c_l = sum over lags and j != l of |A_k[j, l]|.
+SPARSEVAR_API int32_t sparsevar_var_influence(const sparsevar_var *var, double *out, int64_t len);
+
+/* ==============================================================================================
+ * LARS (Sources/CSparseVAR/LARS.swift)
+ *
+ * C API of the LARS-lasso solver: the solution at one lambda, the whole path, and gradients.
+ * Arrays are row-major: X is n x p with X[i * p + j] the value of feature j in sample i.
+ * ============================================================================================== */
+
+/// Solves the lasso 1/(2n) ||y - X w||^2 + lambda ||w||_1 by LARS and writes w.
+/// @param coef_out   receives the p coefficients (caller-owned, coef_len >= p).
+/// @param x          n x p design, row-major.
+/// @param y          n responses.
+/// @param lambda     penalty >= 0; lambda >= lambda_max = max|X^T y|/n gives all zeros.
+/// @param eps_gamma  step-size stabiliser >= 0 (0 = plain LARS).
+/// @return SPARSEVAR_OK, or an error code with sparsevar_last_error() set.
+SPARSEVAR_API int32_t sparsevar_lasso_lars(
+    double *coef_out,
+    int64_t coef_len,
+    const double *x,
+    int64_t n,
+    int64_t p,
+    const double *y,
+    double lambda,
+    double eps_gamma);
+
+/// Computes the LARS-lasso path from lambda_max down to lambda_min (0 = to the end of the path).
+/// @param out        receives a new path handle (NULL on failure); free with sparsevar_lars_path_free.
+/// @param max_iter   bound on LARS steps, 0 = no bound.
+SPARSEVAR_API int32_t sparsevar_lars_path_create(
+    sparsevar_lars_path **out,
+    const double *x,
+    int64_t n,
+    int64_t p,
+    const double *y,
+    double lambda_min,
+    double eps_gamma,
+    int64_t max_iter);
+
+/// Frees a path. NULL is a no-op.
+SPARSEVAR_API void sparsevar_lars_path_free(sparsevar_lars_path *path);
+
+/// Sizes of a path: number of knots, number of features p, size of the final active set, and
+/// 1 in *stopped_early when the path stopped before lambda_min (any pointer may be NULL).
+SPARSEVAR_API int32_t sparsevar_lars_path_shape(
+    const sparsevar_lars_path *path,
+    int64_t *n_knots,
+    int64_t *p,
+    int64_t *n_active,
+    int32_t *stopped_early);
+
+/// Writes the lambda of each knot (n_knots values, non-increasing).
+SPARSEVAR_API int32_t sparsevar_lars_path_lambdas(
+    const sparsevar_lars_path *path, double *out, int64_t len);
+
+/// Writes the coefficients at each knot, knot-major: out[k * p + j] (n_knots x p values).
+SPARSEVAR_API int32_t sparsevar_lars_path_coefs(
+    const sparsevar_lars_path *path, double *out, int64_t len);
+
+/// Writes the final active set, in order of entry (n_active indices).
+SPARSEVAR_API int32_t sparsevar_lars_path_active(
+    const sparsevar_lars_path *path, int64_t *out, int64_t len);
+
+/// Gradient of a scalar loss through the lasso solution (a vector-Jacobian product): given
+/// grad_coef = dL/dw (p values), writes dL/dX (n x p, row-major) and dL/dy (n values), and the
+/// solution itself into coef_out when coef_out is not NULL.
+/// @param mode  SPARSEVAR_GRADIENT_UNROLLED or SPARSEVAR_GRADIENT_IMPLICIT.
+SPARSEVAR_API int32_t sparsevar_lasso_lars_vjp(
+    double *grad_x,
+    int64_t grad_x_len,
+    double *grad_y,
+    int64_t grad_y_len,
+    double *coef_out,
+    int64_t coef_len,
+    const double *x,
+    int64_t n,
+    int64_t p,
+    const double *y,
+    double lambda,
+    double eps_gamma,
+    int32_t mode,
+    const double *grad_coef,
+    int64_t grad_coef_len);
+
+/* ==============================================================================================
+ * GroupTests (Sources/CSparseVAR/GroupTests.swift)
+ *
+ * C API of the group tests: a set of fitted runs with group labels, the coefficient-swap and
+ * influence-distance tests between two labels, the rank-sum test and Bonferroni's correction.
+ * ============================================================================================== */
+
+/// Creates an empty set of runs.
+/// @param out  receives the handle (NULL on failure); free it with sparsevar_var_set_free.
+SPARSEVAR_API int32_t sparsevar_var_set_create(sparsevar_var_set **out);
+
+/// Frees a set. NULL is a no-op.
+SPARSEVAR_API void sparsevar_var_set_free(sparsevar_var_set *set);
+
+/// Adds a run: copies the fitted VAR and the series it describes (z, t x k, row-major), with a
+/// group label. The VAR handle stays the caller's and may be refitted afterwards.
+/// @param run_id  receives the run's index in the set (may be NULL).
+SPARSEVAR_API int32_t sparsevar_var_set_add_f64(
+    sparsevar_var_set *set,
+    const sparsevar_var *var,
+    const double *z,
+    int64_t t,
+    int64_t k,
+    int32_t label,
+    int64_t *run_id);
+
+/// Number of runs in the set.
+SPARSEVAR_API int32_t sparsevar_var_set_size(const sparsevar_var_set *set, int64_t *n_runs);
+
+/// Reads a run's group label.
+SPARSEVAR_API int32_t sparsevar_var_set_get_label(
+    const sparsevar_var_set *set, int64_t run, int32_t *label);
+
+/// Changes a run's group label (to test other splits, e.g. first vs second half of a condition).
+SPARSEVAR_API int32_t sparsevar_var_set_set_label(
+    sparsevar_var_set *set, int64_t run, int32_t label);
+
+/// Sets a test parameter (a sparsevar_test_param value) for the tests run on this set.
+SPARSEVAR_API int32_t sparsevar_var_set_set_param(
+    sparsevar_var_set *set, int32_t param, double value);
+
+/// Reads a test parameter's current value.
+SPARSEVAR_API int32_t sparsevar_var_set_get_param(
+    const sparsevar_var_set *set, int32_t param, double *value);
+
+/// Coefficient-swap test: do runs labelled label_a and label_b differ in their dynamics?
+/// Delta_ij = E_{i<-j} - E_{i<-i} (run i's mean squared one-step error under run j's VAR, minus
+/// under its own); inter-group pairs are compared with intra-group pairs by a one-sided rank-sum
+/// test (inter greater), plus a permutation p-value over run labels.
+/// @param out  receives the result (NULL on failure); free it with sparsevar_test_result_free.
+SPARSEVAR_API int32_t sparsevar_swap_test(
+    sparsevar_test_result **out, const sparsevar_var_set *set, int32_t label_a, int32_t label_b);
+
+/// Influence-distance test: d_ij = ||c_i - c_j||^2 between the runs' influence vectors, inter
+/// vs intra pairs, as sparsevar_swap_test.
+SPARSEVAR_API int32_t sparsevar_influence_test(
+    sparsevar_test_result **out, const sparsevar_var_set *set, int32_t label_a, int32_t label_b);
+
+/// Frees a test result. NULL is a no-op.
+SPARSEVAR_API void sparsevar_test_result_free(sparsevar_test_result *result);
+
+/// The test's numbers (any pointer may be NULL): the Mann-Whitney U of the inter-group sample,
+/// the rank-sum p-value, the permutation p-value (NaN when not computed), and the sample sizes.
+SPARSEVAR_API int32_t sparsevar_test_result_values(
+    const sparsevar_test_result *result,
+    double *statistic,
+    double *p_value,
+    double *p_permutation,
+    int64_t *n_inter,
+    int64_t *n_intra);
+
+/// Number of runs N of the set the test ran on (the matrix is N x N).
+SPARSEVAR_API int32_t sparsevar_test_result_runs(
+    const sparsevar_test_result *result, int64_t *n_runs);
+
+/// Writes the pairwise matrix, N x N row-major: Delta_ij for the swap test, d_ij for the
+/// influence test; NaN on the diagonal and for runs in neither group.
+SPARSEVAR_API int32_t sparsevar_test_result_matrix(
+    const sparsevar_test_result *result, double *out, int64_t len);
+
+/// Wilcoxon rank-sum / Mann-Whitney U test of x against y, equal to scipy.stats.mannwhitneyu
+/// (with continuity correction). statistic = U of x.
+/// @param alternative  a sparsevar_alternative value.
+/// @param method       a sparsevar_rank_sum_method value.
+SPARSEVAR_API int32_t sparsevar_rank_sum(
+    double *statistic,
+    double *p_value,
+    const double *x,
+    int64_t nx,
+    const double *y,
+    int64_t ny,
+    int32_t alternative,
+    int32_t method);
+
+/// Bonferroni-corrected p-values: out[i] = min(1, m * p_values[i]) (m values; out may equal
+/// p_values).
+SPARSEVAR_API int32_t sparsevar_bonferroni(double *out, const double *p_values, int64_t m);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* SPARSEVAR_H */

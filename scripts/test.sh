@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# THE test command of sparsevar (README; CI runs it through .ci/run):
+#
+#   bash scripts/test.sh
+#
+#  1. scripts/setup.sh               installs what is missing (Debian and Python packages)
+#  2. swift build, swift test        the Swift package and its test suites (default .build)
+#  3. header                         include/sparsevar.h is what scripts/generate_header.py makes
+#  4. CMake                          builds libsparsevar.so in build/ and installs it into
+#                                    build/prefix (a fresh prefix every run)
+#  5. C programs                     tests/c/*.c and examples/c/*.c, each compiled with
+#                                    ${CC:-cc} -std=c99 -Wall -Wextra -Werror -pedantic and the flags of
+#                                    `pkg-config --cflags --libs sparsevar` only, and run
+#                                    (a directory's Makefile is run too)
+#  6. Python binding                 pip install ./bindings/python
+#  7. pytest                         tests/abi and bindings/python/tests against the installed tree
+#
+# Programs find the installed library through an RPATH, -Wl,-rpath,$(pkg-config --variable=libdir
+# sparsevar), not through LD_LIBRARY_PATH, as a user's program would. The exported variables
+# SPARSEVAR_PREFIX, PKG_CONFIG_PATH and SPARSEVAR_LIBRARY (the installed libsparsevar.so) point
+# the tests and the Python binding at build/prefix. Steps whose inputs do not exist (yet) are
+# skipped with a note. The script stops at the first failure with a non-zero exit code.
+# SPARSEVAR_BUILD_DIR overrides build/, SPARSEVAR_SWIFTPM_SCRATCH the SwiftPM folder .build.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+BUILD_DIR=${SPARSEVAR_BUILD_DIR:-build}
+case $BUILD_DIR in /*) ;; *) BUILD_DIR=$ROOT/$BUILD_DIR ;; esac
+PREFIX=$BUILD_DIR/prefix
+export SPARSEVAR_SWIFTPM_SCRATCH=${SPARSEVAR_SWIFTPM_SCRATCH:-.build}  # read by generate_header.py
+SWIFTPM=(--scratch-path "$SPARSEVAR_SWIFTPM_SCRATCH")
+if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
+  export PATH=/opt/swift/usr/bin:$PATH
+fi
+
+START=$SECONDS
+SECTION="start"
+PASSED=0
+section() {
+  if [ "$SECTION" != "start" ]; then PASSED=$((PASSED + 1)); fi
+  SECTION=$1
+  printf '\n==== [%4ds] %s ====\n' $((SECONDS - START)) "$1"
+}
+note() { printf 'test.sh: %s\n' "$*"; }
+finish() {
+  local status=$?
+  if [ $status -ne 0 ]; then
+    printf '\n==== test.sh: FAILED in "%s" (exit %d) after %ds ====\n' "$SECTION" $status $((SECONDS - START))
+  fi
+}
+trap finish EXIT
+
+# ------------------------------------------------------------------------------------------------
+section "setup: scripts/setup.sh"
+bash scripts/setup.sh
+
+section "swift build"
+swift build "${SWIFTPM[@]}"
+
+section "swift test"
+swift test "${SWIFTPM[@]}"
+
+section "header: scripts/generate_header.py --check"
+python3 scripts/generate_header.py --check
+
+section "CMake: build libsparsevar.so and install it into ${PREFIX#"$ROOT"/}"
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
+cmake --build "$BUILD_DIR"
+rm -rf "$PREFIX"
+cmake --install "$BUILD_DIR" --prefix "$PREFIX"
+
+export SPARSEVAR_PREFIX=$PREFIX
+PKG_CONFIG_DIR=$(dirname "$(find "$PREFIX" -name sparsevar.pc -path '*/pkgconfig/*' | head -n 1)")
+export PKG_CONFIG_PATH=$PKG_CONFIG_DIR${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+LIBDIR=$(pkg-config --variable=libdir sparsevar)
+export SPARSEVAR_LIBRARY=$LIBDIR/libsparsevar.so
+unset LD_LIBRARY_PATH
+note "SPARSEVAR_PREFIX=$SPARSEVAR_PREFIX"
+note "PKG_CONFIG_PATH=$PKG_CONFIG_PATH"
+note "SPARSEVAR_LIBRARY=$SPARSEVAR_LIBRARY"
+
+# ------------------------------------------------------------------------------------------------
+section "C programs: tests/c, examples/c"
+read -r -a PKG_FLAGS <<<"$(pkg-config --cflags --libs sparsevar)"
+C_OUT=$BUILD_DIR/c-programs
+rm -rf "$C_OUT"
+mkdir -p "$C_OUT"
+c_programs=0
+for dir in tests/c examples/c; do
+  [ -d "$dir" ] || continue
+  shopt -s nullglob
+  sources=("$dir"/*.c)
+  shopt -u nullglob
+  if ((${#sources[@]} == 0)); then continue; fi
+  # Files with a main() are programs; the other .c files of the directory are linked into each.
+  mains=() helpers=()
+  for source in "${sources[@]}"; do
+    if grep -Eq '\bmain[[:space:]]*\(' "$source"; then mains+=("$source"); else helpers+=("$source"); fi
+  done
+  for source in "${mains[@]}"; do
+    name=$(basename "$source" .c)
+    executable=$C_OUT/${dir//\//_}_$name
+    note "compile $source"
+    ${CC:-cc} -std=c99 -Wall -Wextra -Werror -pedantic -I"$dir" "$source" "${helpers[@]}" \
+      "${PKG_FLAGS[@]}" -Wl,-rpath,"$LIBDIR" -lm -o "$executable"
+    note "run $source"
+    (cd "$dir" && timeout 900 "$executable")
+    c_programs=$((c_programs + 1))
+  done
+  if [ -f "$dir/Makefile" ]; then
+    note "make -B -C $dir"
+    make -B -C "$dir"  # -B: a binary left from an earlier run must not hide a broken Makefile
+    if make -C "$dir" -n check >/dev/null 2>&1; then
+      note "make -C $dir check"
+      make -C "$dir" check
+    fi
+  fi
+done
+note "$c_programs C program(s) built and run"
+
+# ------------------------------------------------------------------------------------------------
+section "Python binding: pip install ./bindings/python"
+if [ -f bindings/python/pyproject.toml ]; then
+  # The standard, isolated build first (pip fetches the build backend); without network access
+  # that fails, and the build backend installed here is used instead.
+  if ! python3 -m pip install --quiet ./bindings/python; then
+    note "isolated build failed: retrying with --no-build-isolation"
+    python3 -m pip install --quiet --no-build-isolation ./bindings/python
+  fi
+else
+  note "skipped: no bindings/python/pyproject.toml"
+fi
+
+# ------------------------------------------------------------------------------------------------
+section "pytest"
+test_paths=()
+for path in tests/abi bindings/python/tests; do
+  if [ -d "$path" ]; then test_paths+=("$path"); fi
+done
+if ((${#test_paths[@]})); then
+  python3 -m pytest "${test_paths[@]}" -q
+else
+  note "skipped: no test directories"
+fi
+
+PASSED=$((PASSED + 1))
+printf '\n==== test.sh: all %d sections passed in %ds ====\n' "$PASSED" $((SECONDS - START))
