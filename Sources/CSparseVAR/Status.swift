@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-import Foundation
+import Glibc
 import SparseVAR
 
 /// Status code returned by every fallible sparsevar call. The values are pinned forever; new

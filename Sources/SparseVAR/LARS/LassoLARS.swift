@@ -24,6 +24,7 @@
 // - the stopping test "lambda_k <= lambda + tol" uses tol = float32 eps * min(1, lambda_max), so
 //   it equals scikit-learn's absolute tolerance on ordinary scales and stays scale-aware on tiny
 //   ones;
+// - variables whose correlation ties with the active level (to 64 ulps) enter together;
 // - if numerical error makes lambda grow between knots the path stops early, as scikit-learn's.
 //
 //===----------------------------------------------------------------------===//
@@ -206,6 +207,15 @@ struct LARSEngine {
           ignored[best] = true
           blocked[best] = true
           continue
+        }
+        // Variables tied with the level (exactly, up to rounding) enter together: their step
+        // size would be 0, which the step rule cannot take.
+        let tieLevel = level * (1 - 64 * Double.ulpOfOne)
+        for j in 0..<p where !blocked[j] && abs(cov[j]) >= tieLevel {
+          if !addToActiveSet(j) {
+            ignored[j] = true
+            blocked[j] = true
+          }
         }
       }
       if iterations > 0 && previousAlpha < alpha {

@@ -13,7 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-import Foundation
+import Glibc
 
 /// The alternative hypothesis of `rankSumTest`.
 public enum RankSumAlternative: Sendable {

@@ -6,11 +6,12 @@
 //===----------------------------------------------------------------------===//
 
 import Dispatch
-import Foundation
+import Glibc
+import Synchronization
 import _COpenBLAS
 
 /// Number of cores the process may use.
-public var availableCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+public var availableCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
 /// sparsevar parallelises over independent problems with its own workers, so OpenBLAS must not
 /// start threads of its own inside them (on 2 cores its spinning threads halve the speed). The
@@ -46,34 +47,18 @@ public func parallelFor(_ count: Int, threads: Int, _ body: @Sendable (Int) -> V
   }
 }
 
-/// A lock-protected counter handing out consecutive indices to workers.
-final class AtomicCounter: @unchecked Sendable {
-  private var value = 0
-  private let lock = NSLock()
-  func increment() -> Int {
-    lock.lock()
-    defer { lock.unlock() }
-    let v = value
-    value += 1
-    return v
-  }
+/// A counter handing out consecutive indices to workers.
+final class AtomicCounter: Sendable {
+  private let value = Atomic<Int>(0)
+  func increment() -> Int { value.add(1, ordering: .relaxed).oldValue }
 }
 
 /// One result slot per task, written by concurrent workers (each to its own slot).
-final class ConcurrentSlots<T>: @unchecked Sendable {
-  private var slots: [T]
-  private let lock = NSLock()
-  init(count: Int, initial: T) { slots = Array(repeating: initial, count: count) }
-  func store(_ i: Int, _ value: T) {
-    lock.lock()
-    slots[i] = value
-    lock.unlock()
-  }
-  func value(_ i: Int) -> T {
-    lock.lock()
-    defer { lock.unlock() }
-    return slots[i]
-  }
+final class ConcurrentSlots<T: Sendable>: Sendable {
+  private let slots: Mutex<[T]>
+  init(count: Int, initial: T) { slots = Mutex(Array(repeating: initial, count: count)) }
+  func store(_ i: Int, _ value: T) { slots.withLock { $0[i] = value } }
+  func value(_ i: Int) -> T { slots.withLock { $0[i] } }
 }
 
 /// A raw pointer handed to workers that write disjoint parts of the memory behind it.

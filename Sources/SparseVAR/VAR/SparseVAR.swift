@@ -12,7 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-import Foundation
+import Glibc
 import _COpenBLAS
 
 /// Information criterion for choosing lambda per output along the lasso path, as scikit-learn's
