@@ -415,7 +415,9 @@ SPARSEVAR_API int32_t sparsevar_var_set_create(sparsevar_var_set **out);
 SPARSEVAR_API void sparsevar_var_set_free(sparsevar_var_set *set);
 
 /// Adds a run: copies the fitted VAR and the series it describes (z, t x k, row-major), with a
-/// group label. The VAR handle stays the caller's and may be refitted afterwards.
+/// group label. The VAR handle stays the caller's and may be refitted afterwards. The series is
+/// needed by the swap test only: z = NULL with t = 0 (k is then ignored) adds a run for the
+/// influence test alone.
 /// @param run_id  receives the run's index in the set (may be NULL).
 SPARSEVAR_API int32_t sparsevar_var_set_add_f64(
     sparsevar_var_set *set,

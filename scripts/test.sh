@@ -13,7 +13,8 @@
 #                                    `pkg-config --cflags --libs sparsevar` only, and run
 #                                    (a directory's Makefile is run too)
 #  6. Python binding                 pip install ./bindings/python
-#  7. pytest                         tests/abi and bindings/python/tests against the installed tree
+#  7. examples                       examples/swift (swift run) and examples/python/*.py
+#  8. pytest                         tests/abi and bindings/python/tests against the installed tree
 #
 # Programs find the installed library through an RPATH, -Wl,-rpath,$(pkg-config --variable=libdir
 # sparsevar), not through LD_LIBRARY_PATH, as a user's program would. The exported variables
@@ -24,15 +25,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT=$PWD
-BUILD_DIR=${SPARSEVAR_BUILD_DIR:-build}
-case $BUILD_DIR in /*) ;; *) BUILD_DIR=$ROOT/$BUILD_DIR ;; esac
-PREFIX=$BUILD_DIR/prefix
-export SPARSEVAR_SWIFTPM_SCRATCH=${SPARSEVAR_SWIFTPM_SCRATCH:-.build}  # read by generate_header.py
+source scripts/install_local.sh
 SWIFTPM=(--scratch-path "$SPARSEVAR_SWIFTPM_SCRATCH")
-if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
-  export PATH=/opt/swift/usr/bin:$PATH
-fi
 
 START=$SECONDS
 SECTION="start"
@@ -42,7 +36,6 @@ section() {
   SECTION=$1
   printf '\n==== [%4ds] %s ====\n' $((SECONDS - START)) "$1"
 }
-note() { printf 'test.sh: %s\n' "$*"; }
 finish() {
   local status=$?
   if [ $status -ne 0 ]; then
@@ -65,20 +58,7 @@ section "header: scripts/generate_header.py --check"
 python3 scripts/generate_header.py --check
 
 section "CMake: build libsparsevar.so and install it into ${PREFIX#"$ROOT"/}"
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
-cmake --build "$BUILD_DIR"
-rm -rf "$PREFIX"
-cmake --install "$BUILD_DIR" --prefix "$PREFIX"
-
-export SPARSEVAR_PREFIX=$PREFIX
-PKG_CONFIG_DIR=$(dirname "$(find "$PREFIX" -name sparsevar.pc -path '*/pkgconfig/*' | head -n 1)")
-export PKG_CONFIG_PATH=$PKG_CONFIG_DIR${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
-LIBDIR=$(pkg-config --variable=libdir sparsevar)
-export SPARSEVAR_LIBRARY=$LIBDIR/libsparsevar.so
-unset LD_LIBRARY_PATH
-note "SPARSEVAR_PREFIX=$SPARSEVAR_PREFIX"
-note "PKG_CONFIG_PATH=$PKG_CONFIG_PATH"
-note "SPARSEVAR_LIBRARY=$SPARSEVAR_LIBRARY"
+install_library
 
 # ------------------------------------------------------------------------------------------------
 section "C programs: tests/c, examples/c"
@@ -121,16 +101,15 @@ note "$c_programs C program(s) built and run"
 
 # ------------------------------------------------------------------------------------------------
 section "Python binding: pip install ./bindings/python"
-if [ -f bindings/python/pyproject.toml ]; then
-  # The standard, isolated build first (pip fetches the build backend); without network access
-  # that fails, and the build backend installed here is used instead.
-  if ! python3 -m pip install --quiet ./bindings/python; then
-    note "isolated build failed: retrying with --no-build-isolation"
-    python3 -m pip install --quiet --no-build-isolation ./bindings/python
-  fi
-else
-  note "skipped: no bindings/python/pyproject.toml"
-fi
+install_python_binding
+
+# ------------------------------------------------------------------------------------------------
+section "examples: Swift (examples/swift) and Python (examples/python)"
+(cd examples/swift && swift run --scratch-path "$ROOT/$SPARSEVAR_SWIFTPM_SCRATCH-example")
+for example in examples/python/*.py; do
+  note "run $example"
+  python3 "$example"
+done
 
 # ------------------------------------------------------------------------------------------------
 section "pytest"

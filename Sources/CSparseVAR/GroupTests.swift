@@ -41,6 +41,19 @@ import _SparseVARHandles
   case twoSided = 2
 }
 
+extension TestParameter {
+  /// The constant's name in the C header, for messages.
+  var cName: String {
+    switch self {
+    case .method: return "SPARSEVAR_TEST_PARAM_METHOD"
+    case .permutations: return "SPARSEVAR_TEST_PARAM_PERMUTATIONS"
+    case .seed: return "SPARSEVAR_TEST_PARAM_SEED"
+    case .exactLimit: return "SPARSEVAR_TEST_PARAM_EXACT_LIMIT"
+    case .threads: return "SPARSEVAR_TEST_PARAM_THREADS"
+    }
+  }
+}
+
 final class VARSetObject {
   var runs: [FittedRun] = []
   var labels: [Int32] = []
@@ -77,7 +90,9 @@ final class TestResultObject {
 }
 
 /// Adds a run: copies the fitted VAR and the series it describes (z, t x k, row-major), with a
-/// group label. The VAR handle stays the caller's and may be refitted afterwards.
+/// group label. The VAR handle stays the caller's and may be refitted afterwards. The series is
+/// needed by the swap test only: z = NULL with t = 0 (k is then ignored) adds a run for the
+/// influence test alone.
 /// @param run_id  receives the run's index in the set (may be NULL).
 @c public func sparsevar_var_set_add_f64(
   _ set: UnsafeMutablePointer<sparsevar_var_set>?, _ var_: UnsafePointer<sparsevar_var>?,
@@ -87,10 +102,14 @@ final class TestResultObject {
   guarded {
     let model = try object(var_, VARObject.self, "var").fitted()
     let object = try object(set, VARSetObject.self, "set")
-    let series = try seriesArgument(z, t, k)
+    let series =
+      t == 0
+      ? try Series(length: 0, dimension: model.dimension, values: [])
+      : try seriesArgument(z, t, k)
     let run = try FittedRun(model: model, series: series)
-    guard series.length > model.lag else {
-      throw ABIError(status: .shape, message: "the series needs more than p = \(model.lag) time points")
+    guard series.length == 0 || series.length > model.lag else {
+      throw ABIError(
+        status: .shape, message: "the series needs more than p = \(model.lag) time points (or t = 0 for none)")
     }
     if let first = object.runs.first, first.model.dimension != model.dimension {
       throw ABIError(
@@ -159,7 +178,7 @@ func testParameter(_ raw: Int32) throws -> TestParameter {
     let upper: Double = p == .method ? 1 : p == .threads ? 1024 : 1e15
     guard value.isFinite, value >= lower, value <= upper, value == value.rounded() else {
       throw ABIError(
-        status: .invalidArgument, message: "parameter \(p) must be an integer in [\(lower), \(upper)], got \(value)")
+        status: .invalidArgument, message: "\(p.cName) must be an integer in [\(lower), \(upper)], got \(value)")
     }
     switch p {
     case .method: object.options.method = value == 1 ? .exact : .asymptotic
@@ -278,8 +297,11 @@ func testParameter(_ raw: Int32) throws -> TestParameter {
   _ alternative: Int32, _ method: Int32
 ) -> Int32 {
   guarded {
-    let xs = try readDoubles(x, count: try size(nx, "nx", minimum: 1), "x")
-    let ys = try readDoubles(y, count: try size(ny, "ny", minimum: 1), "y")
+    guard nx >= 1, ny >= 1 else {
+      throw ABIError(status: .invalidArgument, message: "both samples need at least one value (nx = \(nx), ny = \(ny))")
+    }
+    let xs = try readDoubles(x, count: try size(nx, "nx"), "x")
+    let ys = try readDoubles(y, count: try size(ny, "ny"), "y")
     guard let alt = AlternativeChoice(rawValue: alternative) else {
       throw ABIError(status: .invalidArgument, message: "unknown alternative \(alternative)")
     }
@@ -302,6 +324,9 @@ func testParameter(_ raw: Int32) throws -> TestParameter {
   guarded {
     let count = try size(m, "m", minimum: 1)
     let values = try readDoubles(p_values, count: count, "p_values")
+    for v in values where !v.isFinite {
+      throw ABIError(status: .nonFinite, message: "p_values contains NaN or infinity")
+    }
     for v in values where !(v >= 0 && v <= 1) {
       throw ABIError(status: .invalidArgument, message: "p-values must lie in [0, 1], got \(v)")
     }

@@ -68,6 +68,9 @@ func larsProblem(
   return guarded {
     let result = try require(out, "out")
     let (xs, ys) = try larsProblem(x, n, p, y)
+    guard max_iter >= 0 else {
+      throw ABIError(status: .invalidArgument, message: "max_iter must be >= 0 (0 = no bound), got \(max_iter)")
+    }
     let iterations = try size(max_iter, "max_iter")
     let path = try LassoLARS.path(
       x: xs, y: ys, lambdaMin: lambda_min,

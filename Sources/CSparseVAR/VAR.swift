@@ -44,6 +44,22 @@ import _SparseVARHandles
 /// SPARSEVAR_E_INTERRUPTED and leaves the object as it was).
 public typealias ProgressCallback = @convention(c) (Int64, Int64, UnsafeMutableRawPointer?) -> Int32
 
+extension VARParameter {
+  /// The constant's name in the C header, for messages.
+  var cName: String {
+    switch self {
+    case .lag: return "SPARSEVAR_VAR_PARAM_LAG"
+    case .lambda: return "SPARSEVAR_VAR_PARAM_LAMBDA"
+    case .epsGamma: return "SPARSEVAR_VAR_PARAM_EPS_GAMMA"
+    case .normalize: return "SPARSEVAR_VAR_PARAM_NORMALIZE"
+    case .intercept: return "SPARSEVAR_VAR_PARAM_INTERCEPT"
+    case .maxIter: return "SPARSEVAR_VAR_PARAM_MAX_ITER"
+    case .criterion: return "SPARSEVAR_VAR_PARAM_CRITERION"
+    case .threads: return "SPARSEVAR_VAR_PARAM_THREADS"
+    }
+  }
+}
+
 final class VARObject {
   var options = SparseVAROptions()
   var model: SparseVARModel?
@@ -104,7 +120,7 @@ func parameter(_ raw: Int32) throws -> VARParameter {
     guard !value.isNaN, value >= b.lower, value <= b.upper, !b.integer || value == value.rounded() else {
       throw ABIError(
         status: .invalidArgument,
-        message: "parameter \(p) must be \(b.integer ? "an integer " : "")in [\(b.lower), \(b.upper)], got \(value)")
+        message: "\(p.cName) must be \(b.integer ? "an integer " : "")in [\(b.lower), \(b.upper)], got \(value)")
     }
     switch p {
     case .lag: object.options.lag = Int(value)

@@ -21,9 +21,10 @@
 // - a variable whose column is (numerically) a combination of the active ones, i.e. whose new
 //   Cholesky pivot is below 1e-7 times its column norm, is ignored for good (degenerate:
 //   collinear, duplicated or zero columns), as mlpack does; scikit-learn warns and retries;
-// - the stopping test "lambda_k <= lambda + tol" uses tol = float32 eps * min(1, lambda_max), so
-//   it equals scikit-learn's absolute tolerance on ordinary scales and stays scale-aware on tiny
-//   ones;
+// - the stopping test "lambda_k <= lambda + tol" uses tol = 64 ulp * lambda_max (rounding level,
+//   relative), so a lambda just above a knot is interpolated to, not snapped onto the knot;
+//   scikit-learn snaps within an absolute float32 eps (1.2e-7), which violates the optimality
+//   conditions by up to that much there;
 // - variables whose correlation ties with the active level (to 64 ulps) enter together;
 // - if numerical error makes lambda grow between knots the path stops early, as scikit-learn's.
 //
@@ -160,7 +161,7 @@ struct LARSEngine {
     knot: (Double, [Double]) -> Void = { _, _ in }
   ) -> (iterations: Int, stoppedEarly: Bool) {
     let tiny32 = Double(Float.leastNormalMagnitude)
-    let tolerance = Double(Float.ulpOfOne) * min(1, lambdaMax)
+    let tolerance = 64 * Double.ulpOfOne * lambdaMax
     var iterations = 0
     var justDropped = false
     var previousAlpha = Double.infinity

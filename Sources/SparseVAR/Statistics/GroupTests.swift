@@ -46,6 +46,10 @@ public enum GroupTests {
       throw SparseVARError.shape("all runs must have the same dimension K = \(k); run \(i) has \(runs[i].model.dimension)")
     }
     let used = groupA + groupB
+    for i in used where runs[i].series.length <= runs[i].model.lag {
+      throw SparseVARError.invalidArgument(
+        "run \(i) has no series longer than its lag: the swap test forecasts every run's series")
+    }
     let n = runs.count
     let pairs = used.flatMap { i in used.map { j in (i, j) } }
     let errors = ConcurrentSlots<Double>(count: pairs.count, initial: .nan)

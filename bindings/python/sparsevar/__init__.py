@@ -1,0 +1,74 @@
+"""sparsevar: sparse vector autoregression by LARS-lasso, and group tests between fitted runs.
+
+A ctypes binding of libsparsevar (numpy in, numpy out). See ``sparsevar._lib`` for how the
+library is found and for the exception classes, which all derive from :class:`SparsevarError`.
+
+    >>> import numpy as np, sparsevar
+    >>> model = sparsevar.SparseVAR(p=2, alpha=0.05).fit(z)      # z: (T, K)
+    >>> model.coef_.shape                                         # (p, K, K)
+"""
+
+from ._lib import (
+    BINDING_VERSION as __version__,
+    BufferTooSmallError,
+    CancelledError,
+    InvalidArgumentError,
+    NonFiniteError,
+    NotFittedError,
+    NumericalError,
+    OutOfMemoryError,
+    ShapeError,
+    SparsevarError,
+    lib as _lib_handle,
+    library_path,
+)
+from .lars import lars_path, lasso_lars, lasso_lars_vjp
+from .stats import (
+    GroupTestResult,
+    MannwhitneyuResult,
+    RunSet,
+    bonferroni,
+    influence_test,
+    mannwhitneyu,
+    swap_test,
+)
+from .var import CriterionPath, SparseVAR
+
+
+def version() -> str:
+    """Version of the loaded C library, "MAJOR.MINOR.PATCH"."""
+    return _lib_handle.sparsevar_version_string().decode("ascii")
+
+
+def version_number() -> int:
+    """Version of the loaded C library as MAJOR*10000 + MINOR*100 + PATCH."""
+    return int(_lib_handle.sparsevar_version_number())
+
+
+__all__ = [
+    "__version__",
+    "BufferTooSmallError",
+    "CancelledError",
+    "CriterionPath",
+    "GroupTestResult",
+    "InvalidArgumentError",
+    "MannwhitneyuResult",
+    "NonFiniteError",
+    "NotFittedError",
+    "NumericalError",
+    "OutOfMemoryError",
+    "RunSet",
+    "ShapeError",
+    "SparseVAR",
+    "SparsevarError",
+    "bonferroni",
+    "influence_test",
+    "lars_path",
+    "lasso_lars",
+    "lasso_lars_vjp",
+    "library_path",
+    "mannwhitneyu",
+    "swap_test",
+    "version",
+    "version_number",
+]

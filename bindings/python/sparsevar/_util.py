@@ -1,0 +1,65 @@
+"""Small helpers shared by the modules of the package: numpy <-> C pointers, own errors."""
+
+from __future__ import annotations
+
+from ctypes import POINTER, c_double, c_float, c_int64, c_uint8
+
+import numpy as np
+
+from ._lib import E_INVALID_ARGUMENT, E_SHAPE, error_for_code
+
+_F64P = POINTER(c_double)
+_F32P = POINTER(c_float)
+_I64P = POINTER(c_int64)
+_U8P = POINTER(c_uint8)
+
+
+def shape_error(message: str):
+    """A ShapeError raised by the binding itself (same class as the library's)."""
+    return error_for_code(E_SHAPE, message)
+
+
+def argument_error(message: str):
+    """An InvalidArgumentError raised by the binding itself."""
+    return error_for_code(E_INVALID_ARGUMENT, message)
+
+
+def as_f64(values, name: str, ndim: int | None = None) -> np.ndarray:
+    """`values` as a C-contiguous float64 array (a copy only when needed), checked for `ndim`."""
+    try:
+        array = np.ascontiguousarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise argument_error(f"{name} must be an array of real numbers: {error}") from None
+    if ndim is not None and array.ndim != ndim:
+        raise shape_error(f"{name} must be {ndim}-D, got shape {array.shape}")
+    return array
+
+
+def f64_ptr(array: np.ndarray | None):
+    """Pointer to a float64 array's data (None for NULL). The returned object keeps `array`
+    alive; callers also hold `array` in a local for the whole call."""
+    if array is None:
+        return None
+    return array.ctypes.data_as(_F64P)
+
+
+def f32_ptr(array: np.ndarray):
+    return array.ctypes.data_as(_F32P)
+
+
+def i64_ptr(array: np.ndarray):
+    return array.ctypes.data_as(_I64P)
+
+
+def u8_ptr(array: np.ndarray):
+    return array.ctypes.data_as(_U8P)
+
+
+def choice(value, options: dict, name: str) -> int:
+    """Maps a string option to its C enum value, with an InvalidArgumentError listing the
+    accepted ones."""
+    key = value.lower() if isinstance(value, str) else value
+    if key not in options:
+        accepted = ", ".join(repr(k) for k in options)
+        raise argument_error(f"{name} must be one of {accepted}, got {value!r}")
+    return options[key]

@@ -1,0 +1,317 @@
+"""Group tests between fitted VARs, the rank-sum test and Bonferroni correction.
+
+Coefficient-swap test (DESIGN §2): E_{i<-j} = mean_t ||z^(i)_t - f_{A^(j)}(z^(i))||^2 is the
+prediction error of run i's series under run j's coefficients, Delta_ij = E_{i<-j} - E_{i<-i}.
+Influence-distance test: d_ij = ||c^(i) - c^(j)||^2 between influence vectors. In both, the
+values of ordered pairs across the two groups ("inter") are tested against those of pairs within
+a group ("intra") by a one-sided rank-sum test (inter greater), as
+``scipy.stats.mannwhitneyu(inter, intra, alternative="greater")``, plus a permutation p-value that
+relabels whole runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import weakref
+from collections import namedtuple
+from ctypes import byref, c_double, c_int32, c_int64, c_void_p
+
+import numpy as np
+
+from ._lib import SparsevarError, lib
+from ._util import argument_error, as_f64, choice, f64_ptr, shape_error
+
+__all__ = [
+    "GroupTestResult",
+    "MannwhitneyuResult",
+    "RunSet",
+    "bonferroni",
+    "influence_test",
+    "mannwhitneyu",
+    "swap_test",
+]
+
+# sparsevar_alternative, sparsevar_rank_sum_method, sparsevar_test_param
+_ALTERNATIVES = {"greater": 0, "less": 1, "two-sided": 2}
+_METHODS = {"asymptotic": 0, "exact": 1}
+PARAM_METHOD = 300
+PARAM_PERMUTATIONS = 301
+PARAM_SEED = 302
+PARAM_EXACT_LIMIT = 303
+PARAM_THREADS = 400
+
+#: (statistic, pvalue) as scipy.stats.mannwhitneyu returns them: statistic is U of x.
+MannwhitneyuResult = namedtuple("MannwhitneyuResult", ["statistic", "pvalue"])
+
+#: Result of swap_test / influence_test.
+#:   statistic: U of the inter-group sample against the intra-group one;
+#:   pvalue: rank-sum p-value (alternative: inter greater);
+#:   pvalue_permutation: run-relabeling permutation p-value (NaN when permutations=0);
+#:   n_inter, n_intra: sample sizes (ordered pairs);
+#:   matrix: (N, N) Delta (swap) or distance (influence) matrix over the N runs given, NaN on
+#:   the diagonal and for pairs that were not computed.
+GroupTestResult = namedtuple(
+    "GroupTestResult",
+    ["statistic", "pvalue", "pvalue_permutation", "n_inter", "n_intra", "matrix"])
+
+
+def mannwhitneyu(x, y, alternative: str = "greater", method: str = "asymptotic"):
+    """Wilcoxon rank-sum / Mann-Whitney U test of x against y, with tie and continuity
+    correction; the same numbers as ``scipy.stats.mannwhitneyu(x, y, alternative=alternative,
+    method=method)``.
+
+    Args:
+        x, y: 1-D samples, finite, non-empty.
+        alternative: ``"greater"`` (x stochastically greater), ``"less"`` or ``"two-sided"``.
+        method: ``"asymptotic"`` (normal approximation) or ``"exact"`` (the exact null
+            distribution without ties; with ties, as scipy, evaluated at floor(U)).
+
+    Returns:
+        MannwhitneyuResult(statistic=U of x, pvalue).
+    """
+    x = as_f64(x, "x", ndim=1)
+    y = as_f64(y, "y", ndim=1)
+    alt = choice(alternative, _ALTERNATIVES, "alternative")
+    meth = choice(method, _METHODS, "method")
+    statistic, pvalue = c_double(), c_double()
+    lib.sparsevar_rank_sum(
+        byref(statistic), byref(pvalue), f64_ptr(x), x.size, f64_ptr(y), y.size, alt, meth)
+    return MannwhitneyuResult(float(statistic.value), float(pvalue.value))
+
+
+def bonferroni(pvalues) -> np.ndarray:
+    """Bonferroni-adjusted p-values min(1, m p), m the number of p-values (same shape)."""
+    values = as_f64(pvalues, "pvalues")
+    flat = values.reshape(-1)
+    out = np.empty_like(flat)
+    lib.sparsevar_bonferroni(f64_ptr(out), f64_ptr(flat), flat.size)
+    return out.reshape(values.shape)
+
+
+def _free_set(handle):
+    lib.sparsevar_var_set_free(handle)
+
+
+class RunSet:
+    """A set of fitted VARs (runs) with integer group labels, for the swap and influence
+    tests. The library copies each VAR and series when it is added, so the SparseVAR objects
+    may be refitted or closed afterwards.
+
+    Parameters:
+        method: rank-sum method, ``"asymptotic"`` or ``"exact"``.
+        permutations: random run relabelings for the permutation p-value (0 = none).
+        seed: seed of the relabeling generator.
+        exact_limit: enumerate all relabelings when there are at most this many.
+        n_threads: worker threads, 0 = all cores.
+    """
+
+    def __init__(self, method="asymptotic", permutations=9999, seed=0, exact_limit=20000,
+                 n_threads=0):
+        self._lock = threading.RLock()
+        handle = c_void_p()
+        lib.sparsevar_var_set_create(byref(handle))
+        self._handle = handle
+        self._finalizer = weakref.finalize(self, _free_set, handle)
+        self.set_params(method=method, permutations=permutations, seed=seed,
+                        exact_limit=exact_limit, n_threads=n_threads)
+
+    # lifetime
+    def close(self):
+        """Frees the C handle now (idempotent)."""
+        with self._lock:
+            self._finalizer()
+            self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+    def __reduce__(self):
+        raise TypeError("a RunSet owns a C handle and cannot be pickled or copied")
+
+    @contextlib.contextmanager
+    def _using(self):
+        """The live handle, under the set's lock (one handle, one thread at a time)."""
+        with self._lock:
+            if self._handle is None:
+                raise ValueError("this RunSet has been closed")
+            yield self._handle
+
+    # parameters
+    _PARAMS = {"method": PARAM_METHOD, "permutations": PARAM_PERMUTATIONS, "seed": PARAM_SEED,
+               "exact_limit": PARAM_EXACT_LIMIT, "n_threads": PARAM_THREADS}
+
+    def set_params(self, **params):
+        """Sets test parameters (method, permutations, seed, exact_limit, n_threads)."""
+        with self._using() as handle:
+            for name, value in params.items():
+                if name not in self._PARAMS:
+                    raise argument_error(
+                        f"unknown test parameter {name!r}; valid: {', '.join(self._PARAMS)}")
+                if name == "method":
+                    value = choice(value, _METHODS, "method")
+                try:
+                    number = float(value)
+                except (TypeError, ValueError):
+                    raise argument_error(f"{name} must be a number, got {value!r}") from None
+                try:
+                    lib.sparsevar_var_set_set_param(handle, self._PARAMS[name], number)
+                except SparsevarError as error:
+                    # Name the Python parameter: the library's message names its C enum value.
+                    raise type(error)(error.code, error.errstr,
+                                      f"RunSet({name}={value!r}): {error.message}") from None
+        return self
+
+    def get_params(self):
+        """The current test parameters."""
+        out = {}
+        with self._using() as handle:
+            for name, code in self._PARAMS.items():
+                value = c_double()
+                lib.sparsevar_var_set_get_param(handle, code, byref(value))
+                if name == "method":
+                    out[name] = {v: k for k, v in _METHODS.items()}[int(value.value)]
+                else:
+                    out[name] = int(value.value)
+        return out
+
+    # runs
+    def add(self, model, z, label: int) -> int:
+        """Adds a fitted SparseVAR and the series z (T, K) it describes, with group `label`
+        (a 32-bit integer); returns the run id (0, 1, ...).
+
+        z may be None for a run used only by the influence test, which needs no series; the
+        swap test then refuses groups holding such a run."""
+        label = _label(label)
+        with self._using() as handle, model._lock:
+            model_handle = model._live_handle()
+            if z is None:
+                series, t, k = None, 0, 1
+            else:
+                series = as_f64(z, "z")
+                if series.ndim != 2:
+                    raise shape_error(f"z must be 2-D (T x K), got shape {series.shape}")
+                t, k = series.shape
+            run = c_int64()
+            lib.sparsevar_var_set_add_f64(
+                handle, model_handle, f64_ptr(series), t, k, label, byref(run))
+        return int(run.value)
+
+    def __len__(self):
+        size = c_int64()
+        with self._using() as handle:
+            lib.sparsevar_var_set_size(handle, byref(size))
+        return int(size.value)
+
+    def get_label(self, run: int) -> int:
+        """The group label of run `run`."""
+        label = c_int32()
+        with self._using() as handle:
+            lib.sparsevar_var_set_get_label(handle, int(run), byref(label))
+        return int(label.value)
+
+    def set_label(self, run: int, label: int):
+        """Changes a run's group label (to test other splits without refitting)."""
+        with self._using() as handle:
+            lib.sparsevar_var_set_set_label(handle, int(run), _label(label))
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Every run's label, by run id."""
+        with self._lock:
+            return np.array([self.get_label(i) for i in range(len(self))], dtype=np.int32)
+
+    # tests
+    def swap_test(self, group_a: int, group_b: int) -> GroupTestResult:
+        """Coefficient-swap test between the runs labelled `group_a` and `group_b`."""
+        return self._test(lib.sparsevar_swap_test, group_a, group_b)
+
+    def influence_test(self, group_a: int, group_b: int) -> GroupTestResult:
+        """Influence-distance test between the runs labelled `group_a` and `group_b`."""
+        return self._test(lib.sparsevar_influence_test, group_a, group_b)
+
+    def _test(self, function, group_a, group_b):
+        result = c_void_p()
+        with self._using() as handle:
+            function(byref(result), handle, _label(group_a), _label(group_b))
+        try:
+            statistic, pvalue, permutation = c_double(), c_double(), c_double()
+            n_inter, n_intra, runs = c_int64(), c_int64(), c_int64()
+            lib.sparsevar_test_result_values(
+                result, byref(statistic), byref(pvalue), byref(permutation), byref(n_inter),
+                byref(n_intra))
+            lib.sparsevar_test_result_runs(result, byref(runs))
+            matrix = np.empty((runs.value, runs.value), dtype=np.float64)
+            lib.sparsevar_test_result_matrix(result, f64_ptr(matrix), matrix.size)
+        finally:
+            lib.sparsevar_test_result_free(result)
+        return GroupTestResult(float(statistic.value), float(pvalue.value),
+                               float(permutation.value), int(n_inter.value),
+                               int(n_intra.value), matrix)
+
+
+def _label(value) -> int:
+    try:
+        label = int(value)
+    except (TypeError, ValueError):
+        raise argument_error(f"group labels must be integers, got {value!r}") from None
+    if label != value or not -2**31 <= label < 2**31:
+        raise argument_error(f"group labels must be 32-bit integers, got {value!r}")
+    return label
+
+
+def _run_set(models, series, labels, method, permutations, seed, exact_limit, n_threads):
+    models = list(models)
+    labels = list(labels)
+    if len(labels) != len(models):
+        raise shape_error(f"{len(models)} models but {len(labels)} labels")
+    if series is None:
+        series = [None] * len(models)
+    series = list(series)
+    if len(series) != len(models):
+        raise shape_error(f"{len(models)} models but {len(series)} series")
+    runs = RunSet(method=method, permutations=permutations, seed=seed, exact_limit=exact_limit,
+                  n_threads=n_threads)
+    try:
+        for model, z, label in zip(models, series, labels):
+            runs.add(model, z, label)
+    except BaseException:
+        runs.close()
+        raise
+    return runs
+
+
+def swap_test(models, series, labels, group_a, group_b, method="asymptotic", permutations=9999,
+              seed=0, exact_limit=20000, n_threads=0) -> GroupTestResult:
+    """Coefficient-swap test between two groups of fitted runs.
+
+    Args:
+        models: fitted SparseVAR objects, one per run.
+        series: each run's series z (T_i, K), the one its model was fitted on.
+        labels: one integer group label per run.
+        group_a, group_b: the two labels to compare (runs with other labels are ignored).
+        method: rank-sum method, ``"asymptotic"`` or ``"exact"``.
+        permutations: random run relabelings for the permutation p-value (0 = none).
+        seed: seed of the relabeling generator.
+        exact_limit: enumerate all relabelings when there are at most this many.
+        n_threads: worker threads, 0 = all cores.
+
+    Returns:
+        GroupTestResult; matrix is the N x N Delta matrix over all given runs.
+    """
+    with _run_set(models, series, labels, method, permutations, seed, exact_limit,
+                  n_threads) as runs:
+        return runs.swap_test(group_a, group_b)
+
+
+def influence_test(models, labels, group_a, group_b, method="asymptotic", permutations=9999,
+                   seed=0, exact_limit=20000, n_threads=0) -> GroupTestResult:
+    """Influence-distance test between two groups of fitted runs (arguments as swap_test; no
+    series are needed). The matrix holds d_ij = ||c^(i) - c^(j)||^2."""
+    with _run_set(models, None, labels, method, permutations, seed, exact_limit,
+                  n_threads) as runs:
+        return runs.influence_test(group_a, group_b)
