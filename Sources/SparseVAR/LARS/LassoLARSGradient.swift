@@ -47,28 +47,45 @@ extension LassoLARS {
     try requireFinite(coefficientGradient, "the coefficient gradient")
     let gram = x.gram()
     let xty = x.transposeTimes(y)
-    var tape = LARSTape()
-    let w: [Double] = gram.storage.withUnsafeBufferPointer { g in
+    var dX = Matrix(rows: x.rows, cols: x.cols)
+    var dy = [Double](repeating: 0, count: x.rows)
+    let w = gram.storage.withUnsafeBufferPointer { g in
       xty.withUnsafeBufferPointer { c in
-        var engine = LARSEngine(gram: g, xty: c, n: x.rows, options: options)
-        _ = withUnsafeMutablePointer(to: &tape) { engine.run(lambda: lambda, tape: $0) }
-        return engine.coef
+        vectorJacobianProduct(
+          x: x, gram: g, xty: c, y: y, lambda: lambda, options: options, mode: mode,
+          coefficientGradient: coefficientGradient, addingTo: &dX, &dy)
       }
     }
-    switch mode {
-    case .implicit:
-      return implicitGradient(x: x, y: y, w: w, g: coefficientGradient)
-    case .unrolled:
-      return unrolledGradient(x: x, y: y, w: w, tape: tape, g: coefficientGradient)
-    }
+    return LassoLARSGradient(coefficients: w, x: dX, y: dy)
   }
 
-  static func implicitGradient(x: Matrix, y: [Double], w: [Double], g: [Double]) -> LassoLARSGradient {
+  /// Solves the lasso from a precomputed G = X^T X and X^T y, and adds the gradients of
+  /// g . w with respect to X and y to `dX` (n x p) and `dy` (n); returns w. Inputs are trusted.
+  /// Many problems sharing one design (the outputs of a VAR) share `gram` and accumulate into
+  /// one `dX`.
+  static func vectorJacobianProduct(
+    x: Matrix, gram: UnsafeBufferPointer<Double>, xty: UnsafeBufferPointer<Double>, y: [Double],
+    lambda: Double, options: LassoLARSOptions, mode: LassoGradientMode,
+    coefficientGradient g: [Double], excluded: [Bool]? = nil, addingTo dX: inout Matrix,
+    _ dy: inout [Double]
+  ) -> [Double] {
+    var tape = LARSTape()
+    var engine = LARSEngine(gram: gram, xty: xty, n: x.rows, options: options, excluded: excluded)
+    _ = withUnsafeMutablePointer(to: &tape) { engine.run(lambda: lambda, tape: mode == .unrolled ? $0 : nil) }
+    let w = engine.coef
+    switch mode {
+    case .implicit: implicitGradient(x: x, y: y, w: w, g: g, dX: &dX, dy: &dy)
+    case .unrolled: unrolledGradient(x: x, y: y, w: w, tape: tape, g: g, dX: &dX, dy: &dy)
+    }
+    return w
+  }
+
+  static func implicitGradient(
+    x: Matrix, y: [Double], w: [Double], g: [Double], dX: inout Matrix, dy: inout [Double]
+  ) {
     let n = x.rows
     let support = w.indices.filter { w[$0] != 0 }
-    var dX = Matrix(rows: n, cols: x.cols)
-    var dy = [Double](repeating: 0, count: n)
-    guard !support.isEmpty else { return LassoLARSGradient(coefficients: w, x: dX, y: dy) }
+    guard !support.isEmpty else { return }
     let m = support.count
     var xs = Matrix(rows: n, cols: m)
     for i in 0..<n { for (k, j) in support.enumerated() { xs[i, k] = x[i, j] } }
@@ -76,25 +93,23 @@ extension LassoLARS {
     var v = support.map { g[$0] }
     // v = (X_S^T X_S)^{-1} g_S (symmetric positive definite on a lasso support).
     let info = LAPACKE_dposv(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(m), 1, &gs.storage, Int32(m), &v, 1)
-    if info != 0 { return LassoLARSGradient(coefficients: w, x: dX, y: dy) }
+    if info != 0 { return }
     let xv = xs.times(v)
     let ws = support.map { w[$0] }
     let residual = zip(y, xs.times(ws)).map { $0 - $1 }
-    dy = xv
     for i in 0..<n {
-      for (k, j) in support.enumerated() { dX[i, j] = residual[i] * v[k] - xv[i] * ws[k] }
+      dy[i] += xv[i]
+      for (k, j) in support.enumerated() { dX[i, j] += residual[i] * v[k] - xv[i] * ws[k] }
     }
-    return LassoLARSGradient(coefficients: w, x: dX, y: dy)
   }
 
-  static func unrolledGradient(x: Matrix, y: [Double], w: [Double], tape: LARSTape, g: [Double])
-    -> LassoLARSGradient
-  {
+  static func unrolledGradient(
+    x: Matrix, y: [Double], w: [Double], tape: LARSTape, g: [Double], dX: inout Matrix,
+    dy: inout [Double]
+  ) {
     let n = x.rows
     let p = x.cols
     let steps = tape.steps
-    var dX = Matrix(rows: n, cols: p)
-    var dy = [Double](repeating: 0, count: n)
     var wBar = g
     var covBar = [Double](repeating: 0, count: p)
     var levelBar = [Double](repeating: 0, count: steps.count + 1)
@@ -216,6 +231,5 @@ extension LassoLARS {
     addOuter(y, covBar)
     let xCovBar = x.times(covBar)
     for i in 0..<n { dy[i] += xCovBar[i] }
-    return LassoLARSGradient(coefficients: w, x: dX, y: dy)
   }
 }

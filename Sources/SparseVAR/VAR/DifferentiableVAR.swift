@@ -1,0 +1,170 @@
+//===--- DifferentiableVAR.swift ------------------------------------------===//
+//
+// The sparse VAR fitted inside every forward pass of the network (DESIGN §2, "Training"): on one
+// window of latents z (T x K) it fits the VAR from scratch and forecasts
+//
+//     zhat_t = sum_k A_k z_{t-k},   t = p+1..T   (A fitted on u = z / sigma, no intercept)
+//
+// and its backward pass maps dL/dzhat to dL/dz in one of three modes:
+// - coefficients constant (the "embedded" training mode): gradients reach z_{t-k} through the
+//   forecast only;
+// - unrolled / implicit (the "end-to-end" mode): also through the lasso solutions A(u), and so
+//   through u = z / sigma, sigma included.
+//
+// The window's lagged design X(u) (n x pK) is built here: windows are short (T = 64), and the
+// backward pass needs X itself. Long runs go through SparseVARModel.fit, which never builds it.
+//
+//===----------------------------------------------------------------------===//
+
+import _COpenBLAS
+
+/// How the backward pass treats the VAR's coefficients.
+public enum VARGradientMode: Sendable, Equatable {
+  /// The coefficients are constants (training mode "embedded").
+  case coefficientsConstant
+  /// Through the lasso solutions, by reverse mode through every LARS step.
+  case unrolled
+  /// Through the lasso solutions, by implicit differentiation on each output's support.
+  case implicit
+}
+
+/// A VAR fitted on one window, with what its backward pass needs.
+public struct DifferentiableVAR: Sendable {
+  /// The fitted model (coefficients p x K x K, sigma, lambdas).
+  public let model: SparseVARModel
+  /// One-step forecasts zhat_t for t = p+1..T: (T - p) x K, row-major.
+  public let forecast: [Double]
+  let window: Series
+  let options: SparseVAROptions
+  /// X(u): the lagged design of u = z / sigma, n x pK.
+  let design: Matrix
+
+  /// Fits the VAR on `window` (T x K) and forecasts it. Uses `options.lag`, `lambda`, `epsGamma`,
+  /// `normalize`, `mask`, `maxIterations` and `threads`; intercept and criterion are not
+  /// supported inside the network.
+  public init(window: Series, options: SparseVAROptions) throws {
+    guard !options.intercept, options.criterion == nil else {
+      throw SparseVARError.invalidArgument(
+        "the VAR inside the network has no intercept and a fixed lambda")
+    }
+    let model = try SparseVARModel.fit(window, options: options)
+    self.model = model
+    forecast = try model.forecast(window)
+    self.window = window
+    self.options = options
+    design = laggedDesign(
+      window.values.map { $0 / model.sigma }, length: window.length, dimension: window.dimension,
+      lag: options.lag)
+  }
+
+  /// dL/dz (T x K) from dL/dzhat ((T - p) x K).
+  public func backward(forecastGradient gzh: [Double], mode: VARGradientMode) throws -> [Double] {
+    let k = window.dimension
+    let p = options.lag
+    let length = window.length
+    let n = length - p
+    let features = p * k
+    guard gzh.count == n * k else {
+      throw SparseVARError.shape("the forecast gradient needs \(n * k) values, got \(gzh.count)")
+    }
+    // W (K x pK): W[j, (k-1)K + l] = A_k[j, l]; zhat = X(z) W^T with X(z) = sigma X(u).
+    var w = [Double](repeating: 0, count: k * features)
+    for lagIndex in 0..<p {
+      for j in 0..<k {
+        for l in 0..<k {
+          w[j * features + lagIndex * k + l] = model.coefficients[lagIndex * k * k + j * k + l]
+        }
+      }
+    }
+    // Through the forecast, coefficients fixed: dL/dX(z) = gzh W.
+    var dXz = [Double](repeating: 0, count: n * features)
+    cblas_dgemm(
+      CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(features), Int32(k), 1.0, gzh,
+      Int32(k), w, Int32(features), 0.0, &dXz, Int32(features))
+    var dz = scatterLagged(dXz, length: length, dimension: k, lag: p)
+    guard mode != .coefficientsConstant else { return dz }
+
+    // Through the coefficients: dL/dW = gzh^T X(z) = sigma gzh^T X(u); then each output's lasso.
+    let sigma = model.sigma
+    var dW = [Double](repeating: 0, count: k * features)
+    cblas_dgemm(
+      CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(features), Int32(n), sigma, gzh,
+      Int32(k), design.storage, Int32(features), 0.0, &dW, Int32(features))
+    let gram = design.gram()
+    let u = window.values.map { $0 / sigma }
+    let lars = LassoLARSOptions(epsGamma: options.epsGamma, maxIterations: options.maxIterations)
+    let lassoMode: LassoGradientMode = mode == .unrolled ? .unrolled : .implicit
+    // Outputs in fixed chunks, each chunk accumulating its own dX(u): the sum over chunks in a
+    // fixed order makes the result independent of the thread count.
+    let chunks = min(k, 8)
+    let partial = ConcurrentSlots<(Matrix, [Double])>(count: chunks, initial: (Matrix(rows: 0, cols: 0), []))
+    let design = self.design
+    let coefficientGradient = dW
+    let gramValues = gram.storage
+    let mask = options.mask
+    let lambda = options.lambda
+    parallelFor(chunks, threads: options.threads) { chunk in
+      var dX = Matrix(rows: n, cols: features)
+      var du = [Double](repeating: 0, count: length * k)
+      for j in stride(from: chunk, to: k, by: chunks) {
+        let target = (0..<n).map { u[(p + $0) * k + j] }
+        let xty = design.transposeTimes(target)
+        let g = Array(coefficientGradient[(j * features)..<((j + 1) * features)])
+        var dy = [Double](repeating: 0, count: n)
+        let excluded = mask.map { mask in (0..<features).map { !mask[j * k + $0 % k] } }
+        gramValues.withUnsafeBufferPointer { gp in
+          xty.withUnsafeBufferPointer { cp in
+            _ = LassoLARS.vectorJacobianProduct(
+              x: design, gram: gp, xty: cp, y: target, lambda: lambda, options: lars, mode: lassoMode,
+              coefficientGradient: g, excluded: excluded, addingTo: &dX, &dy)
+          }
+        }
+        for r in 0..<n { du[(p + r) * k + j] += dy[r] }
+      }
+      partial.store(chunk, (dX, du))
+    }
+    var du = [Double](repeating: 0, count: length * k)
+    for chunk in 0..<chunks {
+      let (dX, duChunk) = partial.value(chunk)
+      let mapped = scatterLagged(dX.storage, length: length, dimension: k, lag: p)
+      for i in du.indices { du[i] += duChunk[i] + mapped[i] }
+    }
+    // u = z / sigma(z).
+    guard options.normalize else {
+      for i in dz.indices { dz[i] += du[i] }
+      return dz
+    }
+    let count = Double(window.values.count)
+    let mean = window.values.reduce(0, +) / count
+    var sigmaBar = 0.0
+    for i in du.indices { sigmaBar -= du[i] * window.values[i] / (sigma * sigma) }
+    for i in dz.indices {
+      dz[i] += du[i] / sigma + sigmaBar * (window.values[i] - mean) / (count * sigma)
+    }
+    return dz
+  }
+}
+
+/// X(u) for a series u (T x K): n = T - p rows, row r = [u_{p+r-1}; ...; u_{r}] (pK values).
+func laggedDesign(_ u: [Double], length: Int, dimension k: Int, lag p: Int) -> Matrix {
+  let n = length - p
+  var x = Matrix(rows: n, cols: p * k)
+  for r in 0..<n {
+    for lagIndex in 1...p {
+      for l in 0..<k { x.storage[r * p * k + (lagIndex - 1) * k + l] = u[(p + r - lagIndex) * k + l] }
+    }
+  }
+  return x
+}
+
+/// The adjoint of `laggedDesign`: adds each entry of dX (n x pK) to the entry of u it copied.
+func scatterLagged(_ dX: [Double], length: Int, dimension k: Int, lag p: Int) -> [Double] {
+  let n = length - p
+  var du = [Double](repeating: 0, count: length * k)
+  for r in 0..<n {
+    for lagIndex in 1...p {
+      for l in 0..<k { du[(p + r - lagIndex) * k + l] += dX[r * p * k + (lagIndex - 1) * k + l] }
+    }
+  }
+  return du
+}

@@ -1,0 +1,68 @@
+import Testing
+@testable import SparseVAR
+
+@Suite struct DifferentiableVARTests {
+  func window(_ rng: inout TestRandom) -> Series {
+    simulateVAR(&rng, length: 30, lags: sparseTruth(5), dimension: 5)
+  }
+
+  func options() -> SparseVAROptions {
+    var o = SparseVAROptions()
+    o.lag = 2
+    o.lambda = 0.05
+    o.threads = 1
+    return o
+  }
+
+  /// Central finite differences of z -> sum(g * f(z)).
+  func finiteDifferences(_ z: Series, _ g: [Double], _ f: (Series) throws -> [Double]) throws -> [Double] {
+    let h = 1e-6
+    var out = [Double](repeating: 0, count: z.values.count)
+    for i in z.values.indices {
+      var plus = z
+      var minus = z
+      plus.values[i] += h
+      minus.values[i] -= h
+      let up = zip(try f(plus), g).map(*).reduce(0, +)
+      let down = zip(try f(minus), g).map(*).reduce(0, +)
+      out[i] = (up - down) / (2 * h)
+    }
+    return out
+  }
+
+  @Test func endToEndGradientsMatchFiniteDifferences() throws {
+    var rng = TestRandom(seed: 31)
+    let z = window(&rng)
+    let fitted = try DifferentiableVAR(window: z, options: options())
+    let g = (0..<fitted.forecast.count).map { _ in rng.normal() }
+    let fd = try finiteDifferences(z, g) { try DifferentiableVAR(window: $0, options: options()).forecast }
+    let unrolled = try fitted.backward(forecastGradient: g, mode: .unrolled)
+    let implicit = try fitted.backward(forecastGradient: g, mode: .implicit)
+    let scale = max(1, fd.map(abs).max()!)
+    for i in fd.indices {
+      #expect(abs(unrolled[i] - fd[i]) / scale < 1e-5, "unrolled, entry \(i)")
+      #expect(abs(unrolled[i] - implicit[i]) / scale < 1e-9, "unrolled vs implicit, entry \(i)")
+    }
+  }
+
+  @Test func embeddedGradientTreatsCoefficientsAsConstants() throws {
+    var rng = TestRandom(seed: 32)
+    let z = window(&rng)
+    let fitted = try DifferentiableVAR(window: z, options: options())
+    let g = (0..<fitted.forecast.count).map { _ in rng.normal() }
+    let fd = try finiteDifferences(z, g) { try fitted.model.forecast($0) }
+    let embedded = try fitted.backward(forecastGradient: g, mode: .coefficientsConstant)
+    for i in fd.indices { #expect(abs(embedded[i] - fd[i]) < 1e-7) }
+  }
+
+  @Test func threadCountDoesNotChangeGradients() throws {
+    var rng = TestRandom(seed: 33)
+    let z = simulateVAR(&rng, length: 40, lags: sparseTruth(12), dimension: 12)
+    var o = options()
+    let g = (0..<(38 * 12)).map { _ in rng.normal() }
+    let serial = try DifferentiableVAR(window: z, options: o).backward(forecastGradient: g, mode: .unrolled)
+    o.threads = 2
+    let parallel = try DifferentiableVAR(window: z, options: o).backward(forecastGradient: g, mode: .unrolled)
+    #expect(serial == parallel)
+  }
+}
