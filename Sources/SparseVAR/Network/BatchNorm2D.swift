@@ -1,0 +1,309 @@
+//===--- BatchNorm2D.swift ------------------------------------------------===//
+//
+// Batch normalisation over the N, H, W dimensions of an NCHW batch, per channel c
+// (Ioffe & Szegedy 2015; PyTorch's BatchNorm2d conventions):
+//
+//     xhat = (x - mu_c) / sqrt(var_c + eps),   y = gamma_c * xhat + beta_c
+//
+// Training: mu_c and var_c are the batch mean and the biased variance over the M = N*H*W values
+// of channel c, and the running statistics move towards them with momentum m:
+//     runningMean <- (1 - m) runningMean + m mu_c
+//     runningVar  <- (1 - m) runningVar  + m var_c * M / (M - 1)      (unbiased variance)
+// Inference: mu_c and var_c are the running statistics.
+//
+// Backward, with g = dL/dy and sums over the channel's M values:
+//     dL/dgamma_c += sum g xhat,   dL/dbeta_c += sum g
+//     training:   dL/dx = gamma_c / sqrt(var_c + eps) * (g - mean(g) - xhat * mean(g xhat))
+//     inference:  dL/dx = gamma_c / sqrt(var_c + eps) * g
+// (the training form includes the gradient through the batch statistics).
+// Sums are accumulated in Double, channel by channel in a fixed order.
+//
+//===----------------------------------------------------------------------===//
+
+/// Batch normalisation of NCHW batches, per channel, with an affine map (gamma, beta).
+///
+/// - Input and output: [N, `channels`, H, W].
+/// - `gamma` (init 1) and `beta` (init 0): [`channels`]. `runningMean` (init 0) and
+///   `runningVariance` (init 1): [`channels`].
+/// - Training mode uses batch statistics (biased variance) and updates the running statistics
+///   with the unbiased variance; inference mode uses the running statistics.
+///
+/// `forward` keeps its input and the statistics it used for `backward`, which differentiates
+/// the mode of the last `forward`.
+public final class BatchNorm2D<Scalar: NetworkScalar> {
+  public let channels: Int
+  /// Added to the variance before the square root (default 1e-5).
+  public let epsilon: Double
+  /// Weight of the new batch statistics in the running averages (default 0.1).
+  public let momentum: Double
+  /// Scale, [channels].
+  public let gamma: Parameter<Scalar>
+  /// Shift, [channels].
+  public let beta: Parameter<Scalar>
+  /// Running mean of the batch means, [channels].
+  public internal(set) var runningMean: [Scalar]
+  /// Running mean of the unbiased batch variances, [channels].
+  public internal(set) var runningVariance: [Scalar]
+  /// Worker threads (0 = all cores). Results do not depend on it.
+  public var threads: Int = 0
+
+  private struct Cache {
+    var input: Tensor<Scalar>
+    var training: Bool
+    /// The mean and 1/sqrt(var + eps) used per channel.
+    var mean: [Scalar]
+    var inverseStandardDeviation: [Scalar]
+  }
+  private var cache: Cache?
+
+  /// Throws `.invalidArgument` for `channels < 1`, `epsilon <= 0` or a momentum outside [0, 1].
+  public init(channels: Int, epsilon: Double = 1e-5, momentum: Double = 0.1) throws {
+    guard channels >= 1 else {
+      throw SparseVARError.invalidArgument(
+        "BatchNorm2D needs at least one channel, got \(channels)")
+    }
+    guard epsilon > 0, epsilon.isFinite else {
+      throw SparseVARError.invalidArgument("BatchNorm2D: epsilon must be positive, got \(epsilon)")
+    }
+    guard momentum >= 0, momentum <= 1 else {
+      throw SparseVARError.invalidArgument(
+        "BatchNorm2D: momentum must lie in [0, 1], got \(momentum)")
+    }
+    self.channels = channels
+    self.epsilon = epsilon
+    self.momentum = momentum
+    gamma = Parameter(
+      name: "gamma", shape: [channels], value: [Scalar](repeating: 1, count: channels))
+    beta = Parameter(
+      name: "beta", shape: [channels], value: [Scalar](repeating: 0, count: channels))
+    runningMean = [Scalar](repeating: 0, count: channels)
+    runningVariance = [Scalar](repeating: 1, count: channels)
+  }
+
+  /// The trainable parameters: gamma, beta.
+  public var parameters: [Parameter<Scalar>] { [gamma, beta] }
+
+  /// Sets the parameters' gradients to zero.
+  public func zeroGradients() { for p in parameters { p.zeroGradient() } }
+
+  /// Drops what was kept for `backward`.
+  public func clearCache() { cache = nil }
+
+  /// Replaces the running statistics (e.g. when loading a model). Throws `.shape` for wrong
+  /// counts, `.invalidArgument` for a negative or non-finite variance or a non-finite mean.
+  public func setRunningStatistics(mean: [Scalar], variance: [Scalar]) throws {
+    guard mean.count == channels, variance.count == channels else {
+      throw SparseVARError.shape(
+        "BatchNorm2D needs \(channels) running means and variances, got \(mean.count) and "
+          + "\(variance.count)")
+    }
+    guard mean.allSatisfy({ $0.isFinite }), variance.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+      throw SparseVARError.invalidArgument(
+        "BatchNorm2D: running means must be finite and running variances finite and >= 0")
+    }
+    runningMean = mean
+    runningVariance = variance
+  }
+
+  /// Normalises [N, channels, H, W]. With `training`, uses and records batch statistics (needs
+  /// N*H*W >= 2, else `.shape`); otherwise uses the running statistics.
+  @_specialize(exported: true, where Scalar == Float)
+  @_specialize(exported: true, where Scalar == Double)
+  public func forward(_ input: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
+    let s = try input.imageBatchShape(channels: channels, layer: "BatchNorm2D")
+    let valuesPerChannel = s.batch * s.plane
+    if training && valuesPerChannel < 2 {
+      throw SparseVARError.shape(
+        "BatchNorm2D in training needs more than one value per channel, got shape \(input.shape)")
+    }
+    var mean = [Scalar](repeating: 0, count: channels)
+    var inverseStandardDeviation = [Scalar](repeating: 0, count: channels)
+    var output = Tensor<Scalar>(zeros: input.shape)
+    if training {
+      var batchMean = [Double](repeating: 0, count: channels)
+      var batchVariance = [Double](repeating: 0, count: channels)
+      input.storage.withUnsafeBufferPointer { x in
+        batchMean.withUnsafeMutableBufferPointer { meanOut in
+          batchVariance.withUnsafeMutableBufferPointer { varianceOut in
+            guard let x = x.baseAddress, let meanOut = meanOut.baseAddress,
+              let varianceOut = varianceOut.baseAddress
+            else { return }
+            batchStatistics(
+              s, SendableConstPointer(x), SendablePointer(meanOut), SendablePointer(varianceOut),
+              threads: threads)
+          }
+        }
+      }
+      let m = momentum
+      let unbiasing = Double(valuesPerChannel) / Double(valuesPerChannel - 1)
+      for c in 0..<channels {
+        mean[c] = Scalar(batchMean[c])
+        inverseStandardDeviation[c] = Scalar(1 / (batchVariance[c] + epsilon).squareRoot())
+        runningMean[c] = Scalar((1 - m) * runningMean[c].asDouble + m * batchMean[c])
+        runningVariance[c] = Scalar(
+          (1 - m) * runningVariance[c].asDouble + m * batchVariance[c] * unbiasing)
+      }
+    } else {
+      for c in 0..<channels {
+        mean[c] = runningMean[c]
+        inverseStandardDeviation[c] = Scalar(
+          1 / (runningVariance[c].asDouble + epsilon).squareRoot())
+      }
+    }
+    cache = Cache(
+      input: input, training: training, mean: mean,
+      inverseStandardDeviation: inverseStandardDeviation)
+    input.storage.withUnsafeBufferPointer { x in
+      output.storage.withUnsafeMutableBufferPointer { y in
+        mean.withUnsafeBufferPointer { mu in
+          inverseStandardDeviation.withUnsafeBufferPointer { inv in
+            gamma.value.withUnsafeBufferPointer { g in
+              beta.value.withUnsafeBufferPointer { b in
+                guard let x = x.baseAddress, let y = y.baseAddress, let mu = mu.baseAddress,
+                  let inv = inv.baseAddress, let g = g.baseAddress, let b = b.baseAddress
+                else { return }
+                let source = SendableConstPointer(x)
+                let target = SendablePointer(y)
+                let means = SendableConstPointer(mu)
+                let inverses = SendableConstPointer(inv)
+                let scales = SendableConstPointer(g)
+                let shifts = SendableConstPointer(b)
+                parallelChunks(s.batch * s.channels, threads: threads) { planes in
+                  for plane in planes {
+                    let c = plane % s.channels
+                    let (m, k, scale, shift) = (
+                      means.pointer[c], inverses.pointer[c], scales.pointer[c], shifts.pointer[c]
+                    )
+                    let xp = source.pointer + plane * s.plane
+                    let yp = target.pointer + plane * s.plane
+                    for p in 0..<s.plane { yp[p] = scale * ((xp[p] - m) * k) + shift }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return output
+  }
+
+  /// Given dLoss/doutput (the shape of the last input), adds dLoss/dgamma and dLoss/dbeta to the
+  /// gradients and returns dLoss/dinput, for the mode of the last `forward` (in training mode
+  /// through the batch statistics). Throws `.notFitted` before any `forward`, `.shape` for a
+  /// wrong shape.
+  @_specialize(exported: true, where Scalar == Float)
+  @_specialize(exported: true, where Scalar == Double)
+  public func backward(_ gradOutput: Tensor<Scalar>) throws -> Tensor<Scalar> {
+    guard let cache else {
+      throw SparseVARError.notFitted("BatchNorm2D.backward needs a forward pass first")
+    }
+    let input = cache.input
+    guard gradOutput.shape == input.shape else {
+      throw SparseVARError.shape(
+        "BatchNorm2D.backward expects a gradient of shape \(input.shape), got "
+          + "\(gradOutput.shape)")
+    }
+    let s = try input.imageBatchShape(channels: channels, layer: "BatchNorm2D")
+    var gradInput = Tensor<Scalar>(zeros: input.shape)
+    var gammaGradient = [Double](repeating: 0, count: channels)
+    var betaGradient = [Double](repeating: 0, count: channels)
+    let training = cache.training
+    input.storage.withUnsafeBufferPointer { x in
+      gradOutput.storage.withUnsafeBufferPointer { dy in
+        gradInput.storage.withUnsafeMutableBufferPointer { dx in
+          cache.mean.withUnsafeBufferPointer { mu in
+            cache.inverseStandardDeviation.withUnsafeBufferPointer { inv in
+              gamma.value.withUnsafeBufferPointer { g in
+                gammaGradient.withUnsafeMutableBufferPointer { dg in
+                  betaGradient.withUnsafeMutableBufferPointer { db in
+                    guard let x = x.baseAddress, let dy = dy.baseAddress,
+                      let dx = dx.baseAddress, let mu = mu.baseAddress,
+                      let inv = inv.baseAddress, let g = g.baseAddress,
+                      let dg = dg.baseAddress, let db = db.baseAddress
+                    else { return }
+                    let source = SendableConstPointer(x)
+                    let gradient = SendableConstPointer(dy)
+                    let target = SendablePointer(dx)
+                    let means = SendableConstPointer(mu)
+                    let inverses = SendableConstPointer(inv)
+                    let scales = SendableConstPointer(g)
+                    let gammaSums = SendablePointer(dg)
+                    let betaSums = SendablePointer(db)
+                    parallelChunks(s.channels, threads: threads) { channels in
+                      for c in channels {
+                        let (m, k) = (means.pointer[c], inverses.pointer[c])
+                        var sumGradient = 0.0
+                        var sumGradientXhat = 0.0
+                        for n in 0..<s.batch {
+                          let offset = (n * s.channels + c) * s.plane
+                          let xp = source.pointer + offset
+                          let gp = gradient.pointer + offset
+                          for p in 0..<s.plane {
+                            let xhat = (xp[p] - m) * k
+                            sumGradient += gp[p].asDouble
+                            sumGradientXhat += (gp[p] * xhat).asDouble
+                          }
+                        }
+                        gammaSums.pointer[c] = sumGradientXhat
+                        betaSums.pointer[c] = sumGradient
+                        let scale = scales.pointer[c] * k
+                        let count = Double(s.batch * s.plane)
+                        let meanGradient = training ? Scalar(sumGradient / count) : 0
+                        let meanGradientXhat = training ? Scalar(sumGradientXhat / count) : 0
+                        for n in 0..<s.batch {
+                          let offset = (n * s.channels + c) * s.plane
+                          let xp = source.pointer + offset
+                          let gp = gradient.pointer + offset
+                          let dp = target.pointer + offset
+                          for p in 0..<s.plane {
+                            let xhat = (xp[p] - m) * k
+                            dp[p] = scale * (gp[p] - meanGradient - xhat * meanGradientXhat)
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    for c in 0..<channels {
+      gamma.gradient[c] = Scalar(gamma.gradient[c].asDouble + gammaGradient[c])
+      beta.gradient[c] = Scalar(beta.gradient[c].asDouble + betaGradient[c])
+    }
+    return gradInput
+  }
+}
+
+/// Per-channel mean and biased variance of an NCHW batch (two passes, Double accumulators,
+/// channels in parallel, each summed in a fixed order).
+private func batchStatistics<Scalar: NetworkScalar>(
+  _ s: ImageBatchShape, _ input: SendableConstPointer<Scalar>, _ mean: SendablePointer<Double>,
+  _ variance: SendablePointer<Double>, threads: Int
+) {
+  let count = Double(s.batch * s.plane)
+  parallelChunks(s.channels, threads: threads) { channels in
+    for c in channels {
+      var sum = 0.0
+      for n in 0..<s.batch {
+        let xp = input.pointer + (n * s.channels + c) * s.plane
+        for p in 0..<s.plane { sum += xp[p].asDouble }
+      }
+      let mu = sum / count
+      var squares = 0.0
+      for n in 0..<s.batch {
+        let xp = input.pointer + (n * s.channels + c) * s.plane
+        for p in 0..<s.plane {
+          let d = xp[p].asDouble - mu
+          squares += d * d
+        }
+      }
+      mean.pointer[c] = mu
+      variance.pointer[c] = squares / count
+    }
+  }
+}

@@ -1,0 +1,352 @@
+//===--- Conv2D.swift -----------------------------------------------------===//
+//
+// 2-D convolution (cross-correlation, as in PyTorch) with a 3x3 kernel (padding 1, stride 1, so
+// H x W is kept) or a 1x1 kernel, plus a bias, on NCHW batches:
+//
+//     y[n, o, p] = b[o] + sum_{i, ky, kx} W[o, i, ky, kx] * x[n, i, p + (ky - 1, kx - 1)]
+//
+// (x is zero outside the image). With im2col, image n's patches form a (Cin*k*k) x (H*W)
+// matrix X_n (row (i*k + ky)*k + kx, column y*W + x), the weights a Cout x (Cin*k*k) matrix, and
+//
+//     forward   Y_n  = W X_n + b 1^T
+//     backward  dW  += sum_n dY_n X_n^T,   db += sum_n dY_n 1,   dX_n = col2im(W^T dY_n)
+//
+// GEMM formulation: one GEMM per image, images spread over the workers (each owning one im2col
+// buffer of Cin*9 x H*W), OpenBLAS single-threaded inside. A batch-wide GEMM would need the
+// patches of every image at once (N*Cin*9*H*W values: 1.8 GB for a window of 64 frames of
+// 192x128 with 32 channels); per image the buffer stays at 28 MB per worker, the GEMMs are still
+// large (Cout x Cin*9 times Cin*9 x H*W), and a batch of frames gives enough independent work
+// for the cores. The weight gradient is summed from per-image products in image order, so the
+// result does not depend on how images were split among workers.
+//
+//===----------------------------------------------------------------------===//
+
+/// A 2-D convolution with a 3x3 kernel (padding 1, stride 1) or a 1x1 kernel, and a bias.
+///
+/// - Input: NCHW, [N, `inputChannels`, H, W]. Output: [N, `outputChannels`, H, W].
+/// - `weight`: [`outputChannels`, `inputChannels`, k, k] (PyTorch's layout); `bias`:
+///   [`outputChannels`].
+/// - Initialisation (He / Kaiming uniform for a leaky-ReLU network):
+///   `weight ~ U(-bound, bound)` with `bound = sqrt(6 / ((1 + a^2) * inputChannels * k * k))`,
+///   `a` = `negativeSlope` (0.01 by default; 1 gives the gain of a linear layer), drawn in
+///   storage order; `bias = 0`.
+///
+/// `forward` keeps its input for `backward` (until the next `forward` or `clearCache()`).
+/// `backward` adds to the parameters' gradients and returns the gradient for the input.
+public final class Conv2D<Scalar: NetworkScalar> {
+  public let inputChannels: Int
+  public let outputChannels: Int
+  /// 1 or 3.
+  public let kernelSize: Int
+  /// [outputChannels, inputChannels, kernelSize, kernelSize].
+  public let weight: Parameter<Scalar>
+  /// [outputChannels].
+  public let bias: Parameter<Scalar>
+  /// Worker threads for forward and backward (0 = all cores). Results do not depend on it.
+  public var threads: Int = 0
+
+  private var cachedInput: Tensor<Scalar>?
+
+  /// A convolution initialised from `generator` (see the type's documentation).
+  /// Throws `.invalidArgument` for channel counts below 1, a kernel size other than 1 or 3, or a
+  /// non-finite `negativeSlope`.
+  public init<G: RandomNumberGenerator>(
+    inputChannels: Int, outputChannels: Int, kernelSize: Int = 3, negativeSlope: Double = 0.01,
+    generator: inout G
+  ) throws {
+    guard inputChannels >= 1, outputChannels >= 1 else {
+      throw SparseVARError.invalidArgument(
+        "Conv2D needs at least one input and one output channel, got \(inputChannels) -> "
+          + "\(outputChannels)")
+    }
+    guard kernelSize == 1 || kernelSize == 3 else {
+      throw SparseVARError.invalidArgument(
+        "Conv2D supports kernel sizes 1 and 3, got \(kernelSize)")
+    }
+    guard negativeSlope.isFinite else {
+      throw SparseVARError.invalidArgument("Conv2D: the initialisation slope must be finite")
+    }
+    self.inputChannels = inputChannels
+    self.outputChannels = outputChannels
+    self.kernelSize = kernelSize
+    let fanIn = inputChannels * kernelSize * kernelSize
+    let bound = (6 / ((1 + negativeSlope * negativeSlope) * Double(fanIn))).squareRoot()
+    var values = [Scalar](repeating: 0, count: outputChannels * fanIn)
+    for i in values.indices { values[i] = Scalar(symmetricUniform(bound, using: &generator)) }
+    weight = Parameter(
+      name: "weight", shape: [outputChannels, inputChannels, kernelSize, kernelSize],
+      value: values)
+    bias = Parameter(
+      name: "bias", shape: [outputChannels],
+      value: [Scalar](repeating: 0, count: outputChannels))
+  }
+
+  /// A convolution initialised from `SplitMix64(seed: seed)`.
+  public convenience init(
+    inputChannels: Int, outputChannels: Int, kernelSize: Int = 3, negativeSlope: Double = 0.01,
+    seed: UInt64
+  ) throws {
+    var generator = SplitMix64(seed: seed)
+    try self.init(
+      inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize,
+      negativeSlope: negativeSlope, generator: &generator)
+  }
+
+  /// The trainable parameters: weight, bias.
+  public var parameters: [Parameter<Scalar>] { [weight, bias] }
+
+  /// Sets the parameters' gradients to zero.
+  public func zeroGradients() { for p in parameters { p.zeroGradient() } }
+
+  /// Drops the input kept for `backward`.
+  public func clearCache() { cachedInput = nil }
+
+  /// [N, inputChannels, H, W] -> [N, outputChannels, H, W]. `training` has no effect here (the
+  /// argument keeps the layers interchangeable). Throws `.shape` for a wrong shape.
+  @_specialize(exported: true, where Scalar == Float)
+  @_specialize(exported: true, where Scalar == Double)
+  public func forward(_ input: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
+    let s = try input.imageBatchShape(channels: inputChannels, layer: "Conv2D")
+    guard s.plane <= Int(Int32.max) / (inputChannels * kernelSize * kernelSize) else {
+      throw SparseVARError.shape(
+        "Conv2D: images of \(s.height) x \(s.width) pixels are too large for BLAS (32-bit sizes)")
+    }
+    cachedInput = input
+    var output = Tensor<Scalar>(zeros: [s.batch, outputChannels, s.height, s.width])
+    guard output.count > 0 else { return output }
+    let geometry = ConvolutionGeometry(
+      inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize,
+      height: s.height, width: s.width)
+    input.storage.withUnsafeBufferPointer { x in
+      weight.value.withUnsafeBufferPointer { w in
+        bias.value.withUnsafeBufferPointer { b in
+          output.storage.withUnsafeMutableBufferPointer { y in
+            guard let x = x.baseAddress, let w = w.baseAddress, let b = b.baseAddress,
+              let y = y.baseAddress
+            else { return }
+            geometry.forward(
+              batch: s.batch, input: SendableConstPointer(x), weight: SendableConstPointer(w),
+              bias: SendableConstPointer(b), output: SendablePointer(y), threads: threads)
+          }
+        }
+      }
+    }
+    return output
+  }
+
+  /// Given dLoss/doutput ([N, outputChannels, H, W], the shape of the last `forward`'s output),
+  /// adds dLoss/dweight and dLoss/dbias to the gradients and returns dLoss/dinput.
+  /// Throws `.notFitted` before any `forward`, `.shape` for a wrong shape.
+  @_specialize(exported: true, where Scalar == Float)
+  @_specialize(exported: true, where Scalar == Double)
+  public func backward(_ gradOutput: Tensor<Scalar>) throws -> Tensor<Scalar> {
+    guard let input = cachedInput else {
+      throw SparseVARError.notFitted("Conv2D.backward needs a forward pass first")
+    }
+    let s = try input.imageBatchShape(layer: "Conv2D")
+    let expected = [s.batch, outputChannels, s.height, s.width]
+    guard gradOutput.shape == expected else {
+      throw SparseVARError.shape(
+        "Conv2D.backward expects a gradient of shape \(expected), got \(gradOutput.shape)")
+    }
+    var gradInput = Tensor<Scalar>(zeros: input.shape)
+    guard gradOutput.count > 0 else { return gradInput }
+    let geometry = ConvolutionGeometry(
+      inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize,
+      height: s.height, width: s.width)
+    let weightCount = weight.value.count
+    var perImageWeightGradients = [Scalar](repeating: 0, count: s.batch * weightCount)
+    var biasGradient = [Double](repeating: 0, count: outputChannels)
+    input.storage.withUnsafeBufferPointer { x in
+      weight.value.withUnsafeBufferPointer { w in
+        gradOutput.storage.withUnsafeBufferPointer { dy in
+          gradInput.storage.withUnsafeMutableBufferPointer { dx in
+            perImageWeightGradients.withUnsafeMutableBufferPointer { dw in
+              biasGradient.withUnsafeMutableBufferPointer { db in
+                guard let x = x.baseAddress, let w = w.baseAddress, let dy = dy.baseAddress,
+                  let dx = dx.baseAddress, let dw = dw.baseAddress, let db = db.baseAddress
+                else { return }
+                geometry.backward(
+                  batch: s.batch, input: SendableConstPointer(x),
+                  weight: SendableConstPointer(w), gradOutput: SendableConstPointer(dy),
+                  gradInput: SendablePointer(dx), perImageWeightGradients: SendablePointer(dw),
+                  biasGradient: SendablePointer(db), threads: threads)
+              }
+            }
+          }
+        }
+      }
+    }
+    // Sum the per-image weight gradients in image order (independent of the thread count).
+    for j in 0..<weightCount {
+      var sum = weight.gradient[j].asDouble
+      for n in 0..<s.batch { sum += perImageWeightGradients[n * weightCount + j].asDouble }
+      weight.gradient[j] = Scalar(sum)
+    }
+    for o in 0..<outputChannels {
+      bias.gradient[o] = Scalar(bias.gradient[o].asDouble + biasGradient[o])
+    }
+    return gradInput
+  }
+}
+
+/// The sizes of one convolution call and its kernels on raw memory.
+struct ConvolutionGeometry {
+  var inputChannels: Int
+  var outputChannels: Int
+  var kernelSize: Int
+  var height: Int
+  var width: Int
+
+  var plane: Int { height * width }
+  /// Rows of the patch matrix: Cin * k * k.
+  var patchRows: Int { inputChannels * kernelSize * kernelSize }
+  /// Values of one image's patch matrix (0 for 1x1: the image itself is the patch matrix).
+  var patchCount: Int { kernelSize == 1 ? 0 : patchRows * plane }
+
+  func forward<Scalar: NetworkScalar>(
+    batch: Int, input: SendableConstPointer<Scalar>, weight: SendableConstPointer<Scalar>,
+    bias: SendableConstPointer<Scalar>, output: SendablePointer<Scalar>, threads: Int
+  ) {
+    let g = self
+    parallelChunks(batch, threads: threads) { images in
+      let patches = UnsafeMutablePointer<Scalar>.allocate(capacity: max(1, g.patchCount))
+      defer { patches.deallocate() }
+      for n in images {
+        let x = input.pointer + n * g.inputChannels * g.plane
+        let y = output.pointer + n * g.outputChannels * g.plane
+        for o in 0..<g.outputChannels {
+          (y + o * g.plane).update(repeating: bias.pointer[o], count: g.plane)
+        }
+        let columns: UnsafePointer<Scalar>
+        if g.kernelSize == 1 {
+          columns = x
+        } else {
+          g.im2col(x, patches)
+          columns = UnsafePointer(patches)
+        }
+        // Y_n (Cout x HW) += W (Cout x Cin*k*k) * X_n (Cin*k*k x HW)
+        Scalar.gemm(
+          transposeA: false, transposeB: false, m: g.outputChannels, n: g.plane, k: g.patchRows,
+          alpha: 1, a: weight.pointer, lda: g.patchRows, b: columns, ldb: g.plane, beta: 1, c: y,
+          ldc: g.plane)
+      }
+    }
+  }
+
+  func backward<Scalar: NetworkScalar>(
+    batch: Int, input: SendableConstPointer<Scalar>, weight: SendableConstPointer<Scalar>,
+    gradOutput: SendableConstPointer<Scalar>, gradInput: SendablePointer<Scalar>,
+    perImageWeightGradients: SendablePointer<Scalar>, biasGradient: SendablePointer<Double>,
+    threads: Int
+  ) {
+    let g = self
+    let weightCount = g.outputChannels * g.patchRows
+    parallelChunks(batch, threads: threads) { images in
+      let patches = UnsafeMutablePointer<Scalar>.allocate(capacity: max(1, g.patchCount))
+      let gradPatches = UnsafeMutablePointer<Scalar>.allocate(capacity: max(1, g.patchCount))
+      defer {
+        patches.deallocate()
+        gradPatches.deallocate()
+      }
+      for n in images {
+        let x = input.pointer + n * g.inputChannels * g.plane
+        let dy = gradOutput.pointer + n * g.outputChannels * g.plane
+        let dx = gradInput.pointer + n * g.inputChannels * g.plane
+        let columns: UnsafePointer<Scalar>
+        if g.kernelSize == 1 {
+          columns = x
+        } else {
+          g.im2col(x, patches)
+          columns = UnsafePointer(patches)
+        }
+        // dW_n (Cout x Cin*k*k) = dY_n (Cout x HW) * X_n^T (HW x Cin*k*k)
+        Scalar.gemm(
+          transposeA: false, transposeB: true, m: g.outputChannels, n: g.patchRows, k: g.plane,
+          alpha: 1, a: dy, lda: g.plane, b: columns, ldb: g.plane, beta: 0,
+          c: perImageWeightGradients.pointer + n * weightCount, ldc: g.patchRows)
+        // dX_n = col2im(W^T (Cin*k*k x Cout) * dY_n (Cout x HW))
+        let gradColumns = g.kernelSize == 1 ? dx : gradPatches
+        Scalar.gemm(
+          transposeA: true, transposeB: false, m: g.patchRows, n: g.plane, k: g.outputChannels,
+          alpha: 1, a: weight.pointer, lda: g.patchRows, b: dy, ldb: g.plane, beta: 0,
+          c: gradColumns, ldc: g.plane)
+        if g.kernelSize != 1 { g.col2im(UnsafePointer(gradPatches), dx) }
+      }
+    }
+    // db[o] = sum over images and pixels of dY[n, o, :], in a fixed order.
+    parallelChunks(g.outputChannels, threads: threads) { channels in
+      for o in channels {
+        var sum = 0.0
+        for n in 0..<batch {
+          let dy = gradOutput.pointer + (n * g.outputChannels + o) * g.plane
+          for p in 0..<g.plane { sum += dy[p].asDouble }
+        }
+        biasGradient.pointer[o] = sum
+      }
+    }
+  }
+
+  /// Patch matrix of one image (3x3, padding 1): row (i*3 + ky)*3 + kx, column y*W + x holds
+  /// image[i, y + ky - 1, x + kx - 1], or 0 outside the image.
+  func im2col<Scalar: NetworkScalar>(
+    _ image: UnsafePointer<Scalar>, _ patches: UnsafeMutablePointer<Scalar>
+  ) {
+    precondition(kernelSize == 3, "im2col is only used for 3x3 kernels")
+    let w = width
+    for i in 0..<inputChannels {
+      let channel = image + i * plane
+      for ky in 0..<3 {
+        for kx in 0..<3 {
+          let row = patches + ((i * 3 + ky) * 3 + kx) * plane
+          let dx = kx - 1
+          for y in 0..<height {
+            let destination = row + y * w
+            let sourceY = y + ky - 1
+            guard sourceY >= 0, sourceY < height else {
+              destination.update(repeating: 0, count: w)
+              continue
+            }
+            let source = channel + sourceY * w
+            switch dx {
+            case -1:
+              destination[0] = 0
+              if w > 1 { (destination + 1).update(from: source, count: w - 1) }
+            case 0:
+              destination.update(from: source, count: w)
+            default:
+              if w > 1 { destination.update(from: source + 1, count: w - 1) }
+              destination[w - 1] = 0
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// The adjoint of `im2col`: adds each patch-matrix entry back onto the pixel it was read from.
+  func col2im<Scalar: NetworkScalar>(
+    _ patches: UnsafePointer<Scalar>, _ image: UnsafeMutablePointer<Scalar>
+  ) {
+    precondition(kernelSize == 3, "col2im is only used for 3x3 kernels")
+    let w = width
+    for i in 0..<inputChannels {
+      let channel = image + i * plane
+      for ky in 0..<3 {
+        for kx in 0..<3 {
+          let row = patches + ((i * 3 + ky) * 3 + kx) * plane
+          let dx = kx - 1
+          let lower = max(0, -dx)
+          let upper = min(w, w - dx)
+          for y in 0..<height {
+            let targetY = y + ky - 1
+            guard targetY >= 0, targetY < height, lower < upper else { continue }
+            let source = row + y * w
+            let target = channel + targetY * w
+            for x in lower..<upper { target[x + dx] += source[x] }
+          }
+        }
+      }
+    }
+  }
+}
