@@ -47,7 +47,12 @@ public struct DifferentiableVAR: Sendable {
       throw SparseVARError.invalidArgument(
         "the VAR inside the network has no intercept and a fixed lambda")
     }
-    let model = try SparseVARModel.fit(window, options: options)
+    try self.init(window: window, options: options, model: try SparseVARModel.fit(window, options: options))
+  }
+
+  /// The same with given coefficients instead of a fit (for checking the embedded mode's gradient
+  /// with the coefficients held fixed).
+  init(window: Series, options: SparseVAROptions, model: SparseVARModel) throws {
     self.model = model
     forecast = try model.forecast(window)
     self.window = window
