@@ -137,11 +137,11 @@ enum {
   SPARSEVAR_VAR_PARAM_NORMALIZE = 103,
   /// 1 = fit an unpenalised intercept per output, 0 = none (default).
   SPARSEVAR_VAR_PARAM_INTERCEPT = 104,
-  /// Bound on LARS steps per output: integer >= 0, default 0 = no bound.
+  /// Bound on LARS steps per output: integer in [0, 1e9], default 0 = no bound.
   SPARSEVAR_VAR_PARAM_MAX_ITER = 105,
   /// Choice of lambda per output: a sparsevar_criterion value, default SPARSEVAR_CRITERION_NONE.
   SPARSEVAR_VAR_PARAM_CRITERION = 200,
-  /// Worker threads for a fit: integer >= 0, default 0 = all cores.
+  /// Worker threads for a fit: integer in [0, 1024], default 0 = all cores.
   SPARSEVAR_VAR_PARAM_THREADS = 400
 };
 
@@ -171,13 +171,13 @@ enum {
   /// p-value of the rank-sum test: a sparsevar_rank_sum_method value, default asymptotic.
   SPARSEVAR_TEST_PARAM_METHOD = 300,
   /// Random relabelings for the permutation p-value when exact enumeration is too large:
-  /// integer >= 0, default 9999; 0 = no permutation p-value (reported as NaN).
+  /// integer in [0, 1e15], default 9999; 0 = no permutation p-value (reported as NaN).
   SPARSEVAR_TEST_PARAM_PERMUTATIONS = 301,
-  /// Seed of the Monte Carlo relabelings: integer >= 0, default 0.
+  /// Seed of the Monte Carlo relabelings: integer in [0, 1e15], default 0.
   SPARSEVAR_TEST_PARAM_SEED = 302,
-  /// Largest number of relabelings enumerated exactly: integer >= 1, default 20000.
+  /// Largest number of relabelings enumerated exactly: integer in [1, 1e15], default 20000.
   SPARSEVAR_TEST_PARAM_EXACT_LIMIT = 303,
-  /// Worker threads for the swap test's forecasts: integer >= 0, default 0 = all cores.
+  /// Worker threads for the swap test's forecasts: integer in [0, 1024], default 0 = all cores.
   SPARSEVAR_TEST_PARAM_THREADS = 400
 };
 
@@ -246,8 +246,9 @@ SPARSEVAR_API int32_t sparsevar_var_set_param(sparsevar_var *var, int32_t param,
 SPARSEVAR_API int32_t sparsevar_var_get_param(
     const sparsevar_var *var, int32_t param, double *value);
 
-/// Lower and upper bound (inclusive; upper may be +inf) and default of a parameter. Any output
-/// pointer may be NULL. Always thread-safe.
+/// Lower and upper bound and default of a parameter. Bounds are inclusive, except an upper bound
+/// of +inf, which means "any finite value": values must always be finite. Any output pointer may
+/// be NULL. Always thread-safe.
 SPARSEVAR_API int32_t sparsevar_var_param_bounds(
     int32_t param, double *lower, double *upper, double *default_value);
 
@@ -307,7 +308,9 @@ SPARSEVAR_API int32_t sparsevar_var_path(
     const sparsevar_var *var, int64_t output, double *lambdas, double *criterion, int64_t len);
 
 /// One-step forecasts of a series z (t x k) by the fitted VAR: out holds (t - p) x K values,
-/// row r being the forecast of z at time p + r.
+/// row r being the forecast of z at time p + r: sum_k A_k z_{t-k}, plus, with the intercept
+/// parameter, sigma_z * intercept where sigma_z is z's own scale (as the swap test needs; for the
+/// series the VAR was fitted on, sigma_z is the fitted sigma).
 SPARSEVAR_API int32_t sparsevar_var_forecast_f64(
     const sparsevar_var *var, const double *z, int64_t t, int64_t k, double *out, int64_t len);
 

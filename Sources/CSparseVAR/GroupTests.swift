@@ -13,13 +13,13 @@ import _SparseVARHandles
   /// p-value of the rank-sum test: a sparsevar_rank_sum_method value, default asymptotic.
   case method = 300
   /// Random relabelings for the permutation p-value when exact enumeration is too large:
-  /// integer >= 0, default 9999; 0 = no permutation p-value (reported as NaN).
+  /// integer in [0, 1e15], default 9999; 0 = no permutation p-value (reported as NaN).
   case permutations = 301
-  /// Seed of the Monte Carlo relabelings: integer >= 0, default 0.
+  /// Seed of the Monte Carlo relabelings: integer in [0, 1e15], default 0.
   case seed = 302
-  /// Largest number of relabelings enumerated exactly: integer >= 1, default 20000.
+  /// Largest number of relabelings enumerated exactly: integer in [1, 1e15], default 20000.
   case exactLimit = 303
-  /// Worker threads for the swap test's forecasts: integer >= 0, default 0 = all cores.
+  /// Worker threads for the swap test's forecasts: integer in [0, 1024], default 0 = all cores.
   case threads = 400
 }
 

@@ -21,11 +21,11 @@ import _SparseVARHandles
   case normalize = 103
   /// 1 = fit an unpenalised intercept per output, 0 = none (default).
   case intercept = 104
-  /// Bound on LARS steps per output: integer >= 0, default 0 = no bound.
+  /// Bound on LARS steps per output: integer in [0, 1e9], default 0 = no bound.
   case maxIter = 105
   /// Choice of lambda per output: a sparsevar_criterion value, default SPARSEVAR_CRITERION_NONE.
   case criterion = 200
-  /// Worker threads for a fit: integer >= 0, default 0 = all cores.
+  /// Worker threads for a fit: integer in [0, 1024], default 0 = all cores.
   case threads = 400
 }
 
@@ -117,7 +117,7 @@ func parameter(_ raw: Int32) throws -> VARParameter {
     let object = try object(var_, VARObject.self, "var")
     let p = try parameter(param)
     let b = bounds(p)
-    guard !value.isNaN, value >= b.lower, value <= b.upper, !b.integer || value == value.rounded() else {
+    guard value.isFinite, value >= b.lower, value <= b.upper, !b.integer || value == value.rounded() else {
       throw ABIError(
         status: .invalidArgument,
         message: "\(p.cName) must be \(b.integer ? "an integer " : "")in [\(b.lower), \(b.upper)], got \(value)")
@@ -157,8 +157,9 @@ func parameter(_ raw: Int32) throws -> VARParameter {
   }
 }
 
-/// Lower and upper bound (inclusive; upper may be +inf) and default of a parameter. Any output
-/// pointer may be NULL. Always thread-safe.
+/// Lower and upper bound and default of a parameter. Bounds are inclusive, except an upper bound
+/// of +inf, which means "any finite value": values must always be finite. Any output pointer may
+/// be NULL. Always thread-safe.
 @c public func sparsevar_var_param_bounds(
   _ param: Int32, _ lower: UnsafeMutablePointer<Double>?, _ upper: UnsafeMutablePointer<Double>?,
   _ default_value: UnsafeMutablePointer<Double>?
@@ -327,7 +328,9 @@ func seriesArgument(_ z: UnsafePointer<Double>?, _ t: Int64, _ k: Int64) throws 
 }
 
 /// One-step forecasts of a series z (t x k) by the fitted VAR: out holds (t - p) x K values,
-/// row r being the forecast of z at time p + r.
+/// row r being the forecast of z at time p + r: sum_k A_k z_{t-k}, plus, with the intercept
+/// parameter, sigma_z * intercept where sigma_z is z's own scale (as the swap test needs; for the
+/// series the VAR was fitted on, sigma_z is the fitted sigma).
 @c public func sparsevar_var_forecast_f64(
   _ var_: UnsafePointer<sparsevar_var>?, _ z: UnsafePointer<Double>?, _ t: Int64, _ k: Int64,
   _ out: UnsafeMutablePointer<Double>?, _ len: Int64

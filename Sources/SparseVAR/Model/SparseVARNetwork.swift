@@ -1,0 +1,253 @@
+//===--- SparseVARNetwork.swift -------------------------------------------===//
+//
+// The whole model of DESIGN §2: the autoencoder (Float), its training on a FrameDataset in one
+// of the three modes, and what comes after training: every run encoded in inference mode, its
+// own VAR fitted on the whole run, L_rec and R_var per run, forecasts and reconstructions.
+//
+//===----------------------------------------------------------------------===//
+
+/// Options of training. Defaults follow DESIGN §2.
+public struct TrainingOptions: Sendable, Equatable {
+  /// How the VAR takes part in training.
+  public var mode: TrainingMode = .endToEnd(.implicit)
+  /// The VAR: lag p, lambda, eps_gamma, mask, threads (used in training and after it).
+  public var varOptions = SparseVAROptions()
+  /// Adam's learning rate.
+  public var learningRate: Double = 1e-3
+  /// Passes over all windows.
+  public var epochs: Int = 1
+  /// Frames per window (one mini-batch). Runs are cut into non-overlapping windows; a tail
+  /// shorter than lag + 2 frames is dropped, a longer one is kept as a shorter window.
+  public var window: Int = 64
+  /// Seed of the window order (shuffled anew every epoch).
+  public var seed: UInt64 = 0
+
+  public init() {}
+
+  func validate() throws {
+    guard learningRate > 0, learningRate.isFinite else {
+      throw SparseVARError.invalidArgument("the learning rate must be finite and > 0, got \(learningRate)")
+    }
+    guard epochs >= 0 else { throw SparseVARError.invalidArgument("epochs must be >= 0, got \(epochs)") }
+    guard varOptions.lag >= 1, window >= varOptions.lag + 2 else {
+      throw SparseVARError.invalidArgument(
+        "a window of \(window) frames is too short for a VAR of lag \(varOptions.lag): it needs at least lag + 2")
+    }
+    guard !varOptions.intercept, varOptions.criterion == nil else {
+      throw SparseVARError.invalidArgument("the VAR inside the network has no intercept and a fixed lambda")
+    }
+  }
+}
+
+/// Where training is, reported after every window.
+public struct TrainingProgress: Sendable, Equatable {
+  /// 0-based epoch and window within it, and their totals.
+  public var epoch: Int
+  public var epochs: Int
+  public var window: Int
+  public var windows: Int
+  /// L_rec of the window just trained on.
+  public var loss: Double
+}
+
+/// One run after training: its latents, its own VAR, and the two metrics.
+public struct RunAnalysis: Sendable {
+  /// The run's latents z (T x K), encoded in inference mode.
+  public var latents: Series
+  /// The VAR fitted on the whole run.
+  public var model: SparseVARModel
+  /// Mean over t = p+1..T and pixels of (x_t - xhat_t)^2, xhat decoded from the forecast zhat_t
+  /// (from z_t itself for a model trained in the sequential mode).
+  public var reconstructionError: Double
+  /// R_var: mean over t = p+1..T of ||z_t - zhat_t||^2 / ||z_t||^2.
+  public var relativeError: Double
+}
+
+/// The autoencoder with its embedded sparse VAR, trained on the runs of a FrameDataset.
+public final class SparseVARNetwork {
+  public let network: ConvolutionalAutoencoder<Float>
+  public var training: TrainingOptions
+  /// Mean frame xbar (H * W, normalised units) of the dataset trained on.
+  public internal(set) var meanFrame: [Float]
+  /// Epochs completed so far (training may continue where it stopped).
+  public internal(set) var epochsCompleted = 0
+  /// Per-run results of the last `analyze`.
+  public internal(set) var runs: [RunAnalysis] = []
+  var optimizer: Adam<Float>
+
+  public var height: Int { network.height }
+  public var width: Int { network.width }
+
+  public init(configuration: AutoencoderConfiguration, height: Int, width: Int, training: TrainingOptions = .init()) throws {
+    try training.validate()
+    network = try ConvolutionalAutoencoder(configuration: configuration, height: height, width: width)
+    self.training = training
+    meanFrame = [Float](repeating: 0, count: height * width)
+    optimizer = try Adam(parameters: network.parameters, learningRate: training.learningRate)
+  }
+
+  func checkDataset(_ dataset: FrameDataset) throws {
+    guard dataset.outputHeight == height, dataset.outputWidth == width else {
+      throw SparseVARError.shape(
+        "the dataset's frames are \(dataset.outputHeight) x \(dataset.outputWidth) after preprocessing, "
+          + "the network's \(height) x \(width)")
+    }
+  }
+
+  /// Trains for `training.epochs` epochs on every window of the dataset's runs. The mean frame is
+  /// taken from the dataset when training starts from scratch.
+  /// - Parameter progress: called after every window; return false to stop. Stopping keeps the
+  ///   updates made so far (a resumable state: `epochsCompleted` counts whole epochs) and throws
+  ///   `.interrupted`.
+  /// - Returns: the mean window loss of each epoch.
+  @discardableResult
+  public func train(on dataset: FrameDataset, progress: ((TrainingProgress) -> Bool)? = nil) throws -> [Double] {
+    try training.validate()
+    try checkDataset(dataset)
+    let windows = try dataset.windows(length: training.window, minimumTail: training.varOptions.lag + 2)
+    guard !windows.isEmpty else {
+      throw SparseVARError.invalidArgument(
+        "the dataset has no window of at least \(training.varOptions.lag + 2) frames to train on")
+    }
+    if epochsCompleted == 0 { meanFrame = try dataset.meanFrame }
+    optimizer.learningRate = training.learningRate
+    var losses: [Double] = []
+    for epoch in 0..<training.epochs {
+      var generator = SplitMix64(seed: training.seed &+ UInt64(epochsCompleted))
+      var order = Array(windows.indices)
+      for i in stride(from: order.count - 1, to: 0, by: -1) {
+        order.swapAt(i, Int(generator.next() % UInt64(i + 1)))
+      }
+      var total = 0.0
+      for (position, index) in order.enumerated() {
+        let w = windows[index]
+        let frames = try dataset.frames(run: w.run, range: w.start..<(w.start + w.count))
+        let batch = try Tensor<Float>(shape: [w.count, 1, height, width], storage: frames)
+        network.zeroGradients()
+        let loss = try network.trainingLoss(
+          window: batch, meanFrame: meanFrame, mode: training.mode, var: training.varOptions)
+        optimizer.step()
+        total += loss
+        let report = TrainingProgress(
+          epoch: epoch, epochs: training.epochs, window: position, windows: windows.count, loss: loss)
+        if let progress, !progress(report) {
+          throw SparseVARError.interrupted(
+            "training was stopped in epoch \(epoch + 1), after window \(position + 1) of \(windows.count)")
+        }
+      }
+      epochsCompleted += 1
+      losses.append(total / Double(windows.count))
+    }
+    return losses
+  }
+
+  /// Encodes frames (count x H x W, normalised) in inference mode, in chunks of `training.window`
+  /// frames: latents (count x K) and, per chunk, the pooling indices.
+  public func encode(_ frames: [Float], count: Int) throws -> (latents: [Double], indices: [[PoolingIndices]]) {
+    let pixels = height * width
+    guard frames.count == count * pixels else {
+      throw SparseVARError.shape("\(count) frames of \(height) x \(width) need \(count * pixels) values, got \(frames.count)")
+    }
+    var latents: [Double] = []
+    var indices: [[PoolingIndices]] = []
+    let chunk = max(1, training.window)
+    for start in stride(from: 0, to: count, by: chunk) {
+      let n = min(chunk, count - start)
+      var input = Array(frames[(start * pixels)..<((start + n) * pixels)])
+      if network.configuration.skipConnection {
+        for f in 0..<n { for i in 0..<pixels { input[f * pixels + i] -= meanFrame[i] } }
+      }
+      let (z, index) = try network.encode(try Tensor(shape: [n, 1, height, width], storage: input), training: false)
+      latents.append(contentsOf: z.storage.map(\.asDouble))
+      indices.append(index)
+    }
+    return (latents, indices)
+  }
+
+  /// Decodes latents (count x K) with the pooling indices of the same frames (as `encode` returns
+  /// them, for frames `offset ..< offset + count` of the encoded batch) to reconstructions
+  /// xhat (count x H x W, normalised units), in inference mode.
+  public func decode(_ latents: [Double], count: Int, indices: [[PoolingIndices]], offset: Int = 0) throws -> [Float] {
+    let k = network.latentSize
+    let s = network.latentShape
+    let pixels = height * width
+    guard latents.count == count * k else {
+      throw SparseVARError.shape("\(count) latent vectors of K = \(k) need \(count * k) values, got \(latents.count)")
+    }
+    let chunk = max(1, training.window)
+    var out = [Float](repeating: 0, count: count * pixels)
+    var done = 0
+    while done < count {
+      let frame = offset + done
+      let (chunkIndex, within) = (frame / chunk, frame % chunk)
+      guard chunkIndex < indices.count else {
+        throw SparseVARError.shape("no pooling indices for frame \(frame)")
+      }
+      let available = indices[chunkIndex][0].shape[0] - within
+      let n = min(available, count - done)
+      let z = try Tensor<Float>(
+        shape: [n, s.channels, s.height, s.width],
+        storage: latents[(done * k)..<((done + n) * k)].map { Float($0) })
+      let d = try network.decode(z, indices: indices[chunkIndex].map { $0.frames(within..<(within + n)) }, training: false)
+      for i in 0..<(n * pixels) {
+        out[done * pixels + i] = network.configuration.skipConnection ? (d.storage[i] + 1) * meanFrame[i % pixels] : d.storage[i]
+      }
+      done += n
+    }
+    return out
+  }
+
+  /// After training: encodes every run in inference mode, fits each run's own VAR on the whole
+  /// run, and measures L_rec and R_var (stored in `runs`, in run order).
+  /// - Parameter progress: called after each run with (runs done, runs); return false to stop
+  ///   (throws `.interrupted`; `runs` is then left as it was).
+  @discardableResult
+  public func analyze(_ dataset: FrameDataset, progress: ProgressHandler? = nil) throws -> [RunAnalysis] {
+    try checkDataset(dataset)
+    let p = training.varOptions.lag
+    var results: [RunAnalysis] = []
+    for run in 0..<dataset.runCount {
+      let count = try dataset.frameCount(run: run)
+      guard count >= p + 2 else {
+        throw SparseVARError.shape("run \(run) has \(count) frames, fewer than lag + 2 = \(p + 2)")
+      }
+      let frames = try dataset.frames(run: run)
+      let (latents, indices) = try encode(frames, count: count)
+      let series = try Series(length: count, dimension: network.latentSize, values: latents)
+      let model = try SparseVARModel.fit(series, options: training.varOptions)
+      let forecast = try model.forecast(series)
+      let source = training.mode == .sequential ? Array(latents[(p * network.latentSize)...]) : forecast
+      let reconstruction = try decode(source, count: count - p, indices: indices, offset: p)
+      let pixels = height * width
+      var error = 0.0
+      for i in reconstruction.indices {
+        let d = Double(reconstruction[i]) - Double(frames[p * pixels + i])
+        error += d * d
+      }
+      results.append(
+        RunAnalysis(
+          latents: series, model: model, reconstructionError: error / Double(reconstruction.count),
+          relativeError: try model.relativeError(series)))
+      if let progress, !progress(run + 1, dataset.runCount) {
+        throw SparseVARError.interrupted("the analysis was stopped after run \(run + 1) of \(dataset.runCount)")
+      }
+    }
+    network.clearCaches()
+    runs = results
+    return results
+  }
+}
+
+extension ConvolutionalAutoencoder {
+  /// Drops the inputs every layer keeps for its backward pass.
+  func clearCaches() {
+    for block in encoderBlocks {
+      block.conv.clearCache(); block.activation.clearCache(); block.norm.clearCache(); block.pool.clearCache()
+    }
+    encoderOutput.clearCache()
+    decoderInput.clearCache()
+    for block in decoderBlocks {
+      block.unpool.clearCache(); block.conv.clearCache(); block.norm?.clearCache(); block.activation?.clearCache()
+    }
+  }
+}

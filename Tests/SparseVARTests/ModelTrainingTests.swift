@@ -1,0 +1,108 @@
+import Glibc
+import Testing
+@testable import SparseVAR
+
+/// Four runs of 16 x 16 frames: four Gaussian blobs whose brightness follows a VAR(1), coupled
+/// differently in the two groups, on a static background.
+func blobDataset(seed: UInt64 = 51) throws -> FrameDataset {
+  var rng = TestRandom(seed: seed)
+  let dataset = try FrameDataset(height: 16, width: 16)
+  let centres = [(4.0, 4.0), (4.0, 11.0), (11.0, 4.0), (11.0, 11.0)]
+  for run in 0..<4 {
+    let coupling = run < 2 ? 0.5 : -0.5
+    var activity = [0.0, 0.0, 0.0, 0.0]
+    var frames: [Float] = []
+    for _ in 0..<48 {
+      let previous = activity
+      for b in 0..<4 { activity[b] = 0.6 * previous[b] + 0.3 * rng.normal() }
+      activity[1] += coupling * previous[0]
+      for y in 0..<16 {
+        for x in 0..<16 {
+          var v = 0.2 + 0.01 * Double(x)
+          for (b, c) in centres.enumerated() {
+            let r2 = (Double(y) - c.0) * (Double(y) - c.0) + (Double(x) - c.1) * (Double(x) - c.1)
+            v += (0.5 + 0.2 * activity[b]) * exp(-r2 / 6)
+          }
+          frames.append(Float(v))
+        }
+      }
+    }
+    try dataset.addRun(frames, count: 48, label: run < 2 ? 1 : 2)
+  }
+  return dataset
+}
+
+func tinyNetwork(mode: TrainingMode) throws -> SparseVARNetwork {
+  var configuration = AutoencoderConfiguration()
+  configuration.depth = 2
+  configuration.channels = 4
+  configuration.seed = 3
+  var training = TrainingOptions()
+  training.mode = mode
+  training.varOptions.lag = 2
+  training.varOptions.lambda = 0.05
+  training.window = 24
+  training.epochs = 4
+  training.learningRate = 3e-3
+  return try SparseVARNetwork(configuration: configuration, height: 16, width: 16, training: training)
+}
+
+@Suite struct ModelTrainingTests {
+  @Test(arguments: [TrainingMode.sequential, .embedded, .endToEnd(.implicit), .endToEnd(.unrolled)])
+  func trainingIsDeterministicAndLearns(mode: TrainingMode) throws {
+    let dataset = try blobDataset()
+    let first = try tinyNetwork(mode: mode)
+    let losses = try first.train(on: dataset)
+    let second = try tinyNetwork(mode: mode)
+    #expect(try second.train(on: dataset) == losses)
+    #expect(first.network.parameters.map(\.value) == second.network.parameters.map(\.value))
+    #expect(losses.allSatisfy { $0.isFinite })
+    #expect(losses.last! < losses.first!, "losses \(losses)")
+    #expect(first.epochsCompleted == 4)
+  }
+
+  @Test func analysisTestsAndMaps() throws {
+    let dataset = try blobDataset()
+    let network = try tinyNetwork(mode: .endToEnd(.implicit))
+    try network.train(on: dataset)
+    let runs = try network.analyze(dataset)
+    #expect(runs.count == 4)
+    for run in runs {
+      #expect(run.latents.length == 48 && run.latents.dimension == 16)
+      #expect(run.reconstructionError.isFinite && run.reconstructionError >= 0)
+      #expect(run.relativeError.isFinite && run.relativeError >= 0)
+    }
+    let swap = try network.swapTest(labels: dataset.labels, 1, 2, options: .init(permutations: 0))
+    #expect(swap.result.nInter == 8 && swap.result.nIntra == 4)
+    #expect(swap.result.pValue >= 0 && swap.result.pValue <= 1)
+    let map = try network.contributionMap(run: 0, dataset: dataset, gain: 2)
+    #expect(map.count == 256 && map.allSatisfy { $0.isFinite })
+    let difference = try network.differenceMap(labels: dataset.labels, 1, 2, dataset: dataset)
+    let groupA = try network.groupMap(labels: dataset.labels, 1, dataset: dataset)
+    let groupB = try network.groupMap(labels: dataset.labels, 2, dataset: dataset)
+    for i in 0..<256 { #expect(abs(difference[i] - (groupA[i] - groupB[i])) < 1e-6) }
+  }
+
+  @Test func cancellationStopsTraining() throws {
+    let dataset = try blobDataset()
+    let network = try tinyNetwork(mode: .embedded)
+    var calls = 0
+    #expect(throws: SparseVARError.self) {
+      try network.train(on: dataset) { progress in
+        calls += 1
+        return progress.window < 1
+      }
+    }
+    #expect(calls == 2)
+    #expect(network.epochsCompleted == 0)
+  }
+
+  @Test func rejectsMismatchedDataset() throws {
+    let dataset = try FrameDataset(height: 12, width: 12)
+    let network = try tinyNetwork(mode: .sequential)
+    #expect(throws: SparseVARError.self) { try network.train(on: dataset) }
+    #expect(throws: SparseVARError.self) {
+      try SparseVARNetwork(configuration: AutoencoderConfiguration(), height: 20, width: 16)
+    }
+  }
+}
