@@ -72,14 +72,14 @@ func tinyNetwork(mode: TrainingMode) throws -> SparseVARNetwork {
       #expect(run.reconstructionError.isFinite && run.reconstructionError >= 0)
       #expect(run.relativeError.isFinite && run.relativeError >= 0)
     }
-    let swap = try network.swapTest(labels: dataset.labels, 1, 2, options: .init(permutations: 0))
+    let swap = try network.swapTest(1, 2, options: .init(permutations: 0))
     #expect(swap.result.nInter == 8 && swap.result.nIntra == 4)
     #expect(swap.result.pValue >= 0 && swap.result.pValue <= 1)
-    let map = try network.contributionMap(run: 0, dataset: dataset, gain: 2)
+    let map = try network.contributionMap(run: 0, gain: 2)
     #expect(map.count == 256 && map.allSatisfy { $0.isFinite })
-    let difference = try network.differenceMap(labels: dataset.labels, 1, 2, dataset: dataset)
-    let groupA = try network.groupMap(labels: dataset.labels, 1, dataset: dataset)
-    let groupB = try network.groupMap(labels: dataset.labels, 2, dataset: dataset)
+    let difference = try network.differenceMap(1, 2)
+    let groupA = try network.groupMap(1)
+    let groupB = try network.groupMap(2)
     for i in 0..<256 { #expect(abs(difference[i] - (groupA[i] - groupB[i])) < 1e-6) }
   }
 

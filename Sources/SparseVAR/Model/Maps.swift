@@ -14,38 +14,34 @@
 //===----------------------------------------------------------------------===//
 
 extension SparseVARNetwork {
-  func analyzedRuns(_ labels: [Int32?], _ a: Int32, _ b: Int32) throws -> ([Int], [Int]) {
+  /// Labels of the analysed runs (as the dataset had them when `analyze` ran).
+  public var labels: [Int32?] { runs.map(\.label) }
+
+  func analyzedRuns(_ a: Int32, _ b: Int32) throws -> ([Int], [Int]) {
     guard !runs.isEmpty else {
       throw SparseVARError.notFitted("the runs have not been analysed yet: call analyze first")
     }
-    guard labels.count == runs.count else {
-      throw SparseVARError.shape("\(labels.count) labels for \(runs.count) analysed runs")
-    }
     guard a != b else { throw SparseVARError.invalidArgument("the two group labels are the same (\(a))") }
-    return (labels.indices.filter { labels[$0] == a }, labels.indices.filter { labels[$0] == b })
+    return (runs.indices.filter { runs[$0].label == a }, runs.indices.filter { runs[$0].label == b })
   }
 
-  /// Coefficient-swap test between the analysed runs labelled `a` and `b` (labels by run, e.g.
-  /// `dataset.labels`).
-  public func swapTest(labels: [Int32?], _ a: Int32, _ b: Int32, options: PairwiseGroupTestOptions = .init())
-    throws -> GroupTestOutcome
-  {
-    let (groupA, groupB) = try analyzedRuns(labels, a, b)
+  /// Coefficient-swap test between the analysed runs labelled `a` and `b`.
+  public func swapTest(_ a: Int32, _ b: Int32, options: PairwiseGroupTestOptions = .init()) throws -> GroupTestOutcome {
+    let (groupA, groupB) = try analyzedRuns(a, b)
     let fitted = try runs.map { try FittedRun(model: $0.model, series: $0.latents) }
     return try GroupTests.coefficientSwap(
       fitted, groupA: groupA, groupB: groupB, options: options, threads: training.varOptions.threads)
   }
 
   /// Influence-distance test between the analysed runs labelled `a` and `b`.
-  public func influenceTest(labels: [Int32?], _ a: Int32, _ b: Int32, options: PairwiseGroupTestOptions = .init())
-    throws -> GroupTestOutcome
-  {
-    let (groupA, groupB) = try analyzedRuns(labels, a, b)
+  public func influenceTest(_ a: Int32, _ b: Int32, options: PairwiseGroupTestOptions = .init()) throws -> GroupTestOutcome {
+    let (groupA, groupB) = try analyzedRuns(a, b)
     return try GroupTests.influenceDistance(runs.map(\.model), groupA: groupA, groupB: groupB, options: options)
   }
 
-  /// Contribution map of run `run` (H x W, normalised image units). `gain` = gamma_viz.
-  public func contributionMap(run: Int, dataset: FrameDataset, gain: Double = 1) throws -> [Float] {
+  /// Contribution map of analysed run `run` (H x W, normalised image units); `gain` = gamma_viz.
+  /// Needs only the model (a loaded model has everything).
+  public func contributionMap(run: Int, gain: Double = 1) throws -> [Float] {
     guard !runs.isEmpty else {
       throw SparseVARError.notFitted("the runs have not been analysed yet: call analyze first")
     }
@@ -53,23 +49,7 @@ extension SparseVARNetwork {
       throw SparseVARError.invalidArgument("run \(run) is out of range (0..<\(runs.count))")
     }
     guard gain.isFinite else { throw SparseVARError.invalidArgument("the gain must be finite, got \(gain)") }
-    let pixels = height * width
-    let count = try dataset.frameCount(run: run)
-    let frames = try dataset.frames(run: run)
-    // Per-pixel temporal standard deviation image.
-    var deviation = [Float](repeating: 0, count: pixels)
-    for i in 0..<pixels {
-      var mean = 0.0
-      for f in 0..<count { mean += Double(frames[f * pixels + i]) }
-      mean /= Double(count)
-      var s = 0.0
-      for f in 0..<count {
-        let d = Double(frames[f * pixels + i]) - mean
-        s += d * d
-      }
-      deviation[i] = Float((s / Double(count)).squareRoot())
-    }
-    let (_, indices) = try encode(deviation, count: 1)
+    let (_, indices) = try encode(runs[run].deviationImage, count: 1)
     let influence = runs[run].model.influence.map { gain * $0 }
     let map = try decode(influence, count: 1, indices: indices)
     network.clearCaches()
@@ -77,20 +57,20 @@ extension SparseVARNetwork {
   }
 
   /// Mean contribution map of the analysed runs labelled `label`.
-  public func groupMap(labels: [Int32?], _ label: Int32, dataset: FrameDataset, gain: Double = 1) throws -> [Float] {
-    let members = labels.indices.filter { labels[$0] == label }
-    guard !members.isEmpty else { throw SparseVARError.invalidArgument("no run has label \(label)") }
+  public func groupMap(_ label: Int32, gain: Double = 1) throws -> [Float] {
+    let members = runs.indices.filter { runs[$0].label == label }
+    guard !members.isEmpty else { throw SparseVARError.invalidArgument("no analysed run has label \(label)") }
     var sum = [Double](repeating: 0, count: height * width)
     for run in members {
-      for (i, v) in try contributionMap(run: run, dataset: dataset, gain: gain).enumerated() { sum[i] += Double(v) }
+      for (i, v) in try contributionMap(run: run, gain: gain).enumerated() { sum[i] += Double(v) }
     }
     return sum.map { Float($0 / Double(members.count)) }
   }
 
   /// Group map of `a` minus group map of `b`.
-  public func differenceMap(labels: [Int32?], _ a: Int32, _ b: Int32, dataset: FrameDataset, gain: Double = 1) throws -> [Float] {
-    let first = try groupMap(labels: labels, a, dataset: dataset, gain: gain)
-    let second = try groupMap(labels: labels, b, dataset: dataset, gain: gain)
+  public func differenceMap(_ a: Int32, _ b: Int32, gain: Double = 1) throws -> [Float] {
+    let first = try groupMap(a, gain: gain)
+    let second = try groupMap(b, gain: gain)
     return zip(first, second).map { $0 - $1 }
   }
 }

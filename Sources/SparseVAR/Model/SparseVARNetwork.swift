@@ -61,6 +61,11 @@ public struct RunAnalysis: Sendable {
   public var reconstructionError: Double
   /// R_var: mean over t = p+1..T of ||z_t - zhat_t||^2 / ||z_t||^2.
   public var relativeError: Double
+  /// The run's group label in the dataset when it was analysed.
+  public var label: Int32?
+  /// Per-pixel temporal standard deviation of the run's frames (H x W, normalised units): the
+  /// image whose encoding gives the unpooling indices of the run's contribution map.
+  public var deviationImage: [Float]
 }
 
 /// The autoencoder with its embedded sparse VAR, trained on the runs of a FrameDataset.
@@ -212,13 +217,13 @@ public final class SparseVARNetwork {
         throw SparseVARError.shape("run \(run) has \(count) frames, fewer than lag + 2 = \(p + 2)")
       }
       let frames = try dataset.frames(run: run)
+      let pixels = height * width
       let (latents, indices) = try encode(frames, count: count)
       let series = try Series(length: count, dimension: network.latentSize, values: latents)
       let model = try SparseVARModel.fit(series, options: training.varOptions)
       let forecast = try model.forecast(series)
       let source = training.mode == .sequential ? Array(latents[(p * network.latentSize)...]) : forecast
       let reconstruction = try decode(source, count: count - p, indices: indices, offset: p)
-      let pixels = height * width
       var error = 0.0
       for i in reconstruction.indices {
         let d = Double(reconstruction[i]) - Double(frames[p * pixels + i])
@@ -227,7 +232,8 @@ public final class SparseVARNetwork {
       results.append(
         RunAnalysis(
           latents: series, model: model, reconstructionError: error / Double(reconstruction.count),
-          relativeError: try model.relativeError(series)))
+          relativeError: try model.relativeError(series), label: try dataset.label(run: run),
+          deviationImage: temporalDeviation(frames, count: count, pixels: pixels)))
       if let progress, !progress(run + 1, dataset.runCount) {
         throw SparseVARError.interrupted("the analysis was stopped after run \(run + 1) of \(dataset.runCount)")
       }
@@ -236,6 +242,23 @@ public final class SparseVARNetwork {
     runs = results
     return results
   }
+}
+
+/// Per-pixel standard deviation over `count` frames of `pixels` values.
+func temporalDeviation(_ frames: [Float], count: Int, pixels: Int) -> [Float] {
+  var deviation = [Float](repeating: 0, count: pixels)
+  for i in 0..<pixels {
+    var mean = 0.0
+    for f in 0..<count { mean += Double(frames[f * pixels + i]) }
+    mean /= Double(count)
+    var s = 0.0
+    for f in 0..<count {
+      let d = Double(frames[f * pixels + i]) - mean
+      s += d * d
+    }
+    deviation[i] = Float((s / Double(count)).squareRoot())
+  }
+  return deviation
 }
 
 extension ConvolutionalAutoencoder {
