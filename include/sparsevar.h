@@ -119,6 +119,10 @@ enum {
   SPARSEVAR_E_INTERRUPTED = -7,
   /// Memory could not be allocated.
   SPARSEVAR_E_NO_MEMORY = -8,
+  /// A model file is truncated, corrupted, or of a newer format version.
+  SPARSEVAR_E_FORMAT = -9,
+  /// A file could not be opened, read or written.
+  SPARSEVAR_E_IO = -10,
   /// An internal error: please report it.
   SPARSEVAR_E_INTERNAL = -99
 };

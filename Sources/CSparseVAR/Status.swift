@@ -28,6 +28,10 @@ import SparseVAR
   case interrupted = -7
   /// Memory could not be allocated.
   case noMemory = -8
+  /// A model file is truncated, corrupted, or of a newer format version.
+  case format = -9
+  /// A file could not be opened, read or written.
+  case io = -10
   /// An internal error: please report it.
   case `internal` = -99
 }
@@ -59,6 +63,8 @@ func fail(_ error: Error) -> Int32 {
   case .notFitted(let m): return fail(.notFitted, m)
   case .numerical(let m): return fail(.numerical, m)
   case .interrupted(let m): return fail(.interrupted, m)
+  case .format(let m): return fail(.format, m)
+  case .io(let m): return fail(.io, m)
   }
 }
 
@@ -86,6 +92,8 @@ func guarded(_ body: () throws -> Void) -> Int32 {
   case .bufferTooSmall: text = "output buffer too small"
   case .interrupted: text = "interrupted by the progress callback"
   case .noMemory: text = "out of memory"
+  case .format: text = "invalid model file"
+  case .io: text = "file input/output error"
   case .internal: text = "internal error"
   case nil: text = "unknown status code"
   }

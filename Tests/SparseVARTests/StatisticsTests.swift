@@ -26,6 +26,8 @@ private func thrownKind(_ body: () throws -> Void) -> String? {
     case .notFitted: return "notFitted"
     case .numerical: return "numerical"
     case .interrupted: return "interrupted"
+    case .format: return "format"
+    case .io: return "io"
     }
   } catch {
     return "other"

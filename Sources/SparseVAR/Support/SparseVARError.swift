@@ -19,11 +19,15 @@ public enum SparseVARError: Error, Equatable, CustomStringConvertible {
   case numerical(String)
   /// A progress callback asked to stop.
   case interrupted(String)
+  /// A model file is not a complete, intact file of a version this library reads.
+  case format(String)
+  /// A file could not be opened, read or written.
+  case io(String)
 
   public var message: String {
     switch self {
     case .invalidArgument(let m), .shape(let m), .nonFinite(let m), .notFitted(let m),
-      .numerical(let m), .interrupted(let m):
+      .numerical(let m), .interrupted(let m), .format(let m), .io(let m):
       return m
     }
   }

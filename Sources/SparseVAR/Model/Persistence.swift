@@ -1,0 +1,336 @@
+//===--- Persistence.swift ------------------------------------------------===//
+//
+// Saving and loading a SparseVARNetwork in a versioned, checksummed binary format:
+//
+//   bytes 0..7    magic "SPVARNET"
+//   bytes 8..11   format version, UInt32 little-endian (this code writes and reads version 1)
+//   bytes 12..19  payload length in bytes, UInt64 little-endian
+//   payload       the fields below, little-endian, arrays as a UInt64 count then the values
+//   last 8 bytes  FNV-1a 64-bit hash of the payload
+//
+// Payload (version 1): architecture (depth, channels, latent channels, skip connection, literal
+// last block, seed), frame height and width, training options, epochs completed, mean frame,
+// every parameter (name, shape, Float values), every batch norm's running mean and variance,
+// and the analysed runs (label, latents, VAR coefficients, intercept, sigma, lambdas, L_rec,
+// R_var, temporal deviation image). Adam's moments are not saved: training a loaded model
+// restarts them.
+//
+// Loading checks the magic, the version (a newer one is refused with a message naming both), the
+// length and the hash before reading a field, then every count and shape against the
+// architecture; any failure throws `.format` and no model is returned.
+//
+//===----------------------------------------------------------------------===//
+
+import Glibc
+
+extension SparseVARNetwork {
+  static let magic: [UInt8] = Array("SPVARNET".utf8)
+  static let formatVersion: UInt32 = 1
+
+  /// The model as the bytes of the file format above.
+  public func serialized() throws -> [UInt8] {
+    var w = ByteWriter()
+    let c = network.configuration
+    w.int(c.depth); w.int(c.channels); w.int(c.latentChannels)
+    w.bool(c.skipConnection); w.bool(c.literalLastBlock); w.uint64(c.seed)
+    w.int(height); w.int(width)
+    let t = training
+    switch t.mode {
+    case .sequential: w.int(0)
+    case .embedded: w.int(1)
+    case .endToEnd(.unrolled): w.int(2)
+    case .endToEnd(.implicit): w.int(3)
+    }
+    w.varOptions(t.varOptions)
+    w.double(t.learningRate); w.int(t.epochs); w.int(t.window); w.uint64(t.seed)
+    w.int(epochsCompleted)
+    w.floats(meanFrame)
+    let parameters = network.parameters
+    w.int(parameters.count)
+    for p in parameters {
+      w.string(p.name)
+      w.ints(p.shape)
+      w.floats(p.value)
+    }
+    let norms = network.batchNorms
+    w.int(norms.count)
+    for norm in norms {
+      w.floats(norm.runningMean)
+      w.floats(norm.runningVariance)
+    }
+    w.int(runs.count)
+    for run in runs {
+      w.bool(run.label != nil); w.int32(run.label ?? 0)
+      w.int(run.latents.length); w.int(run.latents.dimension); w.doubles(run.latents.values)
+      let m = run.model
+      w.int(m.lag); w.int(m.dimension); w.doubles(m.coefficients); w.doubles(m.intercept)
+      w.double(m.sigma); w.bool(m.normalize); w.doubles(m.lambdas)
+      w.double(run.reconstructionError); w.double(run.relativeError)
+      w.floats(run.deviationImage)
+    }
+    var out = Self.magic
+    var header = ByteWriter()
+    header.uint32(Self.formatVersion)
+    header.uint64(UInt64(w.bytes.count))
+    out += header.bytes
+    out += w.bytes
+    var tail = ByteWriter()
+    tail.uint64(fnv1a(w.bytes))
+    out += tail.bytes
+    return out
+  }
+
+  /// Rebuilds a model from `serialized()` bytes. Throws `.format` for anything but a complete,
+  /// intact file of a version this library reads.
+  public convenience init(serialized bytes: [UInt8]) throws {
+    let headerSize = Self.magic.count + 4 + 8
+    guard bytes.count >= headerSize + 8, Array(bytes[0..<Self.magic.count]) == Self.magic else {
+      throw SparseVARError.format("not a sparsevar model file (wrong magic bytes or too short)")
+    }
+    var header = ByteReader(bytes, range: Self.magic.count..<headerSize)
+    let version = try header.uint32()
+    guard version <= Self.formatVersion, version >= 1 else {
+      throw SparseVARError.format(
+        "the model file has format version \(version); this library reads versions up to \(Self.formatVersion): "
+          + "use a newer sparsevar")
+    }
+    let length = try header.uint64()
+    guard length <= UInt64(bytes.count - headerSize - 8), Int(length) == bytes.count - headerSize - 8 else {
+      throw SparseVARError.format(
+        "the model file is truncated or has trailing bytes: \(bytes.count) bytes for a payload of \(length)")
+    }
+    let payload = headerSize..<(headerSize + Int(length))
+    var tail = ByteReader(bytes, range: payload.upperBound..<bytes.count)
+    guard try tail.uint64() == fnv1a(bytes[payload]) else {
+      throw SparseVARError.format("the model file is corrupted (checksum mismatch)")
+    }
+    var r = ByteReader(bytes, range: payload)
+    var configuration = AutoencoderConfiguration()
+    configuration.depth = try r.int(in: 1...8)
+    configuration.channels = try r.int(in: 1...4096)
+    configuration.latentChannels = try r.int(in: 1...4096)
+    configuration.skipConnection = try r.bool()
+    configuration.literalLastBlock = try r.bool()
+    configuration.seed = try r.uint64()
+    let height = try r.int(in: 1...65536)
+    let width = try r.int(in: 1...65536)
+    var training = TrainingOptions()
+    switch try r.int(in: 0...3) {
+    case 0: training.mode = .sequential
+    case 1: training.mode = .embedded
+    case 2: training.mode = .endToEnd(.unrolled)
+    default: training.mode = .endToEnd(.implicit)
+    }
+    training.varOptions = try r.varOptions()
+    training.learningRate = try r.double()
+    training.epochs = try r.int(in: 0...Int(Int32.max))
+    training.window = try r.int(in: 1...Int(Int32.max))
+    training.seed = try r.uint64()
+    do {
+      try self.init(configuration: configuration, height: height, width: width, training: training)
+    } catch let error as SparseVARError {
+      throw SparseVARError.format("the model file describes an invalid model: \(error.message)")
+    }
+    epochsCompleted = try r.int(in: 0...Int(Int32.max))
+    meanFrame = try r.floats(count: height * width, "the mean frame")
+    let parameters = network.parameters
+    guard try r.int(in: 0...100_000) == parameters.count else {
+      throw SparseVARError.format("the model file's parameter count does not match its architecture")
+    }
+    for p in parameters {
+      let name = try r.string()
+      let shape = try r.ints()
+      guard name == p.name, shape == p.shape else {
+        throw SparseVARError.format("parameter \(name) \(shape) in the file, \(p.name) \(p.shape) expected")
+      }
+      try p.assign(try r.floats(count: p.value.count, p.name))
+    }
+    let norms = network.batchNorms
+    guard try r.int(in: 0...100_000) == norms.count else {
+      throw SparseVARError.format("the model file's batch norm count does not match its architecture")
+    }
+    for norm in norms {
+      let mean = try r.floats(count: norm.channels, "a running mean")
+      let variance = try r.floats(count: norm.channels, "a running variance")
+      try norm.setRunningStatistics(mean: mean, variance: variance)
+    }
+    let runCount = try r.int(in: 0...10_000_000)
+    var loaded: [RunAnalysis] = []
+    for _ in 0..<runCount {
+      let hasLabel = try r.bool()
+      let label = try r.int32()
+      let length = try r.int(in: 0...Int(Int32.max))
+      let k = try r.int(in: 1...Int(Int32.max))
+      guard k == network.latentSize else {
+        throw SparseVARError.format("a run's latent size \(k) does not match the network's \(network.latentSize)")
+      }
+      let latents = try Series(length: length, dimension: k, values: try r.doubles(count: length * k, "latents"))
+      let lag = try r.int(in: 1...1000)
+      guard try r.int(in: 1...Int(Int32.max)) == k else { throw SparseVARError.format("a run's VAR has the wrong dimension") }
+      let model = SparseVARModel(
+        lag: lag, dimension: k, coefficients: try r.doubles(count: lag * k * k, "coefficients"),
+        intercept: try r.doubles(count: k, "an intercept"), sigma: try r.double(), normalize: try r.bool(),
+        lambdas: try r.doubles(count: k, "lambdas"), criterionPaths: nil)
+      loaded.append(
+        RunAnalysis(
+          latents: latents, model: model, reconstructionError: try r.double(), relativeError: try r.double(),
+          label: hasLabel ? label : nil, deviationImage: try r.floats(count: height * width, "a deviation image")))
+    }
+    guard r.atEnd else { throw SparseVARError.format("the model file has unread bytes after its last field") }
+    runs = loaded
+  }
+
+  /// Writes the model to `path` (through a temporary file renamed into place, so a reader never
+  /// sees half a file).
+  public func save(to path: String) throws {
+    let bytes = try serialized()
+    let temporary = path + ".partial"
+    guard let file = fopen(temporary, "wb") else {
+      throw SparseVARError.io("cannot open \(temporary) for writing: \(String(cString: strerror(errno)))")
+    }
+    let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+    let closed = fclose(file)
+    guard written == bytes.count, closed == 0 else {
+      unlink(temporary)
+      throw SparseVARError.io("cannot write \(temporary): \(String(cString: strerror(errno)))")
+    }
+    guard rename(temporary, path) == 0 else {
+      unlink(temporary)
+      throw SparseVARError.io("cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))")
+    }
+  }
+
+  /// Reads a model written by `save(to:)`.
+  public static func load(from path: String) throws -> SparseVARNetwork {
+    guard let file = fopen(path, "rb") else {
+      throw SparseVARError.io("cannot open \(path): \(String(cString: strerror(errno)))")
+    }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+      if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
+      if n < buffer.count { break }
+    }
+    guard ferror(file) == 0 else { throw SparseVARError.io("cannot read \(path)") }
+    return try SparseVARNetwork(serialized: bytes)
+  }
+}
+
+/// FNV-1a, 64 bits.
+func fnv1a<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+  for b in bytes {
+    hash ^= UInt64(b)
+    hash = hash &* 0x0000_0100_0000_01b3
+  }
+  return hash
+}
+
+/// Little-endian field writer.
+struct ByteWriter {
+  var bytes: [UInt8] = []
+  mutating func uint64(_ v: UInt64) { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
+  mutating func uint32(_ v: UInt32) { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
+  mutating func int(_ v: Int) { uint64(UInt64(bitPattern: Int64(v))) }
+  mutating func int32(_ v: Int32) { uint32(UInt32(bitPattern: v)) }
+  mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
+  mutating func double(_ v: Double) { uint64(v.bitPattern) }
+  mutating func doubles(_ v: [Double]) { int(v.count); for x in v { double(x) } }
+  mutating func floats(_ v: [Float]) { int(v.count); for x in v { uint32(x.bitPattern) } }
+  mutating func ints(_ v: [Int]) { int(v.count); for x in v { int(x) } }
+  mutating func string(_ s: String) { let u = Array(s.utf8); int(u.count); bytes += u }
+  mutating func varOptions(_ o: SparseVAROptions) {
+    int(o.lag); double(o.lambda); double(o.epsGamma); bool(o.normalize); int(o.maxIterations); int(o.threads)
+    bool(o.mask != nil)
+    if let mask = o.mask { int(mask.count); bytes += mask.map { $0 ? 1 : 0 } }
+  }
+}
+
+/// Bounds-checked little-endian field reader; every failure is `.format`.
+struct ByteReader {
+  let bytes: [UInt8]
+  var position: Int
+  let end: Int
+  init(_ bytes: [UInt8], range: Range<Int>) {
+    self.bytes = bytes
+    position = range.lowerBound
+    end = range.upperBound
+  }
+  var atEnd: Bool { position == end }
+
+  mutating func take(_ n: Int) throws -> ArraySlice<UInt8> {
+    guard n >= 0, n <= end - position else { throw SparseVARError.format("the model file ends in the middle of a field") }
+    defer { position += n }
+    return bytes[position..<(position + n)]
+  }
+  mutating func uint64() throws -> UInt64 {
+    var v: UInt64 = 0
+    for (i, b) in try take(8).enumerated() { v |= UInt64(b) << (8 * UInt64(i)) }
+    return v
+  }
+  mutating func uint32() throws -> UInt32 {
+    var v: UInt32 = 0
+    for (i, b) in try take(4).enumerated() { v |= UInt32(b) << (8 * UInt32(i)) }
+    return v
+  }
+  mutating func int64() throws -> Int64 { Int64(bitPattern: try uint64()) }
+  mutating func int(in range: ClosedRange<Int>) throws -> Int {
+    let v = try int64()
+    guard v >= Int64(range.lowerBound), v <= Int64(range.upperBound) else {
+      throw SparseVARError.format("a field of the model file is out of range (\(v))")
+    }
+    return Int(v)
+  }
+  mutating func int32() throws -> Int32 { Int32(bitPattern: try uint32()) }
+  mutating func bool() throws -> Bool {
+    let b = try take(1).first ?? 2
+    guard b <= 1 else { throw SparseVARError.format("a flag of the model file is neither 0 nor 1") }
+    return b == 1
+  }
+  mutating func double() throws -> Double { Double(bitPattern: try uint64()) }
+  mutating func count(_ expected: Int?, _ what: String, bytesEach: Int) throws -> Int {
+    let n = try int(in: 0...(Int(Int32.max) * 16))
+    guard n * bytesEach <= end - position else { throw SparseVARError.format("\(what) runs past the end of the model file") }
+    if let expected, n != expected {
+      throw SparseVARError.format("\(what) has \(n) values in the model file, \(expected) expected")
+    }
+    return n
+  }
+  mutating func doubles(count expected: Int, _ what: String) throws -> [Double] {
+    let n = try count(expected, what, bytesEach: 8)
+    return try (0..<n).map { _ in try double() }
+  }
+  mutating func floats(count expected: Int, _ what: String) throws -> [Float] {
+    let n = try count(expected, what, bytesEach: 4)
+    let values = try (0..<n).map { _ in Float(bitPattern: try uint32()) }
+    guard values.allSatisfy({ $0.isFinite }) else { throw SparseVARError.format("\(what) holds NaN or infinity") }
+    return values
+  }
+  mutating func ints() throws -> [Int] {
+    let n = try count(nil, "a shape", bytesEach: 8)
+    return try (0..<n).map { _ in try int(in: 0...Int(Int32.max)) }
+  }
+  mutating func string() throws -> String {
+    let n = try count(nil, "a name", bytesEach: 1)
+    return String(decoding: try take(n), as: UTF8.self)
+  }
+  mutating func varOptions() throws -> SparseVAROptions {
+    var o = SparseVAROptions()
+    o.lag = try int(in: 1...1000)
+    o.lambda = try double()
+    o.epsGamma = try double()
+    guard o.lambda >= 0, o.lambda.isFinite, o.epsGamma >= 0, o.epsGamma.isFinite else {
+      throw SparseVARError.format("the model file's lambda or eps_gamma is invalid")
+    }
+    o.normalize = try bool()
+    o.maxIterations = try int(in: 0...1_000_000_000)
+    o.threads = try int(in: 0...1024)
+    if try bool() {
+      let n = try count(nil, "the mask", bytesEach: 1)
+      o.mask = try take(n).map { $0 != 0 }
+    }
+    return o
+  }
+}

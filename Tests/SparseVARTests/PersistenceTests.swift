@@ -1,0 +1,58 @@
+import Glibc
+import Testing
+@testable import SparseVAR
+
+@Suite struct PersistenceTests {
+  func trainedNetwork() throws -> SparseVARNetwork {
+    let dataset = try blobDataset()
+    let network = try tinyNetwork(mode: .endToEnd(.implicit))
+    network.training.epochs = 1
+    try network.train(on: dataset)
+    try network.analyze(dataset)
+    return network
+  }
+
+  @Test func roundTripKeepsEverything() throws {
+    let network = try trainedNetwork()
+    let path = "/tmp/sparsevar-persistence-\(getpid()).svnet"
+    defer { unlink(path) }
+    try network.save(to: path)
+    let loaded = try SparseVARNetwork.load(from: path)
+    #expect(loaded.network.configuration == network.network.configuration)
+    #expect(loaded.training == network.training)
+    #expect(loaded.meanFrame == network.meanFrame)
+    #expect(loaded.epochsCompleted == network.epochsCompleted)
+    #expect(loaded.network.parameters.map(\.value) == network.network.parameters.map(\.value))
+    #expect(loaded.network.batchNorms.map(\.runningMean) == network.network.batchNorms.map(\.runningMean))
+    #expect(loaded.network.batchNorms.map(\.runningVariance) == network.network.batchNorms.map(\.runningVariance))
+    #expect(loaded.runs.map(\.model) == network.runs.map(\.model))
+    #expect(loaded.runs.map(\.latents) == network.runs.map(\.latents))
+    #expect(loaded.labels == network.labels)
+    #expect(try loaded.contributionMap(run: 1, gain: 3) == network.contributionMap(run: 1, gain: 3))
+    #expect(try loaded.serialized() == network.serialized())
+  }
+
+  @Test func damagedFilesAreRefused() throws {
+    let bytes = try trainedNetwork().serialized()
+    // Truncated anywhere.
+    for length in [0, 4, 8, 19, 20, 100, bytes.count / 2, bytes.count - 1] {
+      #expect(throws: SparseVARError.self) { try SparseVARNetwork(serialized: Array(bytes[0..<length])) }
+    }
+    // One flipped bit in the payload, in the checksum, or in the magic.
+    for position in [0, 25, bytes.count / 2, bytes.count - 3] {
+      var damaged = bytes
+      damaged[position] ^= 0x10
+      #expect(throws: SparseVARError.self) { try SparseVARNetwork(serialized: damaged) }
+    }
+    // A newer format version.
+    var future = bytes
+    future[8] = 2
+    do {
+      _ = try SparseVARNetwork(serialized: future)
+      Issue.record("a future version was accepted")
+    } catch let error as SparseVARError {
+      #expect(error.message.contains("version 2"))
+    }
+    #expect(throws: SparseVARError.self) { try SparseVARNetwork.load(from: "/nonexistent/model.svnet") }
+  }
+}
