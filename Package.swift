@@ -21,14 +21,19 @@ let package = Package(
       dependencies: ["_COpenBLAS"]
     ),
     .target(name: "CSparseVAR", dependencies: ["SparseVAR", "_SparseVARHandles"]),
+    /// Figures and documents of the report (PNG through libpng); used by the command-line tool.
+    .target(name: "SparseVARReport", dependencies: ["SparseVAR", "_CPNG"]),
 
     // MARK: - Implementation details
     /// OpenBLAS (CBLAS) and LAPACKE from Debian's libopenblas-dev / liblapacke-dev.
     .systemLibrary(name: "_COpenBLAS"),
     /// The opaque handle types of the C API, so that the generated header names them.
     .target(name: "_SparseVARHandles"),
+    /// libpng's simplified API from Debian's libpng-dev.
+    .systemLibrary(name: "_CPNG"),
 
     // MARK: - Unit test bundles
     .testTarget(name: "SparseVARTests", dependencies: ["SparseVAR"]),
+    .testTarget(name: "SparseVARReportTests", dependencies: ["SparseVARReport"]),
   ]
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what sparsevar's build and tests need, and only what is missing, so that running it
 # again changes nothing (scripts/test.sh runs it first):
-#   - Debian packages libopenblas-dev liblapacke-dev cmake pkg-config g++ (apt-get update and
+#   - Debian packages libopenblas-dev liblapacke-dev libpng-dev cmake pkg-config g++ (apt-get update and
 #     install, only when one of them is absent; sudo when not root);
 #   - Python packages numpy scipy scikit-learn pytest (pip, only those that cannot be imported).
 # The Swift 6.3 toolchain is not installed here: it must be on PATH, or in /opt/swift/usr/bin.
@@ -10,7 +10,7 @@ set -euo pipefail
 say() { printf 'setup.sh: %s\n' "$*"; }
 
 # ---- Debian packages ---------------------------------------------------------------------------
-apt_packages=(libopenblas-dev liblapacke-dev cmake pkg-config g++)
+apt_packages=(libopenblas-dev liblapacke-dev libpng-dev cmake pkg-config g++)
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()
   for package in "${apt_packages[@]}"; do

@@ -1,0 +1,33 @@
+import Glibc
+import Testing
+@testable import SparseVARReport
+
+@Suite struct PNGTests {
+  @Test func writesAPNGThatLibpngReadsBack() throws {
+    let values: [Float] = (0..<(6 * 4)).map { Float($0) - 10 }
+    let image = try renderImage(values, width: 6, height: 4, colormap: .diverging).enlarged(by: 3)
+    #expect(image.width == 18 && image.height == 12)
+    let path = "/tmp/sparsevar-png-test-\(getpid()).png"
+    defer { unlink(path) }
+    try image.writePNG(to: path)
+    guard let file = fopen(path, "rb") else {
+      Issue.record("no file written")
+      return
+    }
+    var signature = [UInt8](repeating: 0, count: 8)
+    _ = fread(&signature, 1, 8, file)
+    fclose(file)
+    #expect(signature == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+  }
+
+  @Test func divergingMapIsWhiteAtZero() {
+    let (r, g, b) = Colormap.diverging.color(0.5)
+    #expect(r == 255 && g == 255 && b == 255)
+  }
+
+  @Test func rejectsBadShapesAndPaths() throws {
+    #expect(throws: (any Error).self) { try renderImage([1, 2, 3], width: 2, height: 2, colormap: .gray) }
+    let image = try renderImage([0, 1, 2, 3], width: 2, height: 2, colormap: .gray)
+    #expect(throws: (any Error).self) { try image.writePNG(to: "/nonexistent-folder/x.png") }
+  }
+}
