@@ -31,3 +31,25 @@ import Testing
     #expect(throws: (any Error).self) { try image.writePNG(to: "/nonexistent-folder/x.png") }
   }
 }
+
+@Suite struct DocumentTests {
+  @Test func rendersMarkdownAndEscapedHTML() {
+    var document = Document(title: "Test <report>")
+    document.heading("Swap test")
+    document.table(["split", "p"], [["F vs N", "0.001"]])
+    document.figure(Figure(title: "Maps", panels: [(file: "map.png", caption: "F - N")]))
+    #expect(document.markdown.contains("| F vs N | 0.001 |"))
+    #expect(document.markdown.contains("![F - N](map.png)"))
+    #expect(document.html.contains("Test &lt;report&gt;"))
+    #expect(document.html.contains("<img src=\"map.png\""))
+  }
+
+  @Test func plotsDrawTheirSeries() throws {
+    let plot = LinePlot(width: 40, height: 20, series: [(values: [0, 1, 0, -1, 0], color: (255, 0, 0))])
+    let image = try plot.render()
+    #expect(image.pixels.count == 40 * 20 * 3)
+    var red = 0
+    for i in stride(from: 0, to: image.pixels.count, by: 3) where image.pixels[i] == 255 && image.pixels[i + 1] == 0 { red += 1 }
+    #expect(red >= 30)
+  }
+}
