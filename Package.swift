@@ -13,6 +13,11 @@ let package = Package(
     /// The C library. CMakeLists.txt builds the distributable libsparsevar.so from this product,
     /// with the Swift runtime linked statically and only `sparsevar_*` symbols exported.
     .library(name: "sparsevar", type: .dynamic, targets: ["CSparseVAR"]),
+    /// The command-line tool (installed as `sparsevar`): demo, train, analyze, test, maps, synth.
+    .executable(name: "sparsevar-cli", targets: ["sparsevar-cli"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
   ],
   targets: [
     // MARK: - Public API
@@ -23,6 +28,13 @@ let package = Package(
     .target(name: "CSparseVAR", dependencies: ["SparseVAR", "_SparseVARHandles"]),
     /// Figures and documents of the report (PNG through libpng); used by the command-line tool.
     .target(name: "SparseVARReport", dependencies: ["SparseVAR", "_CPNG"]),
+    .executableTarget(
+      name: "sparsevar-cli",
+      dependencies: [
+        "SparseVAR", "SparseVARReport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
 
     // MARK: - Implementation details
     /// OpenBLAS (CBLAS) and LAPACKE from Debian's libopenblas-dev / liblapacke-dev.

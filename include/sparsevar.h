@@ -88,8 +88,14 @@ typedef struct sparsevar_lars_path sparsevar_lars_path;
 /** A set of fitted VARs with group labels, for the swap and influence tests. */
 typedef struct sparsevar_var_set sparsevar_var_set;
 
+/** Runs of video frames of one field of view, cropped, downscaled and stored compactly. */
+typedef struct sparsevar_dataset sparsevar_dataset;
+
 /** The result of a group test: statistic, p-values, sample sizes, Delta matrix. */
 typedef struct sparsevar_test_result sparsevar_test_result;
+
+/** The autoencoder with its embedded sparse VAR: parameters, trained weights, per-run analysis. */
+typedef struct sparsevar_model sparsevar_model;
 
 /* ==============================================================================================
  * Enumerations
@@ -203,6 +209,81 @@ enum {
   SPARSEVAR_ALTERNATIVE_LESS = 1,
   /// x and y differ in location.
   SPARSEVAR_ALTERNATIVE_TWO_SIDED = 2
+};
+
+/// Parameters of a model, set with sparsevar_model_set_param. Values are pinned; bounds and
+/// defaults are also available from sparsevar_model_param_bounds. The six architecture
+/// parameters (500-505) can only be changed before the model's first training: afterwards, and
+/// for a loaded model, setting one to a different value gives SPARSEVAR_E_INVALID_ARGUMENT. The
+/// others take effect at the next call that uses them.
+typedef int32_t sparsevar_model_param;
+enum {
+  /// Encoder (and decoder) blocks: integer in [1, 8], default 3. The frame height and width must
+  /// be multiples of 2^depth. Architecture.
+  SPARSEVAR_MODEL_PARAM_DEPTH = 500,
+  /// Channels of the hidden 3x3 convolutions: integer in [1, 4096], default 32. Architecture.
+  SPARSEVAR_MODEL_PARAM_CHANNELS = 501,
+  /// Channels of the latent map: integer in [1, 4096], default 1. The latent size is
+  /// K = latent_channels * (height / 2^depth) * (width / 2^depth). Architecture.
+  SPARSEVAR_MODEL_PARAM_LATENT_CHANNELS = 502,
+  /// 1 = skip connection (default): the encoder sees x_t - xbar and xhat_t = (d_t + 1) * xbar,
+  /// with xbar the training dataset's mean frame; 0 = none (xhat_t = d_t). Architecture.
+  SPARSEVAR_MODEL_PARAM_SKIP_CONNECTION = 503,
+  /// 1 = the last decoder block keeps batch norm and leaky ReLU (the paper's literal block);
+  /// 0 = a plain linear 3x3 conv there, so that the residual can take any sign (default).
+  /// Architecture.
+  SPARSEVAR_MODEL_PARAM_LITERAL_LAST_BLOCK = 504,
+  /// Seed of the weight initialisation: integer in [0, 1e15], default 0. Architecture.
+  SPARSEVAR_MODEL_PARAM_SEED = 505,
+  /// How the VAR takes part in training: a sparsevar_training_mode value, default
+  /// SPARSEVAR_TRAINING_MODE_END_TO_END.
+  SPARSEVAR_MODEL_PARAM_TRAINING_MODE = 510,
+  /// Gradient through the lasso solutions in the end-to-end mode: a sparsevar_gradient value,
+  /// default SPARSEVAR_GRADIENT_IMPLICIT.
+  SPARSEVAR_MODEL_PARAM_LASSO_GRADIENT = 511,
+  /// VAR order p, in training and in the analysis: integer in [1, 1000], default 5.
+  SPARSEVAR_MODEL_PARAM_LAG = 520,
+  /// l1 penalty lambda of the VARs (sigma-normalised problem): [0, inf), default 0.01.
+  SPARSEVAR_MODEL_PARAM_LAMBDA = 521,
+  /// LARS step-size stabiliser eps_gamma: [0, inf), default 0 (plain LARS).
+  SPARSEVAR_MODEL_PARAM_EPS_GAMMA = 522,
+  /// Adam's learning rate: (0, inf) (0 excluded), default 0.001.
+  SPARSEVAR_MODEL_PARAM_LEARNING_RATE = 530,
+  /// Epochs run by each sparsevar_model_train call: integer in [0, 1e9], default 1.
+  SPARSEVAR_MODEL_PARAM_EPOCHS = 531,
+  /// Frames per training window (one mini-batch): integer in [3, 1e9], default 64; must be
+  /// >= lag + 2 when training. Runs are cut into non-overlapping windows; a run's tail shorter
+  /// than lag + 2 frames is not trained on, a longer one is a shorter window.
+  SPARSEVAR_MODEL_PARAM_WINDOW = 532,
+  /// Seed of the window order, shuffled anew every epoch: integer in [0, 1e15], default 0.
+  SPARSEVAR_MODEL_PARAM_SHUFFLE_SEED = 533,
+  /// p-value of the group tests: a sparsevar_rank_sum_method value, default asymptotic.
+  SPARSEVAR_MODEL_PARAM_TEST_METHOD = 540,
+  /// Random relabelings for the tests' permutation p-value when exact enumeration is too large:
+  /// integer in [0, 1e15], default 9999; 0 = none (reported as NaN).
+  SPARSEVAR_MODEL_PARAM_TEST_PERMUTATIONS = 541,
+  /// Seed of the tests' Monte Carlo relabelings: integer in [0, 1e15], default 0.
+  SPARSEVAR_MODEL_PARAM_TEST_SEED = 542,
+  /// Largest number of relabelings the tests enumerate exactly: integer in [1, 1e15], default
+  /// 20000.
+  SPARSEVAR_MODEL_PARAM_TEST_EXACT_LIMIT = 543,
+  /// Worker threads of the whole model (network layers, VAR fits, swap test): integer in
+  /// [0, 1024], default 0 = all cores. Results do not depend on it.
+  SPARSEVAR_MODEL_PARAM_THREADS = 600
+};
+
+/// How the VAR takes part in training (parameter SPARSEVAR_MODEL_PARAM_TRAINING_MODE).
+typedef int32_t sparsevar_training_mode;
+enum {
+  /// The autoencoder is trained alone (the decoder decodes every z_t); the VARs are fitted only
+  /// in the analysis.
+  SPARSEVAR_TRAINING_MODE_SEQUENTIAL = 0,
+  /// A VAR is fitted on every window in the forward pass and the decoder decodes its forecasts;
+  /// its coefficients are constants in the backward pass.
+  SPARSEVAR_TRAINING_MODE_EMBEDDED = 1,
+  /// As embedded, with gradients also through the lasso solutions
+  /// (SPARSEVAR_MODEL_PARAM_LASSO_GRADIENT).
+  SPARSEVAR_TRAINING_MODE_END_TO_END = 2
 };
 
 /* ==============================================================================================
@@ -506,6 +587,380 @@ SPARSEVAR_API int32_t sparsevar_rank_sum(
 /// Bonferroni-corrected p-values: out[i] = min(1, m * p_values[i]) (m values; out may equal
 /// p_values).
 SPARSEVAR_API int32_t sparsevar_bonferroni(double *out, const double *p_values, int64_t m);
+
+/* ==============================================================================================
+ * Dataset (Sources/CSparseVAR/Dataset.swift)
+ *
+ * C API of the frame dataset: runs of video frames of one field of view, preprocessed as they
+ * arrive (centre crop, then nearest-neighbour downscale) and stored once, compactly (UInt16
+ * frames as 2 bytes per kept pixel, float and double frames as 4). Frames are count x height x
+ * width, row-major, at the raw size given at creation: frames[f * height * width + r * width + c]
+ * is row r, column c of frame f. When read, pixels are normalised to [0, 1] by the global minimum
+ * and maximum over all stored pixels of all runs (a constant dataset cannot be normalised and is
+ * an error). A call that fails leaves the dataset as it was: no frame of a refused batch is kept.
+ * ============================================================================================== */
+
+/// Creates an empty dataset for raw frames of height x width pixels.
+/// @param out          receives the handle (NULL on failure); free it with sparsevar_dataset_free.
+/// @param height       raw frame height H >= 1, as every frame will be given.
+/// @param width        raw frame width W >= 1.
+/// @param crop_height  centre crop to this many rows (<= H); 0 = keep all H rows.
+/// @param crop_width   centre crop to this many columns (<= W); 0 = keep all W columns. The crop
+///                     starts at row (H - crop_height) / 2 and column (W - crop_width) / 2,
+///                     rounded down (an odd margin loses its extra pixel at the bottom / right).
+/// @param downscale    nearest-neighbour downscale factor f >= 1 (0 or 1 = none): stored pixel
+///                     (i, j) is cropped pixel (i * f, j * f); the cropped size must be divisible
+///                     by f. Frames are stored as (crop_height / f) x (crop_width / f).
+SPARSEVAR_API int32_t sparsevar_dataset_create(
+    sparsevar_dataset **out,
+    int64_t height,
+    int64_t width,
+    int64_t crop_height,
+    int64_t crop_width,
+    int64_t downscale);
+
+/// Frees a dataset. NULL is a no-op.
+SPARSEVAR_API void sparsevar_dataset_free(sparsevar_dataset *dataset);
+
+/// Starts a new, empty run to be filled with sparsevar_dataset_add_frames_* (as acquisition
+/// software streams batches of frames).
+/// @param label      the run's group label (used by the group tests and maps).
+/// @param has_label  1 = the run has the label, 0 = the run is unlabelled (label is ignored).
+/// @param run        receives the run's id: 0, 1, 2, ... in order of creation (may be NULL).
+SPARSEVAR_API int32_t sparsevar_dataset_begin_run(
+    sparsevar_dataset *dataset, int32_t label, int32_t has_label, int64_t *run);
+
+/// Appends a batch of count UInt16 frames (count x height x width, raw size, row-major) to the end
+/// of run `run`. Streaming batches gives exactly the dataset that adding their concatenation
+/// at once gives. height and width must be the raw size given at creation (SPARSEVAR_E_SHAPE
+/// otherwise). count may be 0 (frames may then be NULL).
+SPARSEVAR_API int32_t sparsevar_dataset_add_frames_u16(
+    sparsevar_dataset *dataset,
+    int64_t run,
+    const uint16_t *frames,
+    int64_t count,
+    int64_t height,
+    int64_t width);
+
+/// As sparsevar_dataset_add_frames_u16 for float frames (stored as float). NaN or infinity
+/// anywhere in the batch gives SPARSEVAR_E_NON_FINITE and nothing is stored. When float frames
+/// reach a dataset holding UInt16 frames, the stored frames are converted to float (exactly; the
+/// memory per pixel doubles).
+SPARSEVAR_API int32_t sparsevar_dataset_add_frames_f32(
+    sparsevar_dataset *dataset,
+    int64_t run,
+    const float *frames,
+    int64_t count,
+    int64_t height,
+    int64_t width);
+
+/// As sparsevar_dataset_add_frames_f32 for double frames (rounded to float when stored; a finite
+/// value beyond float's range gives SPARSEVAR_E_INVALID_ARGUMENT).
+SPARSEVAR_API int32_t sparsevar_dataset_add_frames_f64(
+    sparsevar_dataset *dataset,
+    int64_t run,
+    const double *frames,
+    int64_t count,
+    int64_t height,
+    int64_t width);
+
+/// Adds a whole run of count UInt16 frames at once: sparsevar_dataset_begin_run followed by
+/// sparsevar_dataset_add_frames_u16, except that on failure no run is created.
+/// @param run  receives the new run's id (may be NULL).
+SPARSEVAR_API int32_t sparsevar_dataset_add_run_u16(
+    sparsevar_dataset *dataset,
+    const uint16_t *frames,
+    int64_t count,
+    int64_t height,
+    int64_t width,
+    int32_t label,
+    int32_t has_label,
+    int64_t *run);
+
+/// As sparsevar_dataset_add_run_u16 for float frames.
+SPARSEVAR_API int32_t sparsevar_dataset_add_run_f32(
+    sparsevar_dataset *dataset,
+    const float *frames,
+    int64_t count,
+    int64_t height,
+    int64_t width,
+    int32_t label,
+    int32_t has_label,
+    int64_t *run);
+
+/// As sparsevar_dataset_add_run_u16 for double frames.
+SPARSEVAR_API int32_t sparsevar_dataset_add_run_f64(
+    sparsevar_dataset *dataset,
+    const double *frames,
+    int64_t count,
+    int64_t height,
+    int64_t width,
+    int32_t label,
+    int32_t has_label,
+    int64_t *run);
+
+/// Frame sizes (any pointer may be NULL): the raw size given at creation, and the size frames
+/// are stored and used at after crop and downscale (the frame size of a model trained on them).
+SPARSEVAR_API int32_t sparsevar_dataset_shape(
+    const sparsevar_dataset *dataset,
+    int64_t *input_height,
+    int64_t *input_width,
+    int64_t *height,
+    int64_t *width);
+
+/// Number of runs (including runs without frames) and of frames over all runs (either pointer
+/// may be NULL).
+SPARSEVAR_API int32_t sparsevar_dataset_size(
+    const sparsevar_dataset *dataset, int64_t *n_runs, int64_t *n_frames);
+
+/// Number of frames in run `run`.
+SPARSEVAR_API int32_t sparsevar_dataset_frame_count(
+    const sparsevar_dataset *dataset, int64_t run, int64_t *count);
+
+/// Bytes held for frame data: n_frames * height * width * b + 8 * height * width, with the
+/// stored height and width, b = 2 while every frame given was UInt16 and 4 once any float or
+/// double frame was given, and the second term the running sum of the mean frame. Not counted:
+/// per-run bookkeeping and the spare capacity of streamed runs (whose storage grows
+/// geometrically, up to about twice their size; whole runs are allocated exactly).
+SPARSEVAR_API int32_t sparsevar_dataset_memory_bytes(
+    const sparsevar_dataset *dataset, int64_t *bytes);
+
+/// The global minimum and maximum over all stored pixels, in raw units: the normalisation
+/// x = (v - min) / (max - min) (either pointer may be NULL). SPARSEVAR_E_NOT_FITTED while the
+/// dataset holds no frame.
+SPARSEVAR_API int32_t sparsevar_dataset_range(
+    const sparsevar_dataset *dataset, double *minimum, double *maximum);
+
+/// Reads run `run`'s group label: *has_label = 1 and *label the label, or *has_label = 0 and
+/// *label = 0 for an unlabelled run (either pointer may be NULL).
+SPARSEVAR_API int32_t sparsevar_dataset_get_label(
+    const sparsevar_dataset *dataset, int64_t run, int32_t *label, int32_t *has_label);
+
+/// Sets run `run`'s group label (has_label = 1) or makes it unlabelled (has_label = 0). A model
+/// sees the labels the dataset has when sparsevar_model_analyze runs.
+SPARSEVAR_API int32_t sparsevar_dataset_set_label(
+    sparsevar_dataset *dataset, int64_t run, int32_t label, int32_t has_label);
+
+/// Writes the mean frame xbar over all frames of all runs, in normalised units (values in
+/// [0, 1]; height x width stored pixels, row-major; len >= height * width).
+/// SPARSEVAR_E_NOT_FITTED for a dataset without frames, SPARSEVAR_E_NUMERICAL for a constant one.
+SPARSEVAR_API int32_t sparsevar_dataset_mean_frame(
+    const sparsevar_dataset *dataset, float *out, int64_t len);
+
+/// Writes frames first ..< first + count of run `run` as the model sees them: cropped,
+/// downscaled and normalised to [0, 1] (count x height x width stored pixels, row-major;
+/// len >= count * height * width). Such frames are what sparsevar_model_encode_f32 takes.
+SPARSEVAR_API int32_t sparsevar_dataset_frames(
+    const sparsevar_dataset *dataset,
+    int64_t run,
+    int64_t first,
+    int64_t count,
+    float *out,
+    int64_t len);
+
+/* ==============================================================================================
+ * Model (Sources/CSparseVAR/Model.swift)
+ *
+ * C API of the whole model (DESIGN §2): a convolutional autoencoder whose latent dynamics are a
+ * sparse VAR, trained on a sparsevar_dataset; after training every run of a dataset is analysed
+ * (its latents and its own VAR), the runs' VARs are compared between groups (swap and influence
+ * tests) and shown as contribution maps; models are saved to and loaded from files.
+ *
+ * Life of a model: create it for the frame size after preprocessing, set parameters (by enum,
+ * zstd style), train it (as often as wanted: each call runs SPARSEVAR_MODEL_PARAM_EPOCHS more
+ * epochs), analyse a dataset, then query runs, tests and maps, or save it. The network is built
+ * from the architecture parameters when first needed; once the model has been trained (or was
+ * loaded) its architecture is fixed. Frames given to a model are normalised to [0, 1] and of the
+ * size after preprocessing, as sparsevar_dataset_frames returns them.
+ * ============================================================================================== */
+
+/// Creates an untrained model with default parameters for frames of height x width pixels (the
+/// size after preprocessing: sparsevar_dataset_shape's height and width). Both must be
+/// multiples of 2^depth, which is checked when the network is built (at the first training, or
+/// by sparsevar_model_latent_shape), since depth may still change.
+/// @param out     receives the handle (NULL on failure); free it with sparsevar_model_free.
+/// @param height  frame height in [1, 65536].
+/// @param width   frame width in [1, 65536].
+SPARSEVAR_API int32_t sparsevar_model_create(sparsevar_model **out, int64_t height, int64_t width);
+
+/// Frees a model. NULL is a no-op.
+SPARSEVAR_API void sparsevar_model_free(sparsevar_model *model);
+
+/// Sets one parameter (a sparsevar_model_param value). Integer parameters must be given whole
+/// numbers. An architecture parameter of a trained or loaded model can only be set to its current
+/// value.
+SPARSEVAR_API int32_t sparsevar_model_set_param(
+    sparsevar_model *model, int32_t param, double value);
+
+/// Reads one parameter's current value.
+SPARSEVAR_API int32_t sparsevar_model_get_param(
+    const sparsevar_model *model, int32_t param, double *value);
+
+/// Lower and upper bound and default of a model parameter. Bounds are inclusive, except an upper
+/// bound of +inf, which means "any finite value", and the learning rate's lower bound 0, which is
+/// excluded. Any output pointer may be NULL. Always thread-safe.
+SPARSEVAR_API int32_t sparsevar_model_param_bounds(
+    int32_t param, double *lower, double *upper, double *default_value);
+
+/// Frame size the model was created for (either pointer may be NULL).
+SPARSEVAR_API int32_t sparsevar_model_shape(
+    const sparsevar_model *model, int64_t *height, int64_t *width);
+
+/// Shape of the latent map z_t under the current architecture: latent_channels x
+/// (height / 2^depth) x (width / 2^depth), K = the product (any pointer may be NULL).
+/// SPARSEVAR_E_SHAPE when the frame size is not a multiple of 2^depth. Builds the network.
+SPARSEVAR_API int32_t sparsevar_model_latent_shape(
+    sparsevar_model *model, int64_t *channels, int64_t *height, int64_t *width);
+
+/// Training state (either pointer may be NULL): *trained = 1 once the model has been trained on
+/// at least one window (or was loaded), and the number of whole epochs completed over all
+/// sparsevar_model_train calls (an interrupted epoch does not count).
+SPARSEVAR_API int32_t sparsevar_model_training_state(
+    const sparsevar_model *model, int32_t *trained, int64_t *epochs_completed);
+
+/// Trains the model for SPARSEVAR_MODEL_PARAM_EPOCHS epochs on every window of the dataset's
+/// runs (Adam, window order shuffled every epoch). The dataset's frames must have the model's
+/// size after preprocessing (SPARSEVAR_E_SHAPE otherwise). The first call builds the network;
+/// the mean frame xbar is taken from the dataset as long as no epoch has been completed, and kept
+/// afterwards. Later calls continue from the weights reached so far, on the same or another
+/// dataset. An existing analysis is kept but describes the network as it was: call
+/// sparsevar_model_analyze again. The dataset is only read: several models may train on one
+/// dataset at the same time, provided nothing adds frames to it meanwhile.
+/// Errors found before training starts (sizes, parameters: window >= lag + 2, a dataset without
+/// a window of lag + 2 frames) leave the model unchanged. Stopping by the callback returns
+/// SPARSEVAR_E_INTERRUPTED and leaves a resumable state: the weight updates of the windows
+/// trained so far are kept, whole epochs completed are counted (sparsevar_model_training_state),
+/// and the next call starts a new epoch (the interrupted one's windows are trained again). A
+/// numerical failure in the middle of training (such as a VAR fit on constant latents) leaves
+/// the same state.
+/// @param progress  optional; called on the calling thread after every window as
+///                  progress(epoch, epochs, window, windows, loss, user): the 0-based indices of
+///                  the epoch (of this call) and of the window (in the epoch's shuffled order)
+///                  just trained on, their totals, and that window's loss L_rec; returning
+///                  non-zero stops training.
+/// @param user      passed to progress as is.
+SPARSEVAR_API int32_t sparsevar_model_train(
+    sparsevar_model *model,
+    const sparsevar_dataset *dataset,
+    int32_t (*progress)(int64_t, int64_t, int64_t, int64_t, double, void *),
+    void *user);
+
+/// Analyses every run of a dataset with the trained model: encodes it in inference mode, fits
+/// its own VAR on the whole run (with the current lag, lambda and eps_gamma) and measures L_rec
+/// and R_var; records each run's label as the dataset has it now. Replaces any previous
+/// analysis; on failure or when stopped the previous analysis is kept. Every run needs at least
+/// lag + 2 frames.
+/// @param progress  optional; called on the calling thread with (runs done, runs, user) after each
+///                  run; returning non-zero stops (SPARSEVAR_E_INTERRUPTED).
+/// @param user      passed to progress as is.
+SPARSEVAR_API int32_t sparsevar_model_analyze(
+    sparsevar_model *model,
+    const sparsevar_dataset *dataset,
+    int32_t (*progress)(int64_t, int64_t, void *),
+    void *user);
+
+/// Size of the analysis (any pointer may be NULL): number of analysed runs, latent size K and
+/// the VARs' lag p. SPARSEVAR_E_NOT_FITTED before sparsevar_model_analyze.
+SPARSEVAR_API int32_t sparsevar_model_analysis_shape(
+    const sparsevar_model *model, int64_t *n_runs, int64_t *k, int64_t *p);
+
+/// Number of frames T of analysed run `run` (the rows of its latents).
+SPARSEVAR_API int32_t sparsevar_model_run_length(
+    const sparsevar_model *model, int64_t run, int64_t *t);
+
+/// Writes analysed run `run`'s VAR coefficients, p x K x K: out[(lag - 1) * K * K + j * K + l] =
+/// A_lag[j, l], the effect of latent l at time t - lag on latent j at time t. len >= p * K * K.
+SPARSEVAR_API int32_t sparsevar_model_run_coef(
+    const sparsevar_model *model, int64_t run, double *out, int64_t len);
+
+/// Metrics of analysed run `run` (either pointer may be NULL): L_rec, the mean over
+/// t = p+1..T and pixels of (x_t - xhat_t)^2 (xhat decoded from the VAR's forecast, or from z_t
+/// itself for a model trained in the sequential mode; normalised units), and R_var, the mean over
+/// t = p+1..T of ||z_t - zhat_t||^2 / ||z_t||^2.
+SPARSEVAR_API int32_t sparsevar_model_run_metrics(
+    const sparsevar_model *model, int64_t run, double *l_rec, double *r_var);
+
+/// Writes analysed run `run`'s latents z, T x K row-major (out[t * K + l]); len >= T * K.
+SPARSEVAR_API int32_t sparsevar_model_run_latents(
+    const sparsevar_model *model, int64_t run, double *out, int64_t len);
+
+/// Writes analysed run `run`'s influence vector (K values): c_l = sum over lags and j != l of
+/// |A_lag[j, l]|, the total outflow of latent l.
+SPARSEVAR_API int32_t sparsevar_model_run_influence(
+    const sparsevar_model *model, int64_t run, double *out, int64_t len);
+
+/// Analysed run `run`'s group label as the dataset had it at the analysis: *has_label = 1 and
+/// *label, or *has_label = 0 and *label = 0 (either pointer may be NULL).
+SPARSEVAR_API int32_t sparsevar_model_run_label(
+    const sparsevar_model *model, int64_t run, int32_t *label, int32_t *has_label);
+
+/// Coefficient-swap test between the analysed runs labelled label_a and label_b (as
+/// sparsevar_swap_test, on the runs' latents and VARs; test parameters from the
+/// SPARSEVAR_MODEL_PARAM_TEST_* parameters). The result's matrix covers all analysed runs.
+/// @param out  receives the result (NULL on failure); free it with sparsevar_test_result_free.
+SPARSEVAR_API int32_t sparsevar_model_swap_test(
+    sparsevar_test_result **out, const sparsevar_model *model, int32_t label_a, int32_t label_b);
+
+/// Influence-distance test between the analysed runs labelled label_a and label_b (as
+/// sparsevar_influence_test).
+/// @param out  receives the result (NULL on failure); free it with sparsevar_test_result_free.
+SPARSEVAR_API int32_t sparsevar_model_influence_test(
+    sparsevar_test_result **out, const sparsevar_model *model, int32_t label_a, int32_t label_b);
+
+/// Writes the contribution map of analysed run `run`, height x width row-major (len >= height *
+/// width): Omega = (f_dec(gain * unvec(c)) + 1) * xbar with c the run's influence vector (without
+/// the skip connection: f_dec(gain * unvec(c))), in normalised image units. The decoder runs in
+/// inference mode with the unpooling indices of the encoding of the run's per-pixel temporal
+/// standard deviation image (recorded at the analysis). gain is gamma_viz (finite; 1 is a
+/// neutral choice).
+SPARSEVAR_API int32_t sparsevar_model_contribution_map(
+    sparsevar_model *model, int64_t run, double gain, float *out, int64_t len);
+
+/// Writes the mean contribution map of the analysed runs labelled `label` (height x width).
+SPARSEVAR_API int32_t sparsevar_model_group_map(
+    sparsevar_model *model, int32_t label, double gain, float *out, int64_t len);
+
+/// Writes the difference map: group map of label_a minus group map of label_b (height x width).
+SPARSEVAR_API int32_t sparsevar_model_difference_map(
+    sparsevar_model *model, int32_t label_a, int32_t label_b, double gain, float *out, int64_t len);
+
+/// Encodes count frames (count x height x width row-major, the model's frame size, normalised to
+/// [0, 1] as sparsevar_dataset_frames gives them) with the trained encoder in inference mode,
+/// and writes their latents, count x K row-major (len >= count * K).
+SPARSEVAR_API int32_t sparsevar_model_encode_f32(
+    sparsevar_model *model,
+    const float *frames,
+    int64_t count,
+    int64_t height,
+    int64_t width,
+    double *out,
+    int64_t len);
+
+/// As sparsevar_model_encode_f32 for double frames (rounded to float: the network runs in single
+/// precision).
+SPARSEVAR_API int32_t sparsevar_model_encode_f64(
+    sparsevar_model *model,
+    const double *frames,
+    int64_t count,
+    int64_t height,
+    int64_t width,
+    double *out,
+    int64_t len);
+
+/// Saves the trained model to a file at `path` (replaced if it exists; written to
+/// `path`.partial and renamed into place): architecture, frame size, the parameters other than
+/// the SPARSEVAR_MODEL_PARAM_TEST_* ones, epochs completed, mean frame, weights, batch norm
+/// statistics and the analysis. Adam's moments are not saved (training a loaded model restarts
+/// them). SPARSEVAR_E_NOT_FITTED for an untrained model, SPARSEVAR_E_IO when the file cannot be
+/// written; window must be >= lag + 2 (a model file holds valid training parameters).
+SPARSEVAR_API int32_t sparsevar_model_save(const sparsevar_model *model, const char *path);
+
+/// Loads a model saved by sparsevar_model_save. The loaded model is trained: its architecture is
+/// fixed; its test parameters are the defaults. SPARSEVAR_E_IO when the file cannot be read,
+/// SPARSEVAR_E_FORMAT when it is not an intact sparsevar model file of a version this library
+/// reads.
+/// @param out  receives the handle (NULL on failure); free it with sparsevar_model_free.
+SPARSEVAR_API int32_t sparsevar_model_load(sparsevar_model **out, const char *path);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -189,8 +189,10 @@ static void test_errstr(void) {
                                   SPARSEVAR_E_BUFFER_TOO_SMALL,
                                   SPARSEVAR_E_INTERRUPTED,
                                   SPARSEVAR_E_NO_MEMORY,
+                                  SPARSEVAR_E_FORMAT,
+                                  SPARSEVAR_E_IO,
                                   SPARSEVAR_E_INTERNAL};
-  static const int32_t unknown[] = {1, 2, -9, -10, -98, -100, 100, 12345, INT32_MAX, INT32_MIN};
+  static const int32_t unknown[] = {1, 2, -11, -98, -100, 100, 12345, INT32_MAX, INT32_MIN};
   int64_t i, j;
   check_section("sparsevar_errstr");
   /* The pinned values of the header. */
@@ -198,7 +200,7 @@ static void test_errstr(void) {
         SPARSEVAR_E_NON_FINITE == -3 && SPARSEVAR_E_NOT_FITTED == -4 &&
         SPARSEVAR_E_NUMERICAL == -5 && SPARSEVAR_E_BUFFER_TOO_SMALL == -6 &&
         SPARSEVAR_E_INTERRUPTED == -7 && SPARSEVAR_E_NO_MEMORY == -8 &&
-        SPARSEVAR_E_INTERNAL == -99);
+        SPARSEVAR_E_FORMAT == -9 && SPARSEVAR_E_IO == -10 && SPARSEVAR_E_INTERNAL == -99);
   for (i = 0; i < COUNT(known); i++) {
     const char *s = sparsevar_errstr(known[i]);
     CHECK_MSG(s != NULL && s[0] != '\0', "sparsevar_errstr(%d) is NULL or empty", known[i]);

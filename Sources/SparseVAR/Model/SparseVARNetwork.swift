@@ -10,7 +10,8 @@
 public struct TrainingOptions: Sendable, Equatable {
   /// How the VAR takes part in training.
   public var mode: TrainingMode = .endToEnd(.implicit)
-  /// The VAR: lag p, lambda, eps_gamma, mask, threads (used in training and after it).
+  /// The VAR: lag p, lambda, eps_gamma, mask, and `threads`, the worker threads of the whole
+  /// model (network layers and VAR fits; 0 = all cores), used in training and after it.
   public var varOptions = SparseVAROptions()
   /// Adam's learning rate.
   public var learningRate: Double = 1e-3
@@ -115,6 +116,7 @@ public final class SparseVARNetwork {
         "the dataset has no window of at least \(training.varOptions.lag + 2) frames to train on")
     }
     if epochsCompleted == 0 { meanFrame = try dataset.meanFrame }
+    network.threads = training.varOptions.threads
     optimizer.learningRate = training.learningRate
     var losses: [Double] = []
     for epoch in 0..<training.epochs {
@@ -209,6 +211,7 @@ public final class SparseVARNetwork {
   @discardableResult
   public func analyze(_ dataset: FrameDataset, progress: ProgressHandler? = nil) throws -> [RunAnalysis] {
     try checkDataset(dataset)
+    network.threads = training.varOptions.threads
     let p = training.varOptions.lag
     var results: [RunAnalysis] = []
     for run in 0..<dataset.runCount {
@@ -262,8 +265,25 @@ func temporalDeviation(_ frames: [Float], count: Int, pixels: Int) -> [Float] {
 }
 
 extension ConvolutionalAutoencoder {
-  /// Drops the inputs every layer keeps for its backward pass.
-  func clearCaches() {
+  /// Worker threads of every layer (0 = all cores). Results do not depend on it.
+  public var threads: Int {
+    get { encoderOutput.threads }
+    set {
+      for block in encoderBlocks {
+        block.conv.threads = newValue; block.activation.threads = newValue
+        block.norm.threads = newValue; block.pool.threads = newValue
+      }
+      encoderOutput.threads = newValue
+      decoderInput.threads = newValue
+      for block in decoderBlocks {
+        block.unpool.threads = newValue; block.conv.threads = newValue
+        block.norm?.threads = newValue; block.activation?.threads = newValue
+      }
+    }
+  }
+
+  /// Drops the inputs every layer keeps for its backward pass (after inference on long runs).
+  public func clearCaches() {
     for block in encoderBlocks {
       block.conv.clearCache(); block.activation.clearCache(); block.norm.clearCache(); block.pool.clearCache()
     }

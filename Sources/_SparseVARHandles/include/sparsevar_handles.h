@@ -17,7 +17,13 @@ typedef struct sparsevar_lars_path { char opaque_; } sparsevar_lars_path;
 /** A set of fitted VARs with group labels, for the swap and influence tests. */
 typedef struct sparsevar_var_set { char opaque_; } sparsevar_var_set;
 
+/** Runs of video frames of one field of view, cropped, downscaled and stored compactly. */
+typedef struct sparsevar_dataset { char opaque_; } sparsevar_dataset;
+
 /** The result of a group test: statistic, p-values, sample sizes, Delta matrix. */
 typedef struct sparsevar_test_result { char opaque_; } sparsevar_test_result;
+
+/** The autoencoder with its embedded sparse VAR: parameters, trained weights, per-run analysis. */
+typedef struct sparsevar_model { char opaque_; } sparsevar_model;
 
 #endif

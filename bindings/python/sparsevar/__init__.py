@@ -6,6 +6,12 @@ library is found and for the exception classes, which all derive from :class:`Sp
     >>> import numpy as np, sparsevar
     >>> model = sparsevar.SparseVAR(p=2, alpha=0.05).fit(z)      # z: (T, K)
     >>> model.coef_.shape                                         # (p, K, K)
+
+The whole method on video runs (frames (T, H, W) per run, with group labels):
+
+    >>> ae = sparsevar.SparseVARAutoencoder(depth=3, p=5).fit(runs, labels=[0, 0, 1, 1])
+    >>> ae.coef_.shape                                            # (runs, p, K, K)
+    >>> ae.swap_test(0, 1).pvalue, ae.contribution_map(difference=(0, 1))
 """
 
 from ._lib import (
@@ -17,6 +23,8 @@ from ._lib import (
     NotFittedError,
     NumericalError,
     OutOfMemoryError,
+    ModelFileError,
+    FileAccessError,
     ShapeError,
     SparsevarError,
     lib as _lib_handle,
@@ -33,6 +41,8 @@ from .stats import (
     swap_test,
 )
 from .var import CriterionPath, SparseVAR
+from .dataset import FrameDataset
+from .model import SparseVARAutoencoder
 
 
 def version() -> str:
@@ -50,6 +60,7 @@ __all__ = [
     "BufferTooSmallError",
     "CancelledError",
     "CriterionPath",
+    "FrameDataset",
     "GroupTestResult",
     "InvalidArgumentError",
     "MannwhitneyuResult",
@@ -57,9 +68,12 @@ __all__ = [
     "NotFittedError",
     "NumericalError",
     "OutOfMemoryError",
+    "ModelFileError",
+    "FileAccessError",
     "RunSet",
     "ShapeError",
     "SparseVAR",
+    "SparseVARAutoencoder",
     "SparsevarError",
     "bonferroni",
     "influence_test",

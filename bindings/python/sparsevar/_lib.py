@@ -30,6 +30,8 @@ NumericalError           -5   ArithmeticError
 BufferTooSmallError      -6   (a bug of this binding: please report it)
 CancelledError           -7   (a progress callback returned False)
 OutOfMemoryError         -8   MemoryError
+ModelFileError           -9   ValueError (a truncated, corrupted or newer-version model file)
+FileAccessError         -10   OSError (a file could not be opened, read or written)
 SparsevarError          -99   (internal error) and any code this binding does not know
 =====================  =====  ===========================================================
 
@@ -52,6 +54,7 @@ from ctypes import (
     c_int32,
     c_int64,
     c_uint8,
+    c_uint16,
     c_void_p,
 )
 
@@ -67,6 +70,7 @@ __all__ = [
     "PROGRESS_CALLBACK",
     "ShapeError",
     "SparsevarError",
+    "TRAINING_PROGRESS_CALLBACK",
     "error_for_code",
     "lib",
     "library_path",
@@ -88,6 +92,8 @@ E_NUMERICAL = -5
 E_BUFFER_TOO_SMALL = -6
 E_INTERRUPTED = -7
 E_NO_MEMORY = -8
+E_FORMAT = -9
+E_IO = -10
 E_INTERNAL = -99
 
 
@@ -148,6 +154,14 @@ class OutOfMemoryError(SparsevarError, MemoryError):
     """The library could not allocate memory (status -8)."""
 
 
+class ModelFileError(SparsevarError, ValueError):
+    """A model file is truncated, corrupted or of a newer format version (status -9)."""
+
+
+class FileAccessError(SparsevarError, OSError):
+    """A file could not be opened, read or written (status -10)."""
+
+
 _EXCEPTION_FOR_CODE = {
     E_INVALID_ARGUMENT: InvalidArgumentError,
     E_SHAPE: ShapeError,
@@ -157,6 +171,8 @@ _EXCEPTION_FOR_CODE = {
     E_BUFFER_TOO_SMALL: BufferTooSmallError,
     E_INTERRUPTED: CancelledError,
     E_NO_MEMORY: OutOfMemoryError,
+    E_FORMAT: ModelFileError,
+    E_IO: FileAccessError,
 }
 
 
@@ -195,9 +211,15 @@ _f32p = POINTER(c_float)
 _i64p = POINTER(c_int64)
 _i32p = POINTER(c_int32)
 _u8p = POINTER(c_uint8)
+_u16p = POINTER(c_uint16)
 
 #: int32_t (*)(int64_t done, int64_t total, void *user); non-zero cancels.
 PROGRESS_CALLBACK = CFUNCTYPE(c_int32, c_int64, c_int64, c_void_p)
+
+#: int32_t (*)(int64_t epoch, int64_t epochs, int64_t window, int64_t windows, double loss,
+#: void *user); non-zero cancels (sparsevar_model_train).
+TRAINING_PROGRESS_CALLBACK = CFUNCTYPE(
+    c_int32, c_int64, c_int64, c_int64, c_int64, c_double, c_void_p)
 
 # (name, restype, argtypes). A restype of _status means c_int32 checked by _check_status.
 _PROTOTYPES = [
@@ -260,6 +282,63 @@ _PROTOTYPES = [
     ("sparsevar_rank_sum", _status,
      [_f64p, _f64p, _f64p, c_int64, _f64p, c_int64, c_int32, c_int32]),
     ("sparsevar_bonferroni", _status, [_f64p, _f64p, c_int64]),
+    # Dataset.swift
+    ("sparsevar_dataset_create", _status,
+     [_handle_out, c_int64, c_int64, c_int64, c_int64, c_int64]),
+    ("sparsevar_dataset_free", None, [_handle]),
+    ("sparsevar_dataset_begin_run", _status, [_handle, c_int32, c_int32, _i64p]),
+    ("sparsevar_dataset_add_frames_u16", _status,
+     [_handle, c_int64, _u16p, c_int64, c_int64, c_int64]),
+    ("sparsevar_dataset_add_frames_f32", _status,
+     [_handle, c_int64, _f32p, c_int64, c_int64, c_int64]),
+    ("sparsevar_dataset_add_frames_f64", _status,
+     [_handle, c_int64, _f64p, c_int64, c_int64, c_int64]),
+    ("sparsevar_dataset_add_run_u16", _status,
+     [_handle, _u16p, c_int64, c_int64, c_int64, c_int32, c_int32, _i64p]),
+    ("sparsevar_dataset_add_run_f32", _status,
+     [_handle, _f32p, c_int64, c_int64, c_int64, c_int32, c_int32, _i64p]),
+    ("sparsevar_dataset_add_run_f64", _status,
+     [_handle, _f64p, c_int64, c_int64, c_int64, c_int32, c_int32, _i64p]),
+    ("sparsevar_dataset_shape", _status, [_handle, _i64p, _i64p, _i64p, _i64p]),
+    ("sparsevar_dataset_size", _status, [_handle, _i64p, _i64p]),
+    ("sparsevar_dataset_frame_count", _status, [_handle, c_int64, _i64p]),
+    ("sparsevar_dataset_memory_bytes", _status, [_handle, _i64p]),
+    ("sparsevar_dataset_range", _status, [_handle, _f64p, _f64p]),
+    ("sparsevar_dataset_get_label", _status, [_handle, c_int64, _i32p, _i32p]),
+    ("sparsevar_dataset_set_label", _status, [_handle, c_int64, c_int32, c_int32]),
+    ("sparsevar_dataset_mean_frame", _status, [_handle, _f32p, c_int64]),
+    ("sparsevar_dataset_frames", _status,
+     [_handle, c_int64, c_int64, c_int64, _f32p, c_int64]),
+    # Model.swift
+    ("sparsevar_model_create", _status, [_handle_out, c_int64, c_int64]),
+    ("sparsevar_model_free", None, [_handle]),
+    ("sparsevar_model_set_param", _status, [_handle, c_int32, c_double]),
+    ("sparsevar_model_get_param", _status, [_handle, c_int32, _f64p]),
+    ("sparsevar_model_param_bounds", _status, [c_int32, _f64p, _f64p, _f64p]),
+    ("sparsevar_model_shape", _status, [_handle, _i64p, _i64p]),
+    ("sparsevar_model_latent_shape", _status, [_handle, _i64p, _i64p, _i64p]),
+    ("sparsevar_model_training_state", _status, [_handle, _i32p, _i64p]),
+    ("sparsevar_model_train", _status, [_handle, _handle, TRAINING_PROGRESS_CALLBACK, c_void_p]),
+    ("sparsevar_model_analyze", _status, [_handle, _handle, PROGRESS_CALLBACK, c_void_p]),
+    ("sparsevar_model_analysis_shape", _status, [_handle, _i64p, _i64p, _i64p]),
+    ("sparsevar_model_run_length", _status, [_handle, c_int64, _i64p]),
+    ("sparsevar_model_run_coef", _status, [_handle, c_int64, _f64p, c_int64]),
+    ("sparsevar_model_run_metrics", _status, [_handle, c_int64, _f64p, _f64p]),
+    ("sparsevar_model_run_latents", _status, [_handle, c_int64, _f64p, c_int64]),
+    ("sparsevar_model_run_influence", _status, [_handle, c_int64, _f64p, c_int64]),
+    ("sparsevar_model_run_label", _status, [_handle, c_int64, _i32p, _i32p]),
+    ("sparsevar_model_swap_test", _status, [_handle_out, _handle, c_int32, c_int32]),
+    ("sparsevar_model_influence_test", _status, [_handle_out, _handle, c_int32, c_int32]),
+    ("sparsevar_model_contribution_map", _status, [_handle, c_int64, c_double, _f32p, c_int64]),
+    ("sparsevar_model_group_map", _status, [_handle, c_int32, c_double, _f32p, c_int64]),
+    ("sparsevar_model_difference_map", _status,
+     [_handle, c_int32, c_int32, c_double, _f32p, c_int64]),
+    ("sparsevar_model_encode_f32", _status,
+     [_handle, _f32p, c_int64, c_int64, c_int64, _f64p, c_int64]),
+    ("sparsevar_model_encode_f64", _status,
+     [_handle, _f64p, c_int64, c_int64, c_int64, _f64p, c_int64]),
+    ("sparsevar_model_save", _status, [_handle, c_char_p]),
+    ("sparsevar_model_load", _status, [_handle_out, c_char_p]),
 ]
 
 

@@ -178,18 +178,22 @@ def _ctype_of(declaration):
     import re
 
     from ctypes import (POINTER, c_char_p, c_double, c_float, c_int32, c_int64, c_uint8,
-                        c_void_p)
+                        c_uint16, c_void_p)
 
     text = declaration.replace("const ", "").strip()
     if "(*" in text:
-        return _lib.PROGRESS_CALLBACK
+        callbacks = {
+            "(int64_t, int64_t, void *)": _lib.PROGRESS_CALLBACK,
+            "(int64_t, int64_t, int64_t, int64_t, double, void *)": _lib.TRAINING_PROGRESS_CALLBACK,
+        }
+        return callbacks[text[text.index(")") + 1:].strip()]
     named = re.fullmatch(r"(.*?[\s*])(\w+)", text)  # drop a parameter name
     if named and named.group(1).strip():
         text = named.group(1)
     stars = text.count("*")
     base = text.replace("*", "").strip()
     scalars = {"int32_t": c_int32, "int64_t": c_int64, "double": c_double, "float": c_float,
-               "uint8_t": c_uint8}
+               "uint8_t": c_uint8, "uint16_t": c_uint16}
     if base == "char" and stars == 1:
         return c_char_p
     if base == "void":
@@ -239,7 +243,7 @@ def test_table_matches_the_header():
 def test_enum_values_match_the_header():
     import re
 
-    from sparsevar import stats, var
+    from sparsevar import model, stats, var
 
     text = open(_header_path()).read()
     constants = {name: int(value) for name, value in
@@ -251,6 +255,7 @@ def test_enum_values_match_the_header():
         "SPARSEVAR_E_BUFFER_TOO_SMALL": _lib.E_BUFFER_TOO_SMALL,
         "SPARSEVAR_E_INTERRUPTED": _lib.E_INTERRUPTED, "SPARSEVAR_E_NO_MEMORY": _lib.E_NO_MEMORY,
         "SPARSEVAR_E_INTERNAL": _lib.E_INTERNAL,
+        "SPARSEVAR_E_FORMAT": _lib.E_FORMAT, "SPARSEVAR_E_IO": _lib.E_IO,
         "SPARSEVAR_VAR_PARAM_LAG": var.PARAM_LAG, "SPARSEVAR_VAR_PARAM_LAMBDA": var.PARAM_LAMBDA,
         "SPARSEVAR_VAR_PARAM_EPS_GAMMA": var.PARAM_EPS_GAMMA,
         "SPARSEVAR_VAR_PARAM_NORMALIZE": var.PARAM_NORMALIZE,
@@ -273,6 +278,13 @@ def test_enum_values_match_the_header():
         "SPARSEVAR_ALTERNATIVE_LESS": stats._ALTERNATIVES["less"],
         "SPARSEVAR_ALTERNATIVE_TWO_SIDED": stats._ALTERNATIVES["two-sided"],
     }
+    for name, value in model._PARAMS.items():
+        c_name = {"mode": "TRAINING_MODE", "p": "LAG", "alpha": "LAMBDA", "n_threads": "THREADS",
+                  "permutations": "TEST_PERMUTATIONS", "exact_limit": "TEST_EXACT_LIMIT"}.get(
+                      name, name.upper())
+        expected[f"SPARSEVAR_MODEL_PARAM_{c_name}"] = value
+    for name in ("sequential", "embedded", "end_to_end"):
+        expected[f"SPARSEVAR_TRAINING_MODE_{name.upper()}"] = model._MODES[name]
     from sparsevar import lars
 
     assert lars._GRADIENT_MODES == {"unrolled": 0, "implicit": 1}

@@ -1,0 +1,781 @@
+//===--- Model.swift ------------------------------------------------------===//
+//
+// C API of the whole model (DESIGN §2): a convolutional autoencoder whose latent dynamics are a
+// sparse VAR, trained on a sparsevar_dataset; after training every run of a dataset is analysed
+// (its latents and its own VAR), the runs' VARs are compared between groups (swap and influence
+// tests) and shown as contribution maps; models are saved to and loaded from files.
+//
+// Life of a model: create it for the frame size after preprocessing, set parameters (by enum,
+// zstd style), train it (as often as wanted: each call runs SPARSEVAR_MODEL_PARAM_EPOCHS more
+// epochs), analyse a dataset, then query runs, tests and maps, or save it. The network is built
+// from the architecture parameters when first needed; once the model has been trained (or was
+// loaded) its architecture is fixed. Frames given to a model are normalised to [0, 1] and of the
+// size after preprocessing, as sparsevar_dataset_frames returns them.
+//
+//===----------------------------------------------------------------------===//
+
+import SparseVAR
+import _SparseVARHandles
+
+/// Parameters of a model, set with sparsevar_model_set_param. Values are pinned; bounds and
+/// defaults are also available from sparsevar_model_param_bounds. The six architecture
+/// parameters (500-505) can only be changed before the model's first training: afterwards, and
+/// for a loaded model, setting one to a different value gives SPARSEVAR_E_INVALID_ARGUMENT. The
+/// others take effect at the next call that uses them.
+@c(sparsevar_model_param) public enum ModelParameter: Int32 {
+  /// Encoder (and decoder) blocks: integer in [1, 8], default 3. The frame height and width must
+  /// be multiples of 2^depth. Architecture.
+  case depth = 500
+  /// Channels of the hidden 3x3 convolutions: integer in [1, 4096], default 32. Architecture.
+  case channels = 501
+  /// Channels of the latent map: integer in [1, 4096], default 1. The latent size is
+  /// K = latent_channels * (height / 2^depth) * (width / 2^depth). Architecture.
+  case latentChannels = 502
+  /// 1 = skip connection (default): the encoder sees x_t - xbar and xhat_t = (d_t + 1) * xbar,
+  /// with xbar the training dataset's mean frame; 0 = none (xhat_t = d_t). Architecture.
+  case skipConnection = 503
+  /// 1 = the last decoder block keeps batch norm and leaky ReLU (the paper's literal block);
+  /// 0 = a plain linear 3x3 conv there, so that the residual can take any sign (default).
+  /// Architecture.
+  case literalLastBlock = 504
+  /// Seed of the weight initialisation: integer in [0, 1e15], default 0. Architecture.
+  case seed = 505
+  /// How the VAR takes part in training: a sparsevar_training_mode value, default
+  /// SPARSEVAR_TRAINING_MODE_END_TO_END.
+  case trainingMode = 510
+  /// Gradient through the lasso solutions in the end-to-end mode: a sparsevar_gradient value,
+  /// default SPARSEVAR_GRADIENT_IMPLICIT.
+  case lassoGradient = 511
+  /// VAR order p, in training and in the analysis: integer in [1, 1000], default 5.
+  case lag = 520
+  /// l1 penalty lambda of the VARs (sigma-normalised problem): [0, inf), default 0.01.
+  case lambda = 521
+  /// LARS step-size stabiliser eps_gamma: [0, inf), default 0 (plain LARS).
+  case epsGamma = 522
+  /// Adam's learning rate: (0, inf) (0 excluded), default 0.001.
+  case learningRate = 530
+  /// Epochs run by each sparsevar_model_train call: integer in [0, 1e9], default 1.
+  case epochs = 531
+  /// Frames per training window (one mini-batch): integer in [3, 1e9], default 64; must be
+  /// >= lag + 2 when training. Runs are cut into non-overlapping windows; a run's tail shorter
+  /// than lag + 2 frames is not trained on, a longer one is a shorter window.
+  case window = 532
+  /// Seed of the window order, shuffled anew every epoch: integer in [0, 1e15], default 0.
+  case shuffleSeed = 533
+  /// p-value of the group tests: a sparsevar_rank_sum_method value, default asymptotic.
+  case testMethod = 540
+  /// Random relabelings for the tests' permutation p-value when exact enumeration is too large:
+  /// integer in [0, 1e15], default 9999; 0 = none (reported as NaN).
+  case testPermutations = 541
+  /// Seed of the tests' Monte Carlo relabelings: integer in [0, 1e15], default 0.
+  case testSeed = 542
+  /// Largest number of relabelings the tests enumerate exactly: integer in [1, 1e15], default
+  /// 20000.
+  case testExactLimit = 543
+  /// Worker threads of the whole model (network layers, VAR fits, swap test): integer in
+  /// [0, 1024], default 0 = all cores. Results do not depend on it.
+  case threads = 600
+}
+
+/// How the VAR takes part in training (parameter SPARSEVAR_MODEL_PARAM_TRAINING_MODE).
+@c(sparsevar_training_mode) public enum TrainingModeChoice: Int32 {
+  /// The autoencoder is trained alone (the decoder decodes every z_t); the VARs are fitted only
+  /// in the analysis.
+  case sequential = 0
+  /// A VAR is fitted on every window in the forward pass and the decoder decodes its forecasts;
+  /// its coefficients are constants in the backward pass.
+  case embedded = 1
+  /// As embedded, with gradients also through the lasso solutions
+  /// (SPARSEVAR_MODEL_PARAM_LASSO_GRADIENT).
+  case endToEnd = 2
+}
+
+/// A training progress callback: called after every window with the 0-based index of the epoch
+/// (of this call) and of the window (in this epoch's order) just trained on, their totals, the
+/// window's loss L_rec and the caller's user pointer. Return 0 to continue, non-zero to stop.
+public typealias TrainingProgressCallback =
+  @convention(c) (Int64, Int64, Int64, Int64, Double, UnsafeMutableRawPointer?) -> Int32
+
+extension ModelParameter {
+  /// The constant's name in the C header, for messages.
+  var cName: String {
+    switch self {
+    case .depth: return "SPARSEVAR_MODEL_PARAM_DEPTH"
+    case .channels: return "SPARSEVAR_MODEL_PARAM_CHANNELS"
+    case .latentChannels: return "SPARSEVAR_MODEL_PARAM_LATENT_CHANNELS"
+    case .skipConnection: return "SPARSEVAR_MODEL_PARAM_SKIP_CONNECTION"
+    case .literalLastBlock: return "SPARSEVAR_MODEL_PARAM_LITERAL_LAST_BLOCK"
+    case .seed: return "SPARSEVAR_MODEL_PARAM_SEED"
+    case .trainingMode: return "SPARSEVAR_MODEL_PARAM_TRAINING_MODE"
+    case .lassoGradient: return "SPARSEVAR_MODEL_PARAM_LASSO_GRADIENT"
+    case .lag: return "SPARSEVAR_MODEL_PARAM_LAG"
+    case .lambda: return "SPARSEVAR_MODEL_PARAM_LAMBDA"
+    case .epsGamma: return "SPARSEVAR_MODEL_PARAM_EPS_GAMMA"
+    case .learningRate: return "SPARSEVAR_MODEL_PARAM_LEARNING_RATE"
+    case .epochs: return "SPARSEVAR_MODEL_PARAM_EPOCHS"
+    case .window: return "SPARSEVAR_MODEL_PARAM_WINDOW"
+    case .shuffleSeed: return "SPARSEVAR_MODEL_PARAM_SHUFFLE_SEED"
+    case .testMethod: return "SPARSEVAR_MODEL_PARAM_TEST_METHOD"
+    case .testPermutations: return "SPARSEVAR_MODEL_PARAM_TEST_PERMUTATIONS"
+    case .testSeed: return "SPARSEVAR_MODEL_PARAM_TEST_SEED"
+    case .testExactLimit: return "SPARSEVAR_MODEL_PARAM_TEST_EXACT_LIMIT"
+    case .threads: return "SPARSEVAR_MODEL_PARAM_THREADS"
+    }
+  }
+
+  /// Whether the parameter defines the network (fixed once trained).
+  var isArchitecture: Bool {
+    switch self {
+    case .depth, .channels, .latentChannels, .skipConnection, .literalLastBlock, .seed: return true
+    default: return false
+    }
+  }
+}
+
+/// Bounds and default of each model parameter.
+func modelBounds(_ parameter: ModelParameter) -> (lower: Double, upper: Double, default: Double, integer: Bool) {
+  switch parameter {
+  case .depth: return (1, 8, 3, true)
+  case .channels: return (1, 4096, 32, true)
+  case .latentChannels: return (1, 4096, 1, true)
+  case .skipConnection: return (0, 1, 1, true)
+  case .literalLastBlock: return (0, 1, 0, true)
+  case .seed: return (0, 1e15, 0, true)
+  case .trainingMode: return (0, 2, 2, true)
+  case .lassoGradient: return (0, 1, 1, true)
+  case .lag: return (1, 1000, 5, true)
+  case .lambda: return (0, .infinity, 0.01, false)
+  case .epsGamma: return (0, .infinity, 0, false)
+  case .learningRate: return (0, .infinity, 1e-3, false)
+  case .epochs: return (0, 1e9, 1, true)
+  case .window: return (3, 1e9, 64, true)
+  case .shuffleSeed: return (0, 1e15, 0, true)
+  case .testMethod: return (0, 1, 0, true)
+  case .testPermutations: return (0, 1e15, 9999, true)
+  case .testSeed: return (0, 1e15, 0, true)
+  case .testExactLimit: return (1, 1e15, 20000, true)
+  case .threads: return (0, 1024, 0, true)
+  }
+}
+
+func modelParameter(_ raw: Int32) throws -> ModelParameter {
+  guard let p = ModelParameter(rawValue: raw) else {
+    throw ABIError(status: .invalidArgument, message: "unknown model parameter \(raw)")
+  }
+  return p
+}
+
+final class ModelObject {
+  let height: Int
+  let width: Int
+  var configuration = AutoencoderConfiguration()
+  var training = TrainingOptions()
+  var mode: TrainingModeChoice = .endToEnd
+  var gradient: GradientMode = .implicit
+  var testOptions = PairwiseGroupTestOptions()
+  /// The network, built from `configuration` when first needed (nil again when an architecture
+  /// parameter changes before training).
+  var net: SparseVARNetwork?
+  /// Trained at least one window (or loaded): the architecture is fixed and the mean frame known.
+  var trained = false
+
+  init(height: Int, width: Int) {
+    self.height = height
+    self.width = width
+  }
+
+  init(loaded network: SparseVARNetwork) {
+    height = network.height
+    width = network.width
+    configuration = network.network.configuration
+    training = network.training
+    switch network.training.mode {
+    case .sequential: mode = .sequential
+    case .embedded: mode = .embedded
+    case .endToEnd(.unrolled): (mode, gradient) = (.endToEnd, .unrolled)
+    case .endToEnd(.implicit): (mode, gradient) = (.endToEnd, .implicit)
+    }
+    net = network
+    trained = true
+  }
+
+  /// The training options with the mode, as the network takes them.
+  var options: TrainingOptions {
+    var o = training
+    switch mode {
+    case .sequential: o.mode = .sequential
+    case .embedded: o.mode = .embedded
+    case .endToEnd: o.mode = .endToEnd(gradient == .unrolled ? .unrolled : .implicit)
+    }
+    return o
+  }
+
+  /// The network (built now if needed) with the current training options.
+  func network() throws -> SparseVARNetwork {
+    if net == nil {
+      // Built with default training options (always valid); the current ones are set below and
+      // validated by training itself, so that lag and window may be set in any order.
+      net = try SparseVARNetwork(configuration: configuration, height: height, width: width)
+    }
+    net!.training = options
+    return net!
+  }
+
+  func trainedNetwork() throws -> SparseVARNetwork {
+    guard trained else {
+      throw ABIError(
+        status: .notFitted, message: "the model has not been trained yet: call sparsevar_model_train first")
+    }
+    return try network()
+  }
+
+  func analysedNetwork() throws -> SparseVARNetwork {
+    let n = try trainedNetwork()
+    guard !n.runs.isEmpty else {
+      throw ABIError(
+        status: .notFitted, message: "no runs have been analysed yet: call sparsevar_model_analyze first")
+    }
+    return n
+  }
+
+  func run(_ run: Int64) throws -> RunAnalysis {
+    let runs = try analysedNetwork().runs
+    guard run >= 0, run < Int64(runs.count) else {
+      throw ABIError(
+        status: .invalidArgument,
+        message: "unknown run \(run): the model has analysed \(runs.count) run\(runs.count == 1 ? "" : "s") (0..<\(runs.count))")
+    }
+    return runs[Int(run)]
+  }
+}
+
+func modelObject(_ handle: UnsafePointer<sparsevar_model>?) throws -> ModelObject {
+  try object(handle, ModelObject.self, "model")
+}
+
+/// `a * b` for sizes, or `.shape` when it overflows.
+func product(_ a: Int, _ b: Int, _ what: String) throws -> Int {
+  let (value, overflow) = a.multipliedReportingOverflow(by: b)
+  guard !overflow, value <= Int(Int32.max) * 64 else {
+    throw ABIError(status: .shape, message: "\(what) is too large")
+  }
+  return value
+}
+
+/// Creates an untrained model with default parameters for frames of height x width pixels (the
+/// size after preprocessing: sparsevar_dataset_shape's height and width). Both must be
+/// multiples of 2^depth, which is checked when the network is built (at the first training, or
+/// by sparsevar_model_latent_shape), since depth may still change.
+/// @param out     receives the handle (NULL on failure); free it with sparsevar_model_free.
+/// @param height  frame height in [1, 65536].
+/// @param width   frame width in [1, 65536].
+@c public func sparsevar_model_create(
+  _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_model>?>?, _ height: Int64, _ width: Int64
+) -> Int32 {
+  out?.pointee = nil
+  return guarded {
+    let result = try require(out, "out")
+    guard height >= 1, height <= 65536, width >= 1, width <= 65536 else {
+      throw ABIError(
+        status: .invalidArgument, message: "the frame size must be in [1, 65536] x [1, 65536], got \(height) x \(width)")
+    }
+    result.pointee = retainHandle(ModelObject(height: Int(height), width: Int(width)), as: sparsevar_model.self)
+  }
+}
+
+/// Frees a model. NULL is a no-op.
+@c public func sparsevar_model_free(_ model: UnsafeMutablePointer<sparsevar_model>?) {
+  release(model, ModelObject.self)
+}
+
+/// Sets one parameter (a sparsevar_model_param value). Integer parameters must be given whole
+/// numbers. An architecture parameter of a trained or loaded model can only be set to its current
+/// value.
+@c public func sparsevar_model_set_param(
+  _ model: UnsafeMutablePointer<sparsevar_model>?, _ param: Int32, _ value: Double
+) -> Int32 {
+  guarded {
+    let m = try modelObject(model)
+    let p = try modelParameter(param)
+    let b = modelBounds(p)
+    let inRange = p == .learningRate ? value > 0 : value >= b.lower
+    guard value.isFinite, inRange, value <= b.upper, !b.integer || value == value.rounded() else {
+      let range = p == .learningRate ? "finite and > 0" : "\(b.integer ? "an integer " : "")in [\(b.lower), \(b.upper)]"
+      throw ABIError(status: .invalidArgument, message: "\(p.cName) must be \(range), got \(value)")
+    }
+    if p.isArchitecture {
+      var c = m.configuration
+      switch p {
+      case .depth: c.depth = Int(value)
+      case .channels: c.channels = Int(value)
+      case .latentChannels: c.latentChannels = Int(value)
+      case .skipConnection: c.skipConnection = value != 0
+      case .literalLastBlock: c.literalLastBlock = value != 0
+      default: c.seed = UInt64(value)
+      }
+      if c == m.configuration { return }
+      guard !m.trained else {
+        throw ABIError(
+          status: .invalidArgument,
+          message: "\(p.cName) defines the network's architecture, which is fixed once the model has been trained "
+            + "or loaded: create a new model to change it")
+      }
+      m.configuration = c
+      m.net = nil
+      return
+    }
+    switch p {
+    case .trainingMode: m.mode = TrainingModeChoice(rawValue: Int32(value))!
+    case .lassoGradient: m.gradient = GradientMode(rawValue: Int32(value))!
+    case .lag: m.training.varOptions.lag = Int(value)
+    case .lambda: m.training.varOptions.lambda = value
+    case .epsGamma: m.training.varOptions.epsGamma = value
+    case .learningRate: m.training.learningRate = value
+    case .epochs: m.training.epochs = Int(value)
+    case .window: m.training.window = Int(value)
+    case .shuffleSeed: m.training.seed = UInt64(value)
+    case .testMethod: m.testOptions.method = value == 1 ? .exact : .asymptotic
+    case .testPermutations: m.testOptions.permutations = Int(value)
+    case .testSeed: m.testOptions.seed = UInt64(value)
+    case .testExactLimit: m.testOptions.exactLimit = Int(value)
+    case .threads: m.training.varOptions.threads = Int(value)
+    default: break  // architecture: handled above
+    }
+  }
+}
+
+/// Reads one parameter's current value.
+@c public func sparsevar_model_get_param(
+  _ model: UnsafePointer<sparsevar_model>?, _ param: Int32, _ value: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  guarded {
+    let m = try modelObject(model)
+    let p = try modelParameter(param)
+    let out = try require(value, "value")
+    let c = m.configuration
+    let t = m.training
+    switch p {
+    case .depth: out.pointee = Double(c.depth)
+    case .channels: out.pointee = Double(c.channels)
+    case .latentChannels: out.pointee = Double(c.latentChannels)
+    case .skipConnection: out.pointee = c.skipConnection ? 1 : 0
+    case .literalLastBlock: out.pointee = c.literalLastBlock ? 1 : 0
+    case .seed: out.pointee = Double(c.seed)
+    case .trainingMode: out.pointee = Double(m.mode.rawValue)
+    case .lassoGradient: out.pointee = Double(m.gradient.rawValue)
+    case .lag: out.pointee = Double(t.varOptions.lag)
+    case .lambda: out.pointee = t.varOptions.lambda
+    case .epsGamma: out.pointee = t.varOptions.epsGamma
+    case .learningRate: out.pointee = t.learningRate
+    case .epochs: out.pointee = Double(t.epochs)
+    case .window: out.pointee = Double(t.window)
+    case .shuffleSeed: out.pointee = Double(t.seed)
+    case .testMethod: out.pointee = m.testOptions.method == .exact ? 1 : 0
+    case .testPermutations: out.pointee = Double(m.testOptions.permutations)
+    case .testSeed: out.pointee = Double(m.testOptions.seed)
+    case .testExactLimit: out.pointee = Double(m.testOptions.exactLimit)
+    case .threads: out.pointee = Double(t.varOptions.threads)
+    }
+  }
+}
+
+/// Lower and upper bound and default of a model parameter. Bounds are inclusive, except an upper
+/// bound of +inf, which means "any finite value", and the learning rate's lower bound 0, which is
+/// excluded. Any output pointer may be NULL. Always thread-safe.
+@c public func sparsevar_model_param_bounds(
+  _ param: Int32, _ lower: UnsafeMutablePointer<Double>?, _ upper: UnsafeMutablePointer<Double>?,
+  _ default_value: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  guarded {
+    let b = modelBounds(try modelParameter(param))
+    lower?.pointee = b.lower
+    upper?.pointee = b.upper
+    default_value?.pointee = b.default
+  }
+}
+
+/// Frame size the model was created for (either pointer may be NULL).
+@c public func sparsevar_model_shape(
+  _ model: UnsafePointer<sparsevar_model>?, _ height: UnsafeMutablePointer<Int64>?,
+  _ width: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  guarded {
+    let m = try modelObject(model)
+    height?.pointee = Int64(m.height)
+    width?.pointee = Int64(m.width)
+  }
+}
+
+/// Shape of the latent map z_t under the current architecture: latent_channels x
+/// (height / 2^depth) x (width / 2^depth), K = the product (any pointer may be NULL).
+/// SPARSEVAR_E_SHAPE when the frame size is not a multiple of 2^depth. Builds the network.
+@c public func sparsevar_model_latent_shape(
+  _ model: UnsafeMutablePointer<sparsevar_model>?, _ channels: UnsafeMutablePointer<Int64>?,
+  _ height: UnsafeMutablePointer<Int64>?, _ width: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  guarded {
+    let s = try modelObject(model).network().network.latentShape
+    channels?.pointee = Int64(s.channels)
+    height?.pointee = Int64(s.height)
+    width?.pointee = Int64(s.width)
+  }
+}
+
+/// Training state (either pointer may be NULL): *trained = 1 once the model has been trained on
+/// at least one window (or was loaded), and the number of whole epochs completed over all
+/// sparsevar_model_train calls (an interrupted epoch does not count).
+@c public func sparsevar_model_training_state(
+  _ model: UnsafePointer<sparsevar_model>?, _ trained: UnsafeMutablePointer<Int32>?,
+  _ epochs_completed: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  guarded {
+    let m = try modelObject(model)
+    trained?.pointee = m.trained ? 1 : 0
+    epochs_completed?.pointee = Int64(m.net?.epochsCompleted ?? 0)
+  }
+}
+
+/// Trains the model for SPARSEVAR_MODEL_PARAM_EPOCHS epochs on every window of the dataset's
+/// runs (Adam, window order shuffled every epoch). The dataset's frames must have the model's
+/// size after preprocessing (SPARSEVAR_E_SHAPE otherwise). The first call builds the network;
+/// the mean frame xbar is taken from the dataset as long as no epoch has been completed, and kept
+/// afterwards. Later calls continue from the weights reached so far, on the same or another
+/// dataset. An existing analysis is kept but describes the network as it was: call
+/// sparsevar_model_analyze again. The dataset is only read: several models may train on one
+/// dataset at the same time, provided nothing adds frames to it meanwhile.
+/// Errors found before training starts (sizes, parameters: window >= lag + 2, a dataset without
+/// a window of lag + 2 frames) leave the model unchanged. Stopping by the callback returns
+/// SPARSEVAR_E_INTERRUPTED and leaves a resumable state: the weight updates of the windows
+/// trained so far are kept, whole epochs completed are counted (sparsevar_model_training_state),
+/// and the next call starts a new epoch (the interrupted one's windows are trained again). A
+/// numerical failure in the middle of training (such as a VAR fit on constant latents) leaves
+/// the same state.
+/// @param progress  optional; called on the calling thread after every window as
+///                  progress(epoch, epochs, window, windows, loss, user): the 0-based indices of
+///                  the epoch (of this call) and of the window (in the epoch's shuffled order)
+///                  just trained on, their totals, and that window's loss L_rec; returning
+///                  non-zero stops training.
+/// @param user      passed to progress as is.
+@c public func sparsevar_model_train(
+  _ model: UnsafeMutablePointer<sparsevar_model>?, _ dataset: UnsafePointer<sparsevar_dataset>?,
+  _ progress: TrainingProgressCallback?, _ user: UnsafeMutableRawPointer?
+) -> Int32 {
+  guarded {
+    let m = try modelObject(model)
+    let d = try datasetObject(dataset)
+    let net = try m.network()
+    var windowsDone = 0
+    do {
+      try net.train(on: d) { report in
+        windowsDone += 1
+        guard let progress else { return true }
+        return progress(
+          Int64(report.epoch), Int64(report.epochs), Int64(report.window), Int64(report.windows), report.loss, user)
+          == 0
+      }
+      m.trained = true
+    } catch {
+      if windowsDone > 0 { m.trained = true }
+      throw error
+    }
+  }
+}
+
+/// Analyses every run of a dataset with the trained model: encodes it in inference mode, fits
+/// its own VAR on the whole run (with the current lag, lambda and eps_gamma) and measures L_rec
+/// and R_var; records each run's label as the dataset has it now. Replaces any previous
+/// analysis; on failure or when stopped the previous analysis is kept. Every run needs at least
+/// lag + 2 frames.
+/// @param progress  optional; called on the calling thread with (runs done, runs, user) after each
+///                  run; returning non-zero stops (SPARSEVAR_E_INTERRUPTED).
+/// @param user      passed to progress as is.
+@c public func sparsevar_model_analyze(
+  _ model: UnsafeMutablePointer<sparsevar_model>?, _ dataset: UnsafePointer<sparsevar_dataset>?,
+  _ progress: ProgressCallback?, _ user: UnsafeMutableRawPointer?
+) -> Int32 {
+  guarded {
+    let m = try modelObject(model)
+    let d = try datasetObject(dataset)
+    let net = try m.trainedNetwork()
+    guard d.runCount > 0 else {
+      throw ABIError(status: .invalidArgument, message: "the dataset has no runs to analyse")
+    }
+    let handler: ProgressHandler? = progress.map { callback in
+      { done, total in callback(Int64(done), Int64(total), user) == 0 }
+    }
+    try net.analyze(d, progress: handler)
+  }
+}
+
+/// Size of the analysis (any pointer may be NULL): number of analysed runs, latent size K and
+/// the VARs' lag p. SPARSEVAR_E_NOT_FITTED before sparsevar_model_analyze.
+@c public func sparsevar_model_analysis_shape(
+  _ model: UnsafePointer<sparsevar_model>?, _ n_runs: UnsafeMutablePointer<Int64>?,
+  _ k: UnsafeMutablePointer<Int64>?, _ p: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  guarded {
+    let runs = try modelObject(model).analysedNetwork().runs
+    n_runs?.pointee = Int64(runs.count)
+    k?.pointee = Int64(runs[0].model.dimension)
+    p?.pointee = Int64(runs[0].model.lag)
+  }
+}
+
+/// Number of frames T of analysed run `run` (the rows of its latents).
+@c public func sparsevar_model_run_length(
+  _ model: UnsafePointer<sparsevar_model>?, _ run: Int64, _ t: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  guarded {
+    let r = try modelObject(model).run(run)
+    try require(t, "t").pointee = Int64(r.latents.length)
+  }
+}
+
+/// Writes analysed run `run`'s VAR coefficients, p x K x K: out[(lag - 1) * K * K + j * K + l] =
+/// A_lag[j, l], the effect of latent l at time t - lag on latent j at time t. len >= p * K * K.
+@c public func sparsevar_model_run_coef(
+  _ model: UnsafePointer<sparsevar_model>?, _ run: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
+) -> Int32 {
+  guarded {
+    let r = try modelObject(model).run(run)
+    try write(r.model.coefficients, to: out, capacity: len, "out")
+  }
+}
+
+/// Metrics of analysed run `run` (either pointer may be NULL): L_rec, the mean over
+/// t = p+1..T and pixels of (x_t - xhat_t)^2 (xhat decoded from the VAR's forecast, or from z_t
+/// itself for a model trained in the sequential mode; normalised units), and R_var, the mean over
+/// t = p+1..T of ||z_t - zhat_t||^2 / ||z_t||^2.
+@c public func sparsevar_model_run_metrics(
+  _ model: UnsafePointer<sparsevar_model>?, _ run: Int64, _ l_rec: UnsafeMutablePointer<Double>?,
+  _ r_var: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  guarded {
+    let r = try modelObject(model).run(run)
+    l_rec?.pointee = r.reconstructionError
+    r_var?.pointee = r.relativeError
+  }
+}
+
+/// Writes analysed run `run`'s latents z, T x K row-major (out[t * K + l]); len >= T * K.
+@c public func sparsevar_model_run_latents(
+  _ model: UnsafePointer<sparsevar_model>?, _ run: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
+) -> Int32 {
+  guarded {
+    let r = try modelObject(model).run(run)
+    try write(r.latents.values, to: out, capacity: len, "out")
+  }
+}
+
+/// Writes analysed run `run`'s influence vector (K values): c_l = sum over lags and j != l of
+/// |A_lag[j, l]|, the total outflow of latent l.
+@c public func sparsevar_model_run_influence(
+  _ model: UnsafePointer<sparsevar_model>?, _ run: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
+) -> Int32 {
+  guarded {
+    let r = try modelObject(model).run(run)
+    try write(r.model.influence, to: out, capacity: len, "out")
+  }
+}
+
+/// Analysed run `run`'s group label as the dataset had it at the analysis: *has_label = 1 and
+/// *label, or *has_label = 0 and *label = 0 (either pointer may be NULL).
+@c public func sparsevar_model_run_label(
+  _ model: UnsafePointer<sparsevar_model>?, _ run: Int64, _ label: UnsafeMutablePointer<Int32>?,
+  _ has_label: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+  guarded {
+    let r = try modelObject(model).run(run)
+    label?.pointee = r.label ?? 0
+    has_label?.pointee = r.label == nil ? 0 : 1
+  }
+}
+
+/// Coefficient-swap test between the analysed runs labelled label_a and label_b (as
+/// sparsevar_swap_test, on the runs' latents and VARs; test parameters from the
+/// SPARSEVAR_MODEL_PARAM_TEST_* parameters). The result's matrix covers all analysed runs.
+/// @param out  receives the result (NULL on failure); free it with sparsevar_test_result_free.
+@c public func sparsevar_model_swap_test(
+  _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_test_result>?>?,
+  _ model: UnsafePointer<sparsevar_model>?, _ label_a: Int32, _ label_b: Int32
+) -> Int32 {
+  out?.pointee = nil
+  return guarded {
+    let result = try require(out, "out")
+    let m = try modelObject(model)
+    let net = try m.analysedNetwork()
+    let outcome = try net.swapTest(label_a, label_b, options: m.testOptions)
+    result.pointee = retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
+  }
+}
+
+/// Influence-distance test between the analysed runs labelled label_a and label_b (as
+/// sparsevar_influence_test).
+/// @param out  receives the result (NULL on failure); free it with sparsevar_test_result_free.
+@c public func sparsevar_model_influence_test(
+  _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_test_result>?>?,
+  _ model: UnsafePointer<sparsevar_model>?, _ label_a: Int32, _ label_b: Int32
+) -> Int32 {
+  out?.pointee = nil
+  return guarded {
+    let result = try require(out, "out")
+    let m = try modelObject(model)
+    let net = try m.analysedNetwork()
+    let outcome = try net.influenceTest(label_a, label_b, options: m.testOptions)
+    result.pointee = retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
+  }
+}
+
+/// Checks a map's gain and output buffer; returns the buffer.
+func mapBuffer(_ m: ModelObject, _ gain: Double, _ out: UnsafeMutablePointer<Float>?, _ len: Int64) throws {
+  guard gain.isFinite else {
+    throw ABIError(status: .invalidArgument, message: "the gain must be finite, got \(gain)")
+  }
+  _ = try requireCapacity(out, len, needed: m.height * m.width, "out")
+}
+
+/// Writes the contribution map of analysed run `run`, height x width row-major (len >= height *
+/// width): Omega = (f_dec(gain * unvec(c)) + 1) * xbar with c the run's influence vector (without
+/// the skip connection: f_dec(gain * unvec(c))), in normalised image units. The decoder runs in
+/// inference mode with the unpooling indices of the encoding of the run's per-pixel temporal
+/// standard deviation image (recorded at the analysis). gain is gamma_viz (finite; 1 is a
+/// neutral choice).
+@c public func sparsevar_model_contribution_map(
+  _ model: UnsafeMutablePointer<sparsevar_model>?, _ run: Int64, _ gain: Double,
+  _ out: UnsafeMutablePointer<Float>?, _ len: Int64
+) -> Int32 {
+  guarded {
+    let m = try modelObject(model)
+    _ = try m.run(run)
+    try mapBuffer(m, gain, out, len)
+    try write(try m.network().contributionMap(run: Int(run), gain: gain), to: out, capacity: len, "out")
+  }
+}
+
+/// Writes the mean contribution map of the analysed runs labelled `label` (height x width).
+@c public func sparsevar_model_group_map(
+  _ model: UnsafeMutablePointer<sparsevar_model>?, _ label: Int32, _ gain: Double,
+  _ out: UnsafeMutablePointer<Float>?, _ len: Int64
+) -> Int32 {
+  guarded {
+    let m = try modelObject(model)
+    let net = try m.analysedNetwork()
+    try mapBuffer(m, gain, out, len)
+    try write(try net.groupMap(label, gain: gain), to: out, capacity: len, "out")
+  }
+}
+
+/// Writes the difference map: group map of label_a minus group map of label_b (height x width).
+@c public func sparsevar_model_difference_map(
+  _ model: UnsafeMutablePointer<sparsevar_model>?, _ label_a: Int32, _ label_b: Int32, _ gain: Double,
+  _ out: UnsafeMutablePointer<Float>?, _ len: Int64
+) -> Int32 {
+  guarded {
+    let m = try modelObject(model)
+    let net = try m.analysedNetwork()
+    guard label_a != label_b else {
+      throw ABIError(status: .invalidArgument, message: "the two group labels are the same (\(label_a))")
+    }
+    try mapBuffer(m, gain, out, len)
+    try write(try net.differenceMap(label_a, label_b, gain: gain), to: out, capacity: len, "out")
+  }
+}
+
+func encodeFrames(
+  _ model: UnsafeMutablePointer<sparsevar_model>?, _ frames: () throws -> [Float], _ count: Int64,
+  _ height: Int64, _ width: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
+) throws {
+  let m = try modelObject(model)
+  let net = try m.trainedNetwork()
+  guard count >= 0 else {
+    throw ABIError(status: .invalidArgument, message: "the frame count must be >= 0, got \(count)")
+  }
+  guard height == Int64(m.height), width == Int64(m.width) else {
+    throw ABIError(
+      status: .shape,
+      message: "the frames are \(height) x \(width) but the model takes frames of \(m.height) x \(m.width) "
+        + "(the size after preprocessing)")
+  }
+  let n = try size(count, "count")
+  _ = try requireCapacity(out, len, needed: try product(n, net.network.latentSize, "count * K"), "out")
+  let values = try frames()
+  guard values.allSatisfy({ $0.isFinite }) else {
+    throw ABIError(status: .nonFinite, message: "the frames contain NaN or infinity")
+  }
+  let (latents, _) = try net.encode(values, count: n)
+  try write(latents, to: out, capacity: len, "out")
+}
+
+/// Encodes count frames (count x height x width row-major, the model's frame size, normalised to
+/// [0, 1] as sparsevar_dataset_frames gives them) with the trained encoder in inference mode,
+/// and writes their latents, count x K row-major (len >= count * K).
+@c public func sparsevar_model_encode_f32(
+  _ model: UnsafeMutablePointer<sparsevar_model>?, _ frames: UnsafePointer<Float>?, _ count: Int64,
+  _ height: Int64, _ width: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
+) -> Int32 {
+  guarded {
+    try encodeFrames(
+      model,
+      {
+        let n = try product(try size(count, "count"), Int(height * width), "count * height * width")
+        if n == 0 { return [] }
+        return Array(UnsafeBufferPointer(start: try require(frames, "frames"), count: n))
+      }, count, height, width, out, len)
+  }
+}
+
+/// As sparsevar_model_encode_f32 for double frames (rounded to float: the network runs in single
+/// precision).
+@c public func sparsevar_model_encode_f64(
+  _ model: UnsafeMutablePointer<sparsevar_model>?, _ frames: UnsafePointer<Double>?, _ count: Int64,
+  _ height: Int64, _ width: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
+) -> Int32 {
+  guarded {
+    try encodeFrames(
+      model,
+      {
+        let n = try product(try size(count, "count"), Int(height * width), "count * height * width")
+        if n == 0 { return [] }
+        return UnsafeBufferPointer(start: try require(frames, "frames"), count: n).map { Float($0) }
+      }, count, height, width, out, len)
+  }
+}
+
+/// Saves the trained model to a file at `path` (replaced if it exists; written to
+/// `path`.partial and renamed into place): architecture, frame size, the parameters other than
+/// the SPARSEVAR_MODEL_PARAM_TEST_* ones, epochs completed, mean frame, weights, batch norm
+/// statistics and the analysis. Adam's moments are not saved (training a loaded model restarts
+/// them). SPARSEVAR_E_NOT_FITTED for an untrained model, SPARSEVAR_E_IO when the file cannot be
+/// written; window must be >= lag + 2 (a model file holds valid training parameters).
+@c public func sparsevar_model_save(_ model: UnsafePointer<sparsevar_model>?, _ path: UnsafePointer<CChar>?) -> Int32 {
+  guarded {
+    let m = try modelObject(model)
+    let file = String(cString: try require(path, "path"))
+    let net = try m.trainedNetwork()
+    let o = m.options
+    guard o.window >= o.varOptions.lag + 2 else {
+      throw ABIError(
+        status: .invalidArgument,
+        message: "the window of \(o.window) frames is too short for a VAR of lag \(o.varOptions.lag) (it needs at "
+          + "least lag + 2): a model file holds valid training parameters")
+    }
+    try net.save(to: file)
+  }
+}
+
+/// Loads a model saved by sparsevar_model_save. The loaded model is trained: its architecture is
+/// fixed; its test parameters are the defaults. SPARSEVAR_E_IO when the file cannot be read,
+/// SPARSEVAR_E_FORMAT when it is not an intact sparsevar model file of a version this library
+/// reads.
+/// @param out  receives the handle (NULL on failure); free it with sparsevar_model_free.
+@c public func sparsevar_model_load(
+  _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_model>?>?, _ path: UnsafePointer<CChar>?
+) -> Int32 {
+  out?.pointee = nil
+  return guarded {
+    let result = try require(out, "out")
+    let file = String(cString: try require(path, "path"))
+    let net = try SparseVARNetwork.load(from: file)
+    result.pointee = retainHandle(ModelObject(loaded: net), as: sparsevar_model.self)
+  }
+}

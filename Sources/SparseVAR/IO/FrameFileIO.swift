@@ -1,0 +1,331 @@
+//===--- FrameFileIO.swift ------------------------------------------------===//
+//
+// File access shared by the frame file readers and writers (NPYFile.swift, TIFFFile.swift):
+//
+//   FrameFileReader   positioned, bounds-checked reads through fopen / fseeko / fread. Every
+//                     range is checked against the file size BEFORE anything is allocated for
+//                     it, so a damaged length field gives `.format`, never a huge allocation.
+//                     Pixel data go straight from the file into the destination array in one
+//                     fread per contiguous range; conversions that widen samples (8-bit to
+//                     UInt16, Int16 to Float) pass through a 1 MiB scratch block, so reading a
+//                     file needs its output array plus O(1 MiB).
+//   FrameFileWriter   writes to `<path>.partial` and renames it into place on `commit()`, so a
+//                     reader never sees half a file; an uncommitted writer removes its file.
+//
+// Errors: a file that cannot be opened, read or written is `.io` (with the path and strerror);
+// a file whose content is short or inconsistent is `.format`.
+//
+//===----------------------------------------------------------------------===//
+
+import Glibc
+
+/// True on a big-endian host.
+let frameFileHostIsBigEndian = 1.bigEndian == 1
+
+/// strerror of the current errno.
+func frameFileErrnoText() -> String { String(cString: strerror(errno)) }
+
+/// How the samples of a file are encoded.
+struct FrameSampleEncoding: Equatable {
+  enum Kind: Equatable {
+    case uint8, uint16, int16, float32, float64
+  }
+
+  var kind: Kind
+  /// Byte order of multi-byte samples (ignored for 8-bit samples).
+  var bigEndian: Bool
+
+  /// Bytes per sample in the file.
+  var bytes: Int {
+    switch kind {
+    case .uint8: return 1
+    case .uint16, .int16: return 2
+    case .float32: return 4
+    case .float64: return 8
+    }
+  }
+
+  /// The sample type the samples are stored in once read.
+  var sampleType: FrameSampleType {
+    switch kind {
+    case .uint8, .uint16: return .uint16
+    case .int16, .float32: return .float32
+    case .float64: return .float64
+    }
+  }
+
+  /// E.g. "16-bit unsigned integer".
+  var name: String {
+    switch kind {
+    case .uint8: return "8-bit unsigned integer"
+    case .uint16: return "16-bit unsigned integer"
+    case .int16: return "16-bit signed integer"
+    case .float32: return "32-bit float"
+    case .float64: return "64-bit float"
+    }
+  }
+}
+
+/// `a * b`, or nil on overflow or a negative operand.
+@inline(__always)
+func frameFileProduct(_ a: Int, _ b: Int) -> Int? {
+  guard a >= 0, b >= 0 else { return nil }
+  let (p, o) = a.multipliedReportingOverflow(by: b)
+  return o ? nil : p
+}
+
+/// `a + b`, or nil on overflow or a negative operand.
+@inline(__always)
+func frameFileSum(_ a: Int, _ b: Int) -> Int? {
+  guard a >= 0, b >= 0 else { return nil }
+  let (s, o) = a.addingReportingOverflow(b)
+  return o ? nil : s
+}
+
+/// Builds the storage of `samples` samples of `type`, filled by `fill` through a pointer to
+/// uninitialised memory of the element type (the array is allocated exactly, never zero-filled).
+func makeFrameStorage(
+  _ type: FrameSampleType, samples: Int, fill: (UnsafeMutableRawPointer) throws -> Void
+) throws -> FrameStack.Storage {
+  func make<T>(_: T.Type) throws -> [T] {
+    guard samples > 0 else { return [] }
+    return try [T](unsafeUninitializedCapacity: samples) { buffer, initialised in
+      try fill(UnsafeMutableRawPointer(buffer.baseAddress!))
+      initialised = samples
+    }
+  }
+  switch type {
+  case .uint16: return .uint16(try make(UInt16.self))
+  case .float32: return .float32(try make(Float.self))
+  case .float64: return .float64(try make(Double.self))
+  }
+}
+
+/// A regular file open for reading.
+final class FrameFileReader {
+  let path: String
+  /// Size in bytes when opened.
+  let size: Int
+  private let file: UnsafeMutablePointer<FILE>
+  /// The stream's position (to skip needless seeks, which drop stdio's buffer).
+  private var position = 0
+
+  /// Opens `path`.
+  /// - Throws: `.io` when it cannot be opened or is not a regular file.
+  init(path: String) throws {
+    guard let file = fopen(path, "rb") else {
+      throw SparseVARError.io("cannot open \(path): \(frameFileErrnoText())")
+    }
+    var info = stat()
+    guard fstat(fileno(file), &info) == 0 else {
+      let reason = frameFileErrnoText()
+      fclose(file)
+      throw SparseVARError.io("cannot read \(path): \(reason)")
+    }
+    guard (info.st_mode & S_IFMT) == S_IFREG else {
+      fclose(file)
+      let kind = (info.st_mode & S_IFMT) == S_IFDIR ? "a directory" : "not a regular file"
+      throw SparseVARError.io("cannot read \(path): it is \(kind)")
+    }
+    self.path = path
+    self.file = file
+    self.size = Int(info.st_size)
+  }
+
+  deinit { fclose(file) }
+
+  /// Throws `.format` unless bytes `offset ..< offset + count` lie inside the file.
+  /// `what` names the bytes ("the npy header", "strip 3 of page 2").
+  func requireRange(_ offset: Int, _ count: Int, _ what: @autoclosure () -> String) throws {
+    guard offset >= 0, count >= 0, offset <= size, count <= size - offset else {
+      let start = offset >= 0 && offset <= size ? "at byte \(offset)" : "at byte \(UInt(bitPattern: offset))"
+      throw SparseVARError.format(
+        "\(path) is truncated or damaged: \(what()) (\(count >= 0 ? String(count) : "?") bytes \(start)) "
+          + "lies beyond the end of the \(size)-byte file")
+    }
+  }
+
+  /// Reads exactly `buffer.count` bytes at `offset`.
+  /// - Throws: `.format` when the range is outside the file, `.io` when reading fails.
+  func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int, _ what: @autoclosure () -> String) throws {
+    try requireRange(offset, buffer.count, what())
+    guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+    if offset != position {
+      guard fseeko(file, off_t(offset), SEEK_SET) == 0 else {
+        throw SparseVARError.io("cannot read \(path): \(frameFileErrnoText())")
+      }
+      position = offset
+    }
+    let n = fread(base, 1, buffer.count, file)
+    position += n
+    guard n == buffer.count else {
+      if ferror(file) != 0 {
+        let reason = frameFileErrnoText()
+        clearerr(file)
+        throw SparseVARError.io("cannot read \(path): \(reason)")
+      }
+      clearerr(file)
+      throw SparseVARError.io(
+        "cannot read \(path): the file ended at byte \(position) while reading \(what()), but it had "
+          + "\(size) bytes when opened (is it being written to?)")
+    }
+  }
+
+  /// `count` bytes at `offset` (checked against the file size before allocating).
+  func bytes(at offset: Int, count: Int, _ what: @autoclosure () -> String) throws -> [UInt8] {
+    try requireRange(offset, count, what())
+    var out = [UInt8](repeating: 0, count: count)
+    try out.withUnsafeMutableBytes { try read(into: $0, at: offset, what()) }
+    return out
+  }
+
+  /// Reads `samples` samples encoded as `encoding` at byte `offset` and stores them, converted
+  /// to `encoding.sampleType` and host byte order, at `destination` (which must have room for
+  /// `samples` values of that type).
+  func readSamples(
+    _ samples: Int, _ encoding: FrameSampleEncoding, at offset: Int,
+    into destination: UnsafeMutableRawPointer, _ what: @autoclosure () -> String
+  ) throws {
+    guard let byteCount = frameFileProduct(samples, encoding.bytes) else {
+      throw SparseVARError.format("\(path) is damaged: \(what()) would hold more bytes than a file can")
+    }
+    try requireRange(offset, byteCount, what())
+    let swap = encoding.bigEndian != frameFileHostIsBigEndian
+    switch encoding.kind {
+    case .uint16:
+      try read(into: UnsafeMutableRawBufferPointer(start: destination, count: byteCount), at: offset, what())
+      if swap {
+        let p = destination.bindMemory(to: UInt16.self, capacity: samples)
+        for i in 0..<samples { p[i] = p[i].byteSwapped }
+      }
+    case .float32:
+      try read(into: UnsafeMutableRawBufferPointer(start: destination, count: byteCount), at: offset, what())
+      if swap {
+        let p = destination.bindMemory(to: Float.self, capacity: samples)
+        for i in 0..<samples { p[i] = Float(bitPattern: p[i].bitPattern.byteSwapped) }
+      }
+    case .float64:
+      try read(into: UnsafeMutableRawBufferPointer(start: destination, count: byteCount), at: offset, what())
+      if swap {
+        let p = destination.bindMemory(to: Double.self, capacity: samples)
+        for i in 0..<samples { p[i] = Double(bitPattern: p[i].bitPattern.byteSwapped) }
+      }
+    case .uint8:
+      let p = destination.bindMemory(to: UInt16.self, capacity: samples)
+      try readWidening(samples, bytesEach: 1, at: offset, what()) { raw, first, n in
+        for i in 0..<n { p[first + i] = UInt16(raw[i]) }
+      }
+    case .int16:
+      let p = destination.bindMemory(to: Float.self, capacity: samples)
+      try readWidening(samples, bytesEach: 2, at: offset, what()) { raw, first, n in
+        for i in 0..<n {
+          let bits = raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
+          p[first + i] = Float(Int16(bitPattern: swap ? bits.byteSwapped : bits))
+        }
+      }
+    }
+  }
+
+  /// Reads `samples` samples of `bytesEach` bytes at `offset` in blocks of at most 1 MiB and
+  /// hands each block to `convert(block, index of its first sample, samples in it)`.
+  private func readWidening(
+    _ samples: Int, bytesEach: Int, at offset: Int, _ what: @autoclosure () -> String,
+    _ convert: (UnsafeRawBufferPointer, Int, Int) -> Void
+  ) throws {
+    let blockSamples = max(1, min(samples, (1 << 20) / bytesEach))
+    var scratch = [UInt8](repeating: 0, count: blockSamples * bytesEach)
+    var done = 0
+    while done < samples {
+      let n = min(blockSamples, samples - done)
+      try scratch.withUnsafeMutableBytes { raw in
+        let block = UnsafeMutableRawBufferPointer(rebasing: raw[0..<(n * bytesEach)])
+        try read(into: block, at: offset + done * bytesEach, what())
+        convert(UnsafeRawBufferPointer(block), done, n)
+      }
+      done += n
+    }
+  }
+}
+
+/// A file being written: `<path>.partial` until `commit()` renames it to `path`.
+final class FrameFileWriter {
+  let path: String
+  let temporary: String
+  private var file: UnsafeMutablePointer<FILE>?
+  /// Bytes written so far.
+  private(set) var offset = 0
+
+  /// Creates (or truncates) `<path>.partial`.
+  /// - Throws: `.io` when it cannot be created.
+  init(path: String) throws {
+    self.path = path
+    temporary = path + ".partial"
+    guard let file = fopen(temporary, "wb") else {
+      throw SparseVARError.io("cannot open \(temporary) for writing: \(frameFileErrnoText())")
+    }
+    self.file = file
+  }
+
+  /// Closes and removes the temporary file unless `commit()` succeeded.
+  deinit {
+    if let file {
+      fclose(file)
+      unlink(temporary)
+    }
+  }
+
+  func write(_ bytes: UnsafeRawBufferPointer) throws {
+    guard let file else { return }
+    guard bytes.count > 0, let base = bytes.baseAddress else { return }
+    guard fwrite(base, 1, bytes.count, file) == bytes.count else {
+      throw SparseVARError.io("cannot write \(temporary): \(frameFileErrnoText())")
+    }
+    offset += bytes.count
+  }
+
+  func write(_ bytes: [UInt8]) throws {
+    try bytes.withUnsafeBytes { try write($0) }
+  }
+
+  /// Writes samples `range` of `storage` little-endian.
+  func writeLittleEndian(_ storage: FrameStack.Storage, samples range: Range<Int>) throws {
+    switch storage {
+    case .uint16(let v): try v.withUnsafeBytes { try writeLittleEndian($0, bytesEach: 2, range) }
+    case .float32(let v): try v.withUnsafeBytes { try writeLittleEndian($0, bytesEach: 4, range) }
+    case .float64(let v): try v.withUnsafeBytes { try writeLittleEndian($0, bytesEach: 8, range) }
+    }
+  }
+
+  private func writeLittleEndian(_ raw: UnsafeRawBufferPointer, bytesEach: Int, _ range: Range<Int>) throws {
+    let bytes = UnsafeRawBufferPointer(rebasing: raw[(range.lowerBound * bytesEach)..<(range.upperBound * bytesEach)])
+    guard frameFileHostIsBigEndian else { return try write(bytes) }
+    // Big-endian host: reverse the bytes of every sample, a block at a time.
+    var scratch = [UInt8](repeating: 0, count: min(bytes.count, 1 << 20))
+    var done = 0
+    while done < bytes.count {
+      let n = min(scratch.count, bytes.count - done)
+      for i in 0..<n {
+        let inSample = i % bytesEach
+        scratch[i] = bytes[done + i - inSample + (bytesEach - 1 - inSample)]
+      }
+      try scratch.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+      done += n
+    }
+  }
+
+  /// Closes the file and renames it to `path`.
+  func commit() throws {
+    guard let file else { return }
+    self.file = nil
+    guard fclose(file) == 0 else {
+      let reason = frameFileErrnoText()
+      unlink(temporary)
+      throw SparseVARError.io("cannot write \(temporary): \(reason)")
+    }
+    guard rename(temporary, path) == 0 else {
+      let reason = frameFileErrnoText()
+      unlink(temporary)
+      throw SparseVARError.io("cannot rename \(temporary) to \(path): \(reason)")
+    }
+  }
+}

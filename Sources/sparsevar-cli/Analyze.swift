@@ -1,0 +1,123 @@
+//===--- Analyze.swift ----------------------------------------------------===//
+//
+// `sparsevar analyze`, `sparsevar test` and `sparsevar maps`: work on a saved model.
+//
+//===----------------------------------------------------------------------===//
+
+import ArgumentParser
+import Glibc
+import SparseVAR
+import SparseVARReport
+
+/// Group names on the command line: "F=0,N=1" or "F,N" (labels 0 and 1).
+struct ConditionNames: ParsableArguments {
+  @Option(name: .customLong("conditions"), help: "The two conditions as NAME=LABEL pairs, e.g. F=0,N=1 (default: the first two labels, named by their numbers).")
+  var conditions: String?
+
+  func resolve(_ labels: [Int32?]) throws -> [(label: Int32, name: String)] {
+    if let conditions {
+      let pairs = conditions.split(separator: ",").map { $0.split(separator: "=") }
+      guard pairs.count == 2, pairs.allSatisfy({ $0.count == 2 && Int32($0[1]) != nil }) else {
+        throw ValidationError("--conditions needs two NAME=LABEL pairs, e.g. F=0,N=1; got \(conditions)")
+      }
+      return pairs.map { (Int32($0[1])!, String($0[0])) }
+    }
+    var seen: [Int32] = []
+    for case let label? in labels where !seen.contains(label) { seen.append(label) }
+    guard seen.count >= 2 else {
+      throw ValidationError("the model's runs carry fewer than two group labels: nothing to compare")
+    }
+    return seen.prefix(2).map { ($0, "group \($0)") }
+  }
+}
+
+struct Analyze: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Write the report (tests, maps, forecasts) of a saved, analysed model.")
+  @Argument(help: "A model file written by `sparsevar train`.") var model: String
+  @Option(name: [.short, .customLong("output")], help: "Folder for report.md, report.html and the figures.")
+  var output: String = "sparsevar-report"
+  @OptionGroup var names: ConditionNames
+
+  func run() throws {
+    try reportingErrors {
+      let network = try SparseVARNetwork.load(from: model)
+      let summary = try writeExperimentReport(
+        network: network, conditions: try names.resolve(network.labels), dataset: nil, title: "sparsevar report: \(model)",
+        folder: output)
+      printSummary(summary)
+      print("report written to \(output)/report.html and \(output)/report.md")
+    }
+  }
+}
+
+struct TestCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "test", abstract: "Print the coefficient-swap and influence tests of a saved model.")
+  @Argument(help: "A model file written by `sparsevar train`.") var model: String
+  @OptionGroup var names: ConditionNames
+  @Option(help: "Random relabelings for permutation p-values when exact enumeration is too large.")
+  var permutations: Int = 9999
+
+  func run() throws {
+    try reportingErrors {
+      let network = try SparseVARNetwork.load(from: model)
+      let conditions = try names.resolve(network.labels)
+      let (a, b) = (conditions[0], conditions[1])
+      var options = PairwiseGroupTestOptions()
+      options.permutations = permutations
+      let swap = try network.swapTest(a.label, b.label, options: options)
+      let influence = try network.influenceTest(a.label, b.label, options: options)
+      print("test                  U          p (rank-sum)  p (permutation)  inter/intra pairs")
+      for (name, r) in [("swap \(a.name) vs \(b.name)", swap.result), ("influence \(a.name) vs \(b.name)", influence.result)] {
+        print(name.padding(20), formatNumber(r.statistic).padding(10), formatNumber(r.pValue).padding(13),
+              formatNumber(r.permutationPValue).padding(16), "\(r.nInter)/\(r.nIntra)")
+      }
+    }
+  }
+}
+
+struct Maps: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Write contribution maps (per run, per condition, and their difference) of a saved model as PNG.")
+  @Argument(help: "A model file written by `sparsevar train`.") var model: String
+  @Option(name: [.short, .customLong("output")], help: "Folder for the PNG files.") var output: String = "sparsevar-maps"
+  @Option(help: "Visualisation gain gamma_viz applied to the influence vectors.") var gain: Double = 1
+  @OptionGroup var names: ConditionNames
+
+  func run() throws {
+    try reportingErrors {
+      let network = try SparseVARNetwork.load(from: model)
+      let conditions = try names.resolve(network.labels)
+      try makeFolder(output)
+      let (h, w) = (network.height, network.width)
+      let scale = max(1, 256 / max(h, w))
+      for run in network.runs.indices {
+        let map = try network.contributionMap(run: run, gain: gain)
+        try renderImage(map, width: w, height: h, colormap: .sequential).enlarged(by: scale).writePNG(to: "\(output)/run_\(run).png")
+      }
+      for c in conditions {
+        try renderImage(try network.groupMap(c.label, gain: gain), width: w, height: h, colormap: .sequential)
+          .enlarged(by: scale).writePNG(to: "\(output)/\(c.name).png")
+      }
+      let difference = try network.differenceMap(conditions[0].label, conditions[1].label, gain: gain)
+      try renderImage(difference, width: w, height: h, colormap: .diverging).enlarged(by: scale)
+        .writePNG(to: "\(output)/difference.png")
+      print("\(network.runs.count + 3) maps written to \(output)/")
+    }
+  }
+}
+
+func printSummary(_ summary: ReportSummary) {
+  print("swap tests (Bonferroni threshold \(formatNumber(summary.bonferroniThreshold))):")
+  for test in summary.splitTests {
+    let mark = test.result.pValue < summary.bonferroniThreshold ? "significant" : "not significant"
+    print("  \(test.name.padding(12)) \(test.kind.padding(8)) p = \(formatNumber(test.result.pValue).padding(10)) permutation p = \(formatNumber(test.result.permutationPValue).padding(10)) \(mark)")
+  }
+  if let influence = summary.influence { print("influence-distance test: p = \(formatNumber(influence.pValue))") }
+  if let auc = summary.mapAUC { print("difference map vs ground truth: ROC AUC = \(formatNumber(auc))") }
+}
+
+extension String {
+  func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}

@@ -1,0 +1,71 @@
+//===--- ModelOptions.swift -----------------------------------------------===//
+//
+// Command-line options of the model and its training, shared by `train` and `demo`.
+//
+//===----------------------------------------------------------------------===//
+
+import ArgumentParser
+import SparseVAR
+import SparseVARReport
+
+enum ModeArgument: String, ExpressibleByArgument, CaseIterable {
+  case sequential, embedded, endToEnd = "end-to-end", endToEndUnrolled = "end-to-end-unrolled"
+
+  var mode: TrainingMode {
+    switch self {
+    case .sequential: return .sequential
+    case .embedded: return .embedded
+    case .endToEnd: return .endToEnd(.implicit)
+    case .endToEndUnrolled: return .endToEnd(.unrolled)
+    }
+  }
+}
+
+struct ModelOptions: ParsableArguments {
+  @Option(help: "Training mode: sequential, embedded, end-to-end (implicit lasso gradient) or end-to-end-unrolled.")
+  var mode: ModeArgument = .endToEnd
+  @Option(help: "VAR lag p.") var lag: Int = 5
+  @Option(help: "l1 penalty lambda of the VAR (on the sigma-normalised latents).") var lambda: Double = 0.01
+  @Option(help: "Passes over all training windows.") var epochs: Int = 3
+  @Option(help: "Frames per training window.") var window: Int = 64
+  @Option(name: .customLong("learning-rate"), help: "Adam's learning rate.") var learningRate: Double = 1e-3
+  @Option(help: "Encoder/decoder blocks (frame sides must be multiples of 2^depth).") var depth: Int = 3
+  @Option(help: "Channels of the hidden convolutions.") var channels: Int = 32
+  @Option(name: .customLong("latent-channels"), help: "Channels of the latent map.") var latentChannels: Int = 1
+  @Flag(name: .customLong("no-skip"), help: "Train without the mean-frame skip connection.") var noSkip = false
+  @Option(help: "Seed of the weights and of the window order.") var seed: UInt64 = 0
+  @Option(help: "Worker threads (0 = all cores).") var threads: Int = 0
+
+  func makeNetwork(height: Int, width: Int) throws -> SparseVARNetwork {
+    var configuration = AutoencoderConfiguration()
+    configuration.depth = depth
+    configuration.channels = channels
+    configuration.latentChannels = latentChannels
+    configuration.skipConnection = !noSkip
+    configuration.seed = seed
+    var training = TrainingOptions()
+    training.mode = mode.mode
+    training.varOptions.lag = lag
+    training.varOptions.lambda = lambda
+    training.varOptions.threads = threads
+    training.epochs = epochs
+    training.window = window
+    training.learningRate = learningRate
+    training.seed = seed
+    return try SparseVARNetwork(configuration: configuration, height: height, width: width, training: training)
+  }
+}
+
+/// Trains with a progress line, then analyses every run.
+func trainAndAnalyze(_ network: SparseVARNetwork, on dataset: FrameDataset, label: String) throws {
+  var line = ProgressLine(label: label)
+  try network.train(on: dataset) { p in
+    line.update(p.epoch * p.windows + p.window + 1, p.epochs * p.windows, "epoch \(p.epoch + 1)/\(p.epochs), loss \(formatNumber(p.loss))")
+    return true
+  }
+  var analysis = ProgressLine(label: "analysing runs")
+  try network.analyze(dataset) { done, total in
+    analysis.update(done, total)
+    return true
+  }
+}

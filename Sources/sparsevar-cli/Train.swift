@@ -1,0 +1,124 @@
+//===--- Train.swift ------------------------------------------------------===//
+//
+// `sparsevar train`: the user's own recordings (.npy or ScanImage TIFF stacks), one file per run,
+// with group labels from the command line or a small CSV file.
+//
+//===----------------------------------------------------------------------===//
+
+import ArgumentParser
+import Glibc
+import SparseVAR
+import SparseVARReport
+
+struct Train: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Train the model on recordings (one file per run), analyse every run, and save the model.",
+    discussion: """
+      Each file is one run: a .npy stack (frames x height x width; uint16, float32 or float64) or a
+      multi-page TIFF stack (ScanImage). Give each run a condition with --labels F,F,N,N (one per file,
+      in order) or --labels-csv labels.csv (lines "file,condition"; a header line is allowed).
+      """)
+
+  @Argument(help: "Recordings, one file per run.") var files: [String]
+  @Option(help: "Conditions of the runs, comma-separated, in file order (e.g. F,F,N,N).") var labels: String?
+  @Option(name: .customLong("labels-csv"), help: "CSV file with lines \"file,condition\".") var labelsCSV: String?
+  @Option(help: "Centre crop HEIGHTxWIDTH before downscaling (e.g. 768x512).") var crop: String?
+  @Option(help: "Integer nearest-neighbour downscale factor (e.g. 4).") var downscale: Int = 1
+  @Option(name: [.short, .customLong("output")], help: "Where to save the model.") var output: String = "model.svnet"
+  @Option(help: "Also write the report into this folder.") var report: String?
+  @OptionGroup var model: ModelOptions
+
+  func validate() throws {
+    if files.isEmpty { throw ValidationError("give at least one recording") }
+    if labels != nil && labelsCSV != nil { throw ValidationError("use either --labels or --labels-csv, not both") }
+    if labels == nil && labelsCSV == nil { throw ValidationError("give the runs' conditions with --labels or --labels-csv") }
+    if downscale < 1 { throw ValidationError("--downscale must be >= 1, got \(downscale)") }
+  }
+
+  func conditionNames() throws -> [String] {
+    if let labels {
+      let names = labels.split(separator: ",").map { String($0).trimmingSpaces }
+      guard names.count == files.count else {
+        throw ValidationError("--labels has \(names.count) entries for \(files.count) files")
+      }
+      return names
+    }
+    let csv = try readText(labelsCSV ?? "")
+    var byFile: [String: String] = [:]
+    for line in csv.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+      let fields = line.split(separator: ",").map { String($0).trimmingSpaces }
+      guard fields.count == 2 else { throw ValidationError("\(labelsCSV ?? ""): expected \"file,condition\", got \"\(line)\"") }
+      byFile[fields[0]] = fields[1]
+    }
+    return try files.map { file in
+      let base = String(file.split(separator: "/").last ?? Substring(file))
+      guard let name = byFile[file] ?? byFile[base] else {
+        throw ValidationError("\(labelsCSV ?? ""): no condition for \(file)")
+      }
+      return name
+    }
+  }
+
+  func run() throws {
+    try reportingErrors {
+      let names = try conditionNames()
+      var distinct: [String] = []
+      for n in names where !distinct.contains(n) { distinct.append(n) }
+      var preprocessing = FramePreprocessing(downscale: downscale)
+      if let crop {
+        let parts = crop.split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2 else { throw ValidationError("--crop must look like 768x512, got \(crop)") }
+        preprocessing.crop = FrameSize(height: parts[0], width: parts[1])
+      }
+      var dataset: FrameDataset? = nil
+      var reading = ProgressLine(label: "reading recordings")
+      for (index, file) in files.enumerated() {
+        let stack = try FrameFile.read(path: file)
+        if dataset == nil { dataset = try FrameDataset(height: stack.height, width: stack.width, preprocessing: preprocessing) }
+        guard let dataset, stack.height == dataset.inputHeight, stack.width == dataset.inputWidth else {
+          throw SparseVARError.shape(
+            "\(file) has frames of \(stack.height) x \(stack.width), the first file \(dataset?.inputHeight ?? 0) x \(dataset?.inputWidth ?? 0)")
+        }
+        try dataset.addRun(stack, label: Int32(distinct.firstIndex(of: names[index]) ?? 0))
+        reading.update(index + 1, files.count)
+      }
+      guard let dataset else { return }
+      let network = try model.makeNetwork(height: dataset.outputHeight, width: dataset.outputWidth)
+      try trainAndAnalyze(network, on: dataset, label: "training")
+      try network.save(to: output)
+      print("model saved to \(output)")
+      if let report, distinct.count >= 2 {
+        let summary = try writeExperimentReport(
+          network: network, conditions: [(0, distinct[0]), (1, distinct[1])], dataset: dataset,
+          title: "sparsevar report", folder: report)
+        printSummary(summary)
+        print("report written to \(report)/report.html and \(report)/report.md")
+      }
+    }
+  }
+}
+
+/// The contents of a text file.
+func readText(_ path: String) throws -> String {
+  guard let file = fopen(path, "r") else {
+    throw SparseVARError.io("cannot open \(path): \(String(cString: strerror(errno)))")
+  }
+  defer { fclose(file) }
+  var bytes: [UInt8] = []
+  var buffer = [UInt8](repeating: 0, count: 4096)
+  while true {
+    let n = fread(&buffer, 1, buffer.count, file)
+    bytes += buffer[0..<n]
+    if n < buffer.count { break }
+  }
+  return String(decoding: bytes, as: UTF8.self)
+}
+
+extension String {
+  var trimmingSpaces: String {
+    var s = Substring(self)
+    while s.first == " " || s.first == "\t" { s = s.dropFirst() }
+    while s.last == " " || s.last == "\t" { s = s.dropLast() }
+    return String(s)
+  }
+}

@@ -1,0 +1,327 @@
+"""Runs of video frames for the sparse-VAR autoencoder (a ctypes wrapper of sparsevar_dataset)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import weakref
+from ctypes import POINTER, byref, c_double, c_int32, c_int64, c_uint16, c_void_p
+
+import numpy as np
+
+from ._lib import lib
+from ._util import argument_error, f32_ptr, f64_ptr, shape_error
+
+__all__ = ["FrameDataset"]
+
+
+def _free_dataset(handle):
+    lib.sparsevar_dataset_free(handle)
+
+
+def _label_args(label):
+    """(label, has_label) for the C calls; None = unlabelled."""
+    if label is None:
+        return 0, 0
+    try:
+        value = int(label)
+    except (TypeError, ValueError):
+        raise argument_error(f"a label must be an integer or None, got {label!r}") from None
+    if value != label or not -2**31 <= value < 2**31:
+        raise argument_error(f"a label must be a 32-bit integer or None, got {label!r}")
+    return value, 1
+
+
+def _frames_array(frames, name="frames"):
+    """`frames` as a C-contiguous (count, H, W) array of uint16, float32 or float64 (the types the
+    library takes; other integer types are widened losslessly, everything else becomes float64)."""
+    try:
+        array = np.asarray(frames)
+    except (TypeError, ValueError) as error:
+        raise argument_error(f"{name} must be an array of frames: {error}") from None
+    if array.ndim == 2:
+        array = array[np.newaxis]
+    if array.ndim != 3:
+        raise shape_error(f"{name} must be (count, height, width) or one (height, width) frame, "
+                          f"got shape {array.shape}")
+    if array.dtype in (np.uint16, np.float32, np.float64):
+        pass
+    elif array.dtype in (np.uint8, np.bool_):
+        array = array.astype(np.uint16)
+    elif array.dtype.kind in "iuf":
+        array = array.astype(np.float64)
+    else:
+        raise argument_error(f"{name} must hold real numbers, got dtype {array.dtype}")
+    return np.ascontiguousarray(array)
+
+
+def _pointer(array):
+    if array.dtype == np.uint16:
+        return array.ctypes.data_as(POINTER(c_uint16)), "u16"
+    if array.dtype == np.float32:
+        return f32_ptr(array), "f32"
+    return f64_ptr(array), "f64"
+
+
+class FrameDataset:
+    """Runs of video frames of one field of view, preprocessed as they arrive and stored once.
+
+    Each frame is centre-cropped to ``crop`` (height, width) (None = no crop; when a margin is
+    odd the extra pixel is cut at the bottom / right) and downscaled by the integer factor
+    ``downscale`` (nearest neighbour: the top-left pixel of each block). uint16 frames are
+    stored as 2 bytes per pixel, float frames as 4 (mixing converts the stored uint16 frames to
+    float32). When read, pixels are normalised to [0, 1] by the global minimum and maximum of
+    all stored pixels of all runs.
+
+    Parameters:
+        height, width: the raw frame size every frame is given at.
+        crop: optional (crop_height, crop_width); 0 in either keeps that dimension whole.
+        downscale: integer factor >= 1.
+
+    Frames are numpy arrays (count, height, width) (or one (height, width) frame) of uint16,
+    float32 or float64; other integer types are widened. NaN or infinity is refused
+    (NonFiniteError) and a refused batch leaves the dataset unchanged.
+
+    A dataset owns a C handle: free it with ``close()`` or a ``with`` block (otherwise it is
+    freed with the object). Calls on one dataset are serialised by a lock.
+    """
+
+    def __init__(self, height, width, crop=None, downscale=1):
+        crop_h, crop_w = (0, 0) if crop is None else crop
+        self._lock = threading.RLock()
+        handle = c_void_p()
+        lib.sparsevar_dataset_create(byref(handle), _int(height, "height"), _int(width, "width"),
+                                     _int(crop_h, "crop height"), _int(crop_w, "crop width"),
+                                     _int(downscale, "downscale"))
+        self._handle = handle
+        self._finalizer = weakref.finalize(self, _free_dataset, handle)
+        self.crop = None if crop is None else (int(crop_h), int(crop_w))
+        self.downscale = int(downscale)
+
+    @classmethod
+    def from_runs(cls, runs, labels=None, crop=None, downscale=1):
+        """A dataset of whole runs: `runs` is a sequence of (T_i, H, W) arrays, `labels` one
+        label (int or None) per run, or None for unlabelled runs."""
+        runs = list(runs)
+        if not runs:
+            raise argument_error("from_runs needs at least one run")
+        labels = [None] * len(runs) if labels is None else list(labels)
+        if len(labels) != len(runs):
+            raise shape_error(f"{len(runs)} runs but {len(labels)} labels")
+        first = _frames_array(runs[0], "runs[0]")
+        dataset = cls(first.shape[1], first.shape[2], crop=crop, downscale=downscale)
+        try:
+            for frames, label in zip(runs, labels):
+                dataset.add_run(frames, label)
+        except BaseException:
+            dataset.close()
+            raise
+        return dataset
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    def close(self):
+        """Frees the C handle now (idempotent)."""
+        with self._lock:
+            self._finalizer()
+            self._handle = None
+
+    @property
+    def closed(self) -> bool:
+        return self._handle is None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+    def __reduce__(self):
+        raise TypeError("a FrameDataset owns a C handle and cannot be pickled or copied")
+
+    @contextlib.contextmanager
+    def _using(self):
+        with self._lock:
+            if self._handle is None:
+                raise ValueError("this FrameDataset has been closed")
+            yield self._handle
+
+    # -- input -----------------------------------------------------------------------------------
+
+    def begin_run(self, label=None) -> int:
+        """Starts an empty run (to be filled with ``append``) and returns its id."""
+        value, has = _label_args(label)
+        run = c_int64()
+        with self._using() as handle:
+            lib.sparsevar_dataset_begin_run(handle, value, has, byref(run))
+        return int(run.value)
+
+    def append(self, run: int, frames):
+        """Appends a batch of frames to run `run` (streaming: the result equals adding the
+        concatenation at once)."""
+        array = _frames_array(frames)
+        pointer, kind = _pointer(array)
+        function = getattr(lib, f"sparsevar_dataset_add_frames_{kind}")
+        with self._using() as handle:
+            function(handle, _int(run, "run"), pointer, array.shape[0], array.shape[1],
+                     array.shape[2])
+
+    def add_run(self, frames, label=None) -> int:
+        """Adds a whole run of frames with an optional integer label; returns its id."""
+        array = _frames_array(frames)
+        value, has = _label_args(label)
+        pointer, kind = _pointer(array)
+        function = getattr(lib, f"sparsevar_dataset_add_run_{kind}")
+        run = c_int64()
+        with self._using() as handle:
+            function(handle, pointer, array.shape[0], array.shape[1], array.shape[2], value, has,
+                     byref(run))
+        return int(run.value)
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    def _shape(self):
+        values = [c_int64() for _ in range(4)]
+        with self._using() as handle:
+            lib.sparsevar_dataset_shape(handle, *(byref(v) for v in values))
+        return tuple(int(v.value) for v in values)
+
+    @property
+    def input_shape(self) -> tuple:
+        """Raw frame size (height, width), as frames are given."""
+        return self._shape()[:2]
+
+    @property
+    def frame_shape(self) -> tuple:
+        """Stored frame size (height, width) after crop and downscale: the model's frame size."""
+        return self._shape()[2:]
+
+    def _size(self):
+        runs, frames = c_int64(), c_int64()
+        with self._using() as handle:
+            lib.sparsevar_dataset_size(handle, byref(runs), byref(frames))
+        return int(runs.value), int(frames.value)
+
+    @property
+    def n_runs(self) -> int:
+        return self._size()[0]
+
+    def __len__(self):
+        return self.n_runs
+
+    @property
+    def n_frames(self) -> int:
+        """Frames over all runs."""
+        return self._size()[1]
+
+    def frame_count(self, run: int) -> int:
+        """Frames in run `run`."""
+        count = c_int64()
+        with self._using() as handle:
+            lib.sparsevar_dataset_frame_count(handle, _int(run, "run"), byref(count))
+        return int(count.value)
+
+    @property
+    def frame_counts(self) -> list:
+        """Frames in each run, by run id."""
+        with self._lock:
+            return [self.frame_count(i) for i in range(self.n_runs)]
+
+    @property
+    def memory_bytes(self) -> int:
+        """Bytes held for frame data (see sparsevar_dataset_memory_bytes)."""
+        value = c_int64()
+        with self._using() as handle:
+            lib.sparsevar_dataset_memory_bytes(handle, byref(value))
+        return int(value.value)
+
+    @property
+    def range(self) -> tuple:
+        """(min, max) over all stored pixels, raw units: the normalisation. NotFittedError while
+        the dataset is empty."""
+        low, high = c_double(), c_double()
+        with self._using() as handle:
+            lib.sparsevar_dataset_range(handle, byref(low), byref(high))
+        return float(low.value), float(high.value)
+
+    def get_label(self, run: int):
+        """Run `run`'s label (an int, or None when unlabelled)."""
+        label, has = c_int32(), c_int32()
+        with self._using() as handle:
+            lib.sparsevar_dataset_get_label(handle, _int(run, "run"), byref(label), byref(has))
+        return int(label.value) if has.value else None
+
+    def set_label(self, run: int, label):
+        """Sets run `run`'s label (None = unlabelled)."""
+        value, has = _label_args(label)
+        with self._using() as handle:
+            lib.sparsevar_dataset_set_label(handle, _int(run, "run"), value, has)
+
+    @property
+    def labels(self) -> list:
+        """Every run's label (int or None), by run id."""
+        with self._lock:
+            return [self.get_label(i) for i in range(self.n_runs)]
+
+    def mean_frame(self) -> np.ndarray:
+        """The mean frame over all frames of all runs, normalised to [0, 1]: (height, width)
+        float32 at the stored size."""
+        h, w = self.frame_shape
+        out = np.empty((h, w), dtype=np.float32)
+        with self._using() as handle:
+            lib.sparsevar_dataset_mean_frame(handle, f32_ptr(out), out.size)
+        return out
+
+    def frames(self, run: int, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Frames start..stop of run `run` as the model sees them (cropped, downscaled,
+        normalised to [0, 1]): (count, height, width) float32."""
+        with self._lock:
+            n = self.frame_count(run)
+            stop = n if stop is None else _int(stop, "stop")
+            start = _int(start, "start")
+            count = max(stop - start, 0)
+            h, w = self.frame_shape
+            out = np.empty((count, h, w), dtype=np.float32)
+            with self._using() as handle:
+                lib.sparsevar_dataset_frames(handle, int(run), start, stop - start, f32_ptr(out),
+                                             out.size)
+        return out
+
+    def __repr__(self):
+        if self._handle is None:
+            return "FrameDataset(<closed>)"
+        (ih, iw, h, w), (runs, frames) = self._shape(), self._size()
+        size = f"{h}x{w}"
+        if (ih, iw) != (h, w):
+            details = [f"raw {ih}x{iw}"]
+            if self.crop is not None:
+                details.append(f"crop {self.crop[0] or ih}x{self.crop[1] or iw}")
+            if self.downscale > 1:
+                details.append(f"downscale {self.downscale}")
+            size += f" ({', '.join(details)})"
+        labels = sorted({label for label in self.labels if label is not None})
+        text = f"FrameDataset({runs} run{'s' if runs != 1 else ''}, {frames} frames of {size}"
+        if labels:
+            text += f", labels {labels}"
+        return text + f", {_bytes(self.memory_bytes)})"
+
+
+def _int(value, name) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise argument_error(f"{name} must be an integer, got {value!r}") from None
+    if number != value:
+        raise argument_error(f"{name} must be an integer, got {value!r}")
+    if not -2**63 <= number < 2**63:
+        raise argument_error(f"{name} = {value!r} is out of range")
+    return number
+
+
+def _bytes(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"

@@ -1,0 +1,625 @@
+"""The sparse-VAR autoencoder (DESIGN §2) on video runs: training, per-run VARs, group tests,
+contribution maps, saving and loading (a ctypes wrapper of sparsevar_model)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+import time
+import weakref
+from ctypes import byref, c_double, c_int32, c_int64, c_void_p
+
+import numpy as np
+
+from ._lib import (
+    PROGRESS_CALLBACK,
+    TRAINING_PROGRESS_CALLBACK,
+    CancelledError,
+    SparsevarError,
+    lib,
+)
+from ._util import argument_error, choice, f32_ptr, f64_ptr, shape_error
+from .dataset import FrameDataset, _frames_array
+from .stats import GroupTestResult, _label
+
+__all__ = ["SparseVARAutoencoder"]
+
+# sparsevar_model_param (Sources/CSparseVAR/Model.swift); values pinned.
+_PARAMS = {
+    "depth": 500,
+    "channels": 501,
+    "latent_channels": 502,
+    "skip_connection": 503,
+    "literal_last_block": 504,
+    "seed": 505,
+    "mode": 510,
+    "lasso_gradient": 511,
+    "p": 520,
+    "alpha": 521,
+    "eps_gamma": 522,
+    "learning_rate": 530,
+    "epochs": 531,
+    "window": 532,
+    "shuffle_seed": 533,
+    "test_method": 540,
+    "permutations": 541,
+    "test_seed": 542,
+    "exact_limit": 543,
+    "n_threads": 600,
+}
+_ARCHITECTURE = ("depth", "channels", "latent_channels", "skip_connection", "literal_last_block",
+                 "seed")
+# sparsevar_training_mode, sparsevar_gradient, sparsevar_rank_sum_method
+_MODES = {"sequential": 0, "embedded": 1, "end_to_end": 2, "end-to-end": 2}
+_GRADIENTS = {"unrolled": 0, "implicit": 1}
+_METHODS = {"asymptotic": 0, "exact": 1}
+_CHOICES = {"mode": _MODES, "lasso_gradient": _GRADIENTS, "test_method": _METHODS}
+_BOOLEANS = ("skip_connection", "literal_last_block")
+
+_DEFAULTS = {
+    "depth": 3, "channels": 32, "latent_channels": 1, "skip_connection": True,
+    "literal_last_block": False, "seed": 0, "mode": "end_to_end", "lasso_gradient": "implicit",
+    "p": 5, "alpha": 0.01, "eps_gamma": 0.0, "learning_rate": 1e-3, "epochs": 1, "window": 64,
+    "shuffle_seed": 0, "n_threads": 0, "test_method": "asymptotic", "permutations": 9999,
+    "test_seed": 0, "exact_limit": 20000,
+}
+
+
+def _free_model(handle):
+    lib.sparsevar_model_free(handle)
+
+
+def _number(name, value):
+    """A parameter's value as the double the C setter takes."""
+    if name in _CHOICES:
+        return float(choice(value, _CHOICES[name], name))
+    if name in _BOOLEANS:
+        if not isinstance(value, (bool, np.bool_, int, np.integer)) or value not in (0, 1):
+            raise argument_error(f"{name} must be True or False, got {value!r}")
+        return 1.0 if value else 0.0
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise argument_error(f"{name}={value!r} is not a number") from None
+
+
+def _from_number(name, number):
+    if name in _CHOICES:
+        names = {}
+        for key, code in _CHOICES[name].items():
+            names.setdefault(code, key)
+        return names[int(number)]
+    if name in _BOOLEANS:
+        return bool(number)
+    if isinstance(_DEFAULTS[name], float):
+        return float(number)
+    return int(number)
+
+
+class _TrainingProgress:
+    """The C training callback: forwards to a Python callable, a progress bar, or both; records
+    every window's loss. An exception inside the callable cancels training and is re-raised
+    after the C call returns."""
+
+    def __init__(self, function, bar):
+        self.function = function
+        self.bar = bar
+        self.error = None
+        self.losses = []
+        self.pointer = TRAINING_PROGRESS_CALLBACK(self._call)
+
+    def _call(self, epoch, epochs, window, windows, loss, _user):
+        try:
+            self.losses.append((int(epoch), float(loss)))
+            if self.bar is not None:
+                self.bar.update(int(epoch), int(epochs), int(window), int(windows), float(loss))
+            if self.function is not None:
+                keep_going = self.function(int(epoch), int(epochs), int(window), int(windows),
+                                           float(loss))
+                return 0 if keep_going is None or keep_going else 1
+        except BaseException as error:  # noqa: BLE001 - re-raised after the C call returns
+            self.error = error
+            return 1
+        return 0
+
+
+class _Bar:
+    """A progress bar over the windows of a call: tqdm when importable, otherwise one line on
+    stderr rewritten at most a few times a second."""
+
+    def __init__(self, description, unit):
+        self.description = description
+        self.unit = unit
+        self.tqdm = None
+        self.total = None
+        self.done = 0
+        self.last = 0.0
+        self.text = ""
+        self.shown = ""
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            tqdm = None
+        self._tqdm_class = tqdm
+
+    def update(self, epoch, epochs, window, windows, loss=None):
+        done = epoch * windows + window + 1
+        total = max(epochs * windows, 1)
+        if self._tqdm_class is not None:
+            if self.tqdm is None:
+                self.tqdm = self._tqdm_class(total=total, desc=self.description, unit=self.unit)
+            self.tqdm.update(done - self.done)
+            if loss is not None:
+                self.tqdm.set_postfix(epoch=f"{epoch + 1}/{epochs}", loss=f"{loss:.4g}",
+                                      refresh=False)
+        else:
+            now = time.monotonic()
+            self.text = f"{self.description}: {done}/{total} {self.unit}s"
+            if loss is not None:
+                self.text += f", epoch {epoch + 1}/{epochs}, loss {loss:.4g}"
+            if now - self.last >= 0.2 or done == total:
+                self.last = now
+                self.shown = self.text
+                sys.stderr.write("\r" + self.text)
+                sys.stderr.flush()
+        self.done = done
+
+    def close(self):
+        if self.tqdm is not None:
+            self.tqdm.close()
+        elif self.text:
+            sys.stderr.write(("" if self.shown == self.text else "\r" + self.text) + "\n")
+            sys.stderr.flush()
+
+
+class SparseVARAutoencoder:
+    """Convolutional autoencoder with a sparse VAR on its latent dynamics (DESIGN §2).
+
+    Frames x_t in [0, 1] (minus the mean frame xbar with the skip connection) are encoded to
+    latent maps z_t (K = latent_channels * H/2^depth * W/2^depth values); a sparse VAR(p) fitted
+    by LARS-lasso forecasts z_t from z_{t-1..t-p}, and the decoder reconstructs the frame from the
+    forecast. After training (``fit``), every run is analysed: its latents, its own VAR, its
+    reconstruction error L_rec and the VAR's relative error R_var; runs are compared between
+    groups (``swap_test``, ``influence_test``) and shown as ``contribution_map``.
+
+    Parameters (defaults follow DESIGN §2; bounds: ``sparsevar_model_param_bounds``):
+        depth, channels, latent_channels, skip_connection, literal_last_block, seed: the
+            architecture and its initialisation. Fixed once the model has been trained:
+            changing one afterwards raises InvalidArgumentError.
+        mode: ``"sequential"``, ``"embedded"`` or ``"end_to_end"`` (how the VAR takes part in
+            training); lasso_gradient: ``"implicit"`` or ``"unrolled"`` (end-to-end mode).
+        p, alpha, eps_gamma: the VAR's lag, l1 penalty and LARS stabiliser (training and
+            analysis).
+        learning_rate, epochs (per ``fit`` call), window (frames per mini-batch, >= p + 2),
+            shuffle_seed: training.
+        n_threads: worker threads of the VAR fits and the swap test (0 = all cores).
+        test_method, permutations, test_seed, exact_limit: the group tests' p-values.
+
+    Attributes after ``fit`` / ``analyze`` (runs in the dataset's order):
+        coef_: (n_runs, p, K, K), ``coef_[i, k - 1, j, l]`` = A_k[j, l] of run i.
+        l_rec_, r_var_: (n_runs,) reconstruction error and relative VAR error.
+        influence_: (n_runs, K) influence vectors c_l = sum_k sum_{j != l} |A_k[j, l]|.
+        latents_: list of (T_i, K) arrays.
+        labels_: list of each run's label (int or None) at the analysis.
+        loss_history_: list of the window losses of every fit call so far.
+        frame_shape_, latent_shape_ (channels, h, w), n_latents_ (K), n_epochs_completed_.
+
+    The model owns a C handle: free it with ``close()`` or a ``with`` block (otherwise it is
+    freed with the object). Calls on one model are serialised by a lock.
+    """
+
+    def __init__(self, depth=3, channels=32, latent_channels=1, skip_connection=True,
+                 literal_last_block=False, seed=0, mode="end_to_end", lasso_gradient="implicit",
+                 p=5, alpha=0.01, eps_gamma=0.0, learning_rate=1e-3, epochs=1, window=64,
+                 shuffle_seed=0, n_threads=0, test_method="asymptotic", permutations=9999,
+                 test_seed=0, exact_limit=20000):
+        self.depth = depth
+        self.channels = channels
+        self.latent_channels = latent_channels
+        self.skip_connection = skip_connection
+        self.literal_last_block = literal_last_block
+        self.seed = seed
+        self.mode = mode
+        self.lasso_gradient = lasso_gradient
+        self.p = p
+        self.alpha = alpha
+        self.eps_gamma = eps_gamma
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.window = window
+        self.shuffle_seed = shuffle_seed
+        self.n_threads = n_threads
+        self.test_method = test_method
+        self.permutations = permutations
+        self.test_seed = test_seed
+        self.exact_limit = exact_limit
+        self._lock = threading.RLock()
+        self._handle = None
+        self._finalizer = None
+        self._closed = False
+        self.dataset_ = None
+        self.loss_history_ = []
+
+    # -- scikit-learn protocol -------------------------------------------------------------------
+
+    def get_params(self, deep=True):
+        """The constructor parameters."""
+        return {name: getattr(self, name) for name in _PARAMS}
+
+    def set_params(self, **params):
+        """Sets parameters. Once the model exists in the library (after the first ``fit``) each is
+        passed to it at once, so an invalid value or an architecture change after training raises
+        here and leaves the parameter as it was."""
+        with self._lock:
+            for name, value in params.items():
+                if name not in _PARAMS:
+                    raise argument_error(f"unknown parameter {name!r} for SparseVARAutoencoder; "
+                                         f"valid: {', '.join(_PARAMS)}")
+                if self._handle is not None:
+                    self._set(self._handle, name, value)
+                setattr(self, name, value)
+        return self
+
+    def _set(self, handle, name, value):
+        try:
+            lib.sparsevar_model_set_param(handle, _PARAMS[name], _number(name, value))
+        except SparsevarError as error:
+            # Name the Python parameter: the library's message names its C enum value.
+            raise type(error)(error.code, error.errstr,
+                              f"SparseVARAutoencoder({name}={value!r}): {error.message}") from None
+
+    def _apply_parameters(self, handle):
+        for name in _PARAMS:
+            self._set(handle, name, getattr(self, name))
+
+    @staticmethod
+    def param_bounds(name):
+        """(lower, upper, default) of a parameter as the library states them."""
+        if name not in _PARAMS:
+            raise argument_error(f"unknown parameter {name!r}")
+        lower, upper, default = c_double(), c_double(), c_double()
+        lib.sparsevar_model_param_bounds(_PARAMS[name], byref(lower), byref(upper), byref(default))
+        return float(lower.value), float(upper.value), float(default.value)
+
+    # -- lifetime ----------------------------------------------------------------------------------
+
+    def close(self):
+        """Frees the C handle now (idempotent). Attributes read so far stay readable."""
+        with self._lock:
+            if self._finalizer is not None:
+                self._finalizer()
+            self._handle = None
+            self._closed = True
+            self.dataset_ = None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+    def __reduce__(self):
+        raise TypeError("a SparseVARAutoencoder owns a C handle and cannot be pickled; use "
+                        "save(path) and SparseVARAutoencoder.load(path)")
+
+    def _adopt(self, handle):
+        self._handle = handle
+        self._finalizer = weakref.finalize(self, _free_model, handle)
+
+    def _live_handle(self):
+        if self._closed:
+            raise ValueError("this SparseVARAutoencoder has been closed")
+        if self._handle is None:
+            raise _not_fitted("the model has not been trained yet: call fit first")
+        return self._handle
+
+    @contextlib.contextmanager
+    def _using(self):
+        with self._lock:
+            yield self._live_handle()
+
+    # -- training ---------------------------------------------------------------------------------
+
+    def fit(self, X, labels=None, progress=True, analyze=True):
+        """Trains the model for ``epochs`` epochs (further epochs when called again), then, with
+        ``analyze=True``, analyses every run of the same dataset.
+
+        Args:
+            X: a FrameDataset, or a sequence of runs, each a (T_i, H, W) array (a dataset without
+                preprocessing is then built; pass a FrameDataset for crop / downscale).
+            labels: with a sequence of runs, one label (int or None) per run.
+            progress: True = a progress bar (tqdm when installed, else a line on stderr),
+                False / None = quiet, or a callable ``progress(epoch, epochs, window, windows,
+                loss)`` called after every window (returning False cancels: CancelledError;
+                the weights trained so far are kept, see ``n_epochs_completed_``).
+            analyze: run ``analyze`` on the dataset after training.
+
+        Returns:
+            self.
+        """
+        dataset = self._dataset(X, labels)
+        with self._lock:
+            if self._closed:
+                raise ValueError("this SparseVARAutoencoder has been closed")
+            if self._handle is None:
+                h, w = dataset.frame_shape
+                handle = c_void_p()
+                lib.sparsevar_model_create(byref(handle), h, w)
+                self._adopt(handle)
+            handle = self._handle
+            self._apply_parameters(handle)
+            callable_ = progress if callable(progress) else None
+            bar = _Bar("training", "window") if progress is True else None
+            callback = _TrainingProgress(callable_, bar)
+            try:
+                with dataset._using() as data:
+                    lib.sparsevar_model_train(handle, data, callback.pointer, None)
+            except CancelledError:
+                if callback.error is None:
+                    raise
+            finally:
+                if bar is not None:
+                    bar.close()
+                self.loss_history_.extend(loss for _, loss in callback.losses)
+                self._read_state()
+            if callback.error is not None:
+                error, callback.error = callback.error, None
+                raise error
+            self.dataset_ = dataset
+            if analyze:
+                self.analyze(dataset, progress=progress is True)
+        return self
+
+    def _dataset(self, X, labels):
+        if isinstance(X, FrameDataset):
+            if labels is not None:
+                raise argument_error("labels are given with a list of runs; a FrameDataset has "
+                                     "its own (FrameDataset.set_label)")
+            return X
+        if isinstance(X, np.ndarray) and X.ndim == 3:
+            X = [X]
+        return FrameDataset.from_runs(X, labels)
+
+    def _read_state(self):
+        trained, epochs = c_int32(), c_int64()
+        lib.sparsevar_model_training_state(self._handle, byref(trained), byref(epochs))
+        self.n_epochs_completed_ = int(epochs.value)
+        self._trained = bool(trained.value)
+        h, w = c_int64(), c_int64()
+        lib.sparsevar_model_shape(self._handle, byref(h), byref(w))
+        self.frame_shape_ = (int(h.value), int(w.value))
+        c, lh, lw = c_int64(), c_int64(), c_int64()
+        try:
+            lib.sparsevar_model_latent_shape(self._handle, byref(c), byref(lh), byref(lw))
+        except SparsevarError:  # the frame size does not suit the depth (yet): no network
+            self.latent_shape_, self.n_latents_ = None, None
+            return
+        self.latent_shape_ = (int(c.value), int(lh.value), int(lw.value))
+        self.n_latents_ = int(c.value * lh.value * lw.value)
+
+    # -- analysis ---------------------------------------------------------------------------------
+
+    def analyze(self, X=None, labels=None, progress=False):
+        """Analyses every run of a dataset (default: the one of the last ``fit``): its latents,
+        its own VAR (with the current p, alpha, eps_gamma), L_rec and R_var, and its label.
+        Replaces the previous analysis (kept on error).
+
+        Args:
+            X, labels: as ``fit``.
+            progress: True for a progress bar, or a callable ``progress(done, total)`` (False
+                cancels).
+
+        Returns:
+            self.
+        """
+        dataset = self.dataset_ if X is None else self._dataset(X, labels)
+        if dataset is None:
+            raise _not_fitted("the model has not been trained yet: call fit first")
+        with self._using() as handle:
+            bar = _Bar("analysis", "run") if progress is True else None
+            error = []
+
+            def forward(done, total, _user):
+                try:
+                    if bar is not None:
+                        bar.update(0, 1, int(done) - 1, int(total))
+                    if callable(progress):
+                        keep_going = progress(int(done), int(total))
+                        return 0 if keep_going is None or keep_going else 1
+                except BaseException as exc:  # noqa: BLE001 - re-raised below
+                    error.append(exc)
+                    return 1
+                return 0
+
+            pointer = PROGRESS_CALLBACK(forward) if (bar is not None or callable(progress)) \
+                else PROGRESS_CALLBACK()
+            try:
+                with dataset._using() as data:
+                    lib.sparsevar_model_analyze(handle, data, pointer, None)
+            except CancelledError:
+                if not error:
+                    raise
+            finally:
+                if bar is not None:
+                    bar.close()
+            if error:
+                raise error[0]
+            self._read_analysis(handle)
+        return self
+
+    def _read_analysis(self, handle):
+        n_runs, k, p = c_int64(), c_int64(), c_int64()
+        lib.sparsevar_model_analysis_shape(handle, byref(n_runs), byref(k), byref(p))
+        n_runs, k, p = int(n_runs.value), int(k.value), int(p.value)
+        coef = np.empty((n_runs, p, k, k), dtype=np.float64)
+        influence = np.empty((n_runs, k), dtype=np.float64)
+        l_rec = np.empty(n_runs, dtype=np.float64)
+        r_var = np.empty(n_runs, dtype=np.float64)
+        latents, labels = [], []
+        for i in range(n_runs):
+            lib.sparsevar_model_run_coef(handle, i, f64_ptr(coef[i]), coef[i].size)
+            lib.sparsevar_model_run_influence(handle, i, f64_ptr(influence[i]), k)
+            a, b = c_double(), c_double()
+            lib.sparsevar_model_run_metrics(handle, i, byref(a), byref(b))
+            l_rec[i], r_var[i] = a.value, b.value
+            t = c_int64()
+            lib.sparsevar_model_run_length(handle, i, byref(t))
+            z = np.empty((int(t.value), k), dtype=np.float64)
+            lib.sparsevar_model_run_latents(handle, i, f64_ptr(z), z.size)
+            latents.append(z)
+            label, has = c_int32(), c_int32()
+            lib.sparsevar_model_run_label(handle, i, byref(label), byref(has))
+            labels.append(int(label.value) if has.value else None)
+        self.coef_ = coef
+        self.influence_ = influence
+        self.l_rec_ = l_rec
+        self.r_var_ = r_var
+        self.latents_ = latents
+        self.labels_ = labels
+        self.n_runs_ = n_runs
+        self.n_lags_ = p
+
+    # -- tests and maps -----------------------------------------------------------------------------
+
+    def swap_test(self, group_a, group_b) -> GroupTestResult:
+        """Coefficient-swap test between the analysed runs labelled `group_a` and `group_b`
+        (test parameters: test_method, permutations, test_seed, exact_limit)."""
+        return self._test(lib.sparsevar_model_swap_test, group_a, group_b)
+
+    def influence_test(self, group_a, group_b) -> GroupTestResult:
+        """Influence-distance test between the analysed runs labelled `group_a` and `group_b`."""
+        return self._test(lib.sparsevar_model_influence_test, group_a, group_b)
+
+    def _test(self, function, group_a, group_b):
+        a, b = _label(group_a), _label(group_b)
+        result = c_void_p()
+        with self._using() as handle:
+            for name in ("test_method", "permutations", "test_seed", "exact_limit", "n_threads"):
+                self._set(handle, name, getattr(self, name))
+            function(byref(result), handle, a, b)
+        try:
+            statistic, pvalue, permutation = c_double(), c_double(), c_double()
+            n_inter, n_intra, runs = c_int64(), c_int64(), c_int64()
+            lib.sparsevar_test_result_values(result, byref(statistic), byref(pvalue),
+                                             byref(permutation), byref(n_inter), byref(n_intra))
+            lib.sparsevar_test_result_runs(result, byref(runs))
+            matrix = np.empty((runs.value, runs.value), dtype=np.float64)
+            lib.sparsevar_test_result_matrix(result, f64_ptr(matrix), matrix.size)
+        finally:
+            lib.sparsevar_test_result_free(result)
+        return GroupTestResult(float(statistic.value), float(pvalue.value),
+                               float(permutation.value), int(n_inter.value), int(n_intra.value),
+                               matrix)
+
+    def contribution_map(self, run=None, label=None, difference=None, gain=1.0) -> np.ndarray:
+        """A contribution map, (height, width) float32 in normalised image units: of one analysed
+        run (``run=i``), the mean over the runs labelled ``label``, or the difference of two
+        groups' maps (``difference=(a, b)``: map of a minus map of b). Exactly one of the three.
+        ``gain`` is gamma_viz, the factor on the influence vector before decoding."""
+        given = [x is not None for x in (run, label, difference)]
+        if sum(given) != 1:
+            raise argument_error("give exactly one of run=, label= and difference=(a, b)")
+        try:
+            gain = float(gain)
+        except (TypeError, ValueError):
+            raise argument_error(f"gain must be a number, got {gain!r}") from None
+        with self._using() as handle:
+            h, w = self.frame_shape_
+            out = np.empty((h, w), dtype=np.float32)
+            if run is not None:
+                if isinstance(run, bool) or not isinstance(run, (int, np.integer)):
+                    raise argument_error(f"run must be an integer, got {run!r}")
+                lib.sparsevar_model_contribution_map(handle, int(run), gain, f32_ptr(out), out.size)
+            elif label is not None:
+                lib.sparsevar_model_group_map(handle, _label(label), gain, f32_ptr(out), out.size)
+            else:
+                try:
+                    a, b = difference
+                except (TypeError, ValueError):
+                    raise argument_error(
+                        f"difference must be a pair of labels (a, b), got {difference!r}") from None
+                lib.sparsevar_model_difference_map(handle, _label(a), _label(b), gain,
+                                                   f32_ptr(out), out.size)
+        return out
+
+    def encode(self, frames) -> np.ndarray:
+        """Latents (count, K) of frames (count, height, width) or one (height, width) frame at
+        the model's frame size, normalised to [0, 1] as ``FrameDataset.frames`` gives them."""
+        array = _frames_array(frames)
+        if array.dtype == np.uint16:
+            array = array.astype(np.float32)
+        with self._using() as handle:
+            out = np.empty((array.shape[0], self.n_latents_), dtype=np.float64)
+            if array.dtype == np.float32:
+                lib.sparsevar_model_encode_f32(handle, f32_ptr(array), *array.shape,
+                                               f64_ptr(out), out.size)
+            else:
+                lib.sparsevar_model_encode_f64(handle, f64_ptr(array), *array.shape,
+                                               f64_ptr(out), out.size)
+        return out
+
+    # -- persistence ----------------------------------------------------------------------------------
+
+    def save(self, path):
+        """Saves the trained model (architecture, parameters, weights, mean frame and analysis;
+        not the test parameters) to `path`."""
+        with self._using() as handle:
+            self._apply_parameters(handle)
+            lib.sparsevar_model_save(handle, os.fsencode(path))
+
+    @classmethod
+    def load(cls, path):
+        """A model saved by ``save``: trained, with its analysis (if any) readable at once."""
+        handle = c_void_p()
+        lib.sparsevar_model_load(byref(handle), os.fsencode(path))
+        model = cls.__new__(cls)
+        model._lock = threading.RLock()
+        model._handle = None
+        model._finalizer = None
+        model._closed = False
+        model.dataset_ = None
+        model.loss_history_ = []
+        model._adopt(handle)
+        for name in _PARAMS:
+            value = c_double()
+            lib.sparsevar_model_get_param(handle, _PARAMS[name], byref(value))
+            setattr(model, name, _from_number(name, value.value))
+        model._read_state()
+        try:
+            model._read_analysis(handle)
+        except SparsevarError as error:
+            if error.code != -4:  # not analysed: no per-run attributes
+                raise
+        return model
+
+    # -- repr ---------------------------------------------------------------------------------------
+
+    def __repr__(self):
+        shown = []
+        for name in _PARAMS:
+            value, default = getattr(self, name), _DEFAULTS[name]
+            if value is not default and value != default:
+                shown.append(f"{name}={value!r}")
+        text = f"SparseVARAutoencoder({', '.join(shown)})"
+        if self._closed:
+            return text + " [closed]"
+        if self._handle is None:
+            return text
+        state = [f"{self.frame_shape_[0]}x{self.frame_shape_[1]} frames",
+                 f"K={self.n_latents_}", f"{self.n_epochs_completed_} epochs trained"]
+        if getattr(self, "coef_", None) is not None:
+            state.append(f"{self.n_runs_} runs analysed")
+        return text + f" [{', '.join(state)}]"
+
+
+def _not_fitted(message):
+    from ._lib import E_NOT_FITTED, error_for_code
+
+    return error_for_code(E_NOT_FITTED, message)

@@ -1,0 +1,369 @@
+"""FrameDataset and SparseVARAutoencoder: the whole method on tiny runs (16 x 16 frames, depth 2,
+4 channels, four runs of 40 frames in two groups, 2 epochs)."""
+
+import sys
+import types
+
+import numpy as np
+import pytest
+
+import sparsevar
+
+H = W = 16
+T = 40
+PARAMS = dict(depth=2, channels=4, seed=3, p=2, alpha=0.05, window=20, epochs=2,
+              learning_rate=3e-3, permutations=0)
+
+
+def blob_run(rng, coupling, frames=T, height=H, width=W):
+    """Four Gaussian blobs whose brightness follows a VAR(1) (blob 0 drives blob 1 with
+    `coupling`) on a background ramp."""
+    yy, xx = np.mgrid[0:height, 0:width]
+    centres = [(4, 4), (4, 11), (11, 4), (11, 11)]
+    activity = np.zeros(4)
+    out = np.empty((frames, height, width), dtype=np.float32)
+    for t in range(frames):
+        previous = activity.copy()
+        activity = 0.6 * previous + 0.3 * rng.standard_normal(4)
+        activity[1] += coupling * previous[0]
+        frame = 0.2 + 0.01 * xx
+        for b, (cy, cx) in enumerate(centres):
+            frame = frame + (0.5 + 0.2 * activity[b]) * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / 6)
+        out[t] = frame
+    return out
+
+
+@pytest.fixture(scope="module")
+def runs():
+    rng = np.random.default_rng(2024)
+    return [blob_run(rng, c) for c in (0.5, 0.5, -0.5, -0.5)]
+
+
+LABELS = [1, 1, 2, 2]
+
+
+@pytest.fixture(scope="module")
+def trained(runs):
+    model = sparsevar.SparseVARAutoencoder(**PARAMS).fit(runs, labels=LABELS, progress=False)
+    yield model
+    model.close()
+
+
+def normalised(runs):
+    low = min(r.min() for r in runs)
+    high = max(r.max() for r in runs)
+    return [(r.astype(np.float64) - low) / (high - low) for r in runs]
+
+
+# -- dataset ---------------------------------------------------------------------------------------
+
+
+def test_dataset_queries(runs):
+    with sparsevar.FrameDataset.from_runs(runs, LABELS) as ds:
+        assert len(ds) == ds.n_runs == 4
+        assert ds.n_frames == 4 * T and ds.frame_counts == [T] * 4
+        assert ds.input_shape == ds.frame_shape == (H, W)
+        assert ds.labels == LABELS
+        assert ds.memory_bytes == 4 * T * H * W * 4 + 8 * H * W
+        low, high = ds.range
+        assert low == pytest.approx(min(r.min() for r in runs))
+        assert high == pytest.approx(max(r.max() for r in runs))
+        expected = normalised(runs)
+        np.testing.assert_allclose(ds.frames(2), expected[2], atol=1e-6)
+        np.testing.assert_allclose(ds.frames(1, 5, 9), expected[1][5:9], atol=1e-6)
+        np.testing.assert_allclose(ds.mean_frame(), np.mean(expected, axis=(0, 1)), atol=1e-6)
+        ds.set_label(0, None)
+        ds.set_label(3, 7)
+        assert ds.labels == [None, 1, 2, 7] and ds.get_label(3) == 7
+        assert "4 runs" in repr(ds) and "16x16" in repr(ds)
+
+
+def test_dataset_streaming_crop_downscale_and_types(runs):
+    raw = np.pad(runs[0], ((0, 0), (3, 1), (2, 2)), mode="edge")  # 20 x 20, run 0 in the centre
+    with sparsevar.FrameDataset(20, 20, crop=(16, 16), downscale=2) as ds:
+        run = ds.begin_run(label=5)
+        for start in range(0, T, 7):  # streamed in batches of 7 frames
+            ds.append(run, raw[start:start + 7])
+        whole = ds.add_run(raw.astype(np.float64), label=None)
+        assert ds.frame_shape == (8, 8) and ds.input_shape == (20, 20)
+        # crop starts at row (20 - 16) // 2 = 2, column 2; downscale keeps every second pixel
+        kept = raw[:, 2:18:2, 2:18:2].astype(np.float64)
+        expected = (kept - kept.min()) / (kept.max() - kept.min())
+        np.testing.assert_allclose(ds.frames(run), expected, atol=1e-6)
+        np.testing.assert_array_equal(ds.frames(run), ds.frames(whole))
+        assert ds.labels == [5, None]
+        assert "crop 16x16" in repr(ds) and "downscale 2" in repr(ds)
+    counts = (np.arange(3 * 4 * 4).reshape(3, 4, 4) * 100).astype(np.uint16)
+    with sparsevar.FrameDataset.from_runs([counts]) as ds:
+        assert ds.memory_bytes == 3 * 16 * 2 + 8 * 16  # uint16 storage
+        np.testing.assert_allclose(ds.frames(0), counts / counts.max(), atol=1e-6)
+
+
+def test_dataset_errors_leave_it_unchanged(runs):
+    with sparsevar.FrameDataset.from_runs(runs[:2]) as ds:
+        bad = runs[0][:3].copy()
+        bad[1, 2, 3] = np.nan
+        with pytest.raises(sparsevar.NonFiniteError, match="NaN"):
+            ds.append(0, bad)
+        with pytest.raises(sparsevar.NonFiniteError):
+            ds.add_run(bad)
+        with pytest.raises(sparsevar.ShapeError, match="8 x 8"):
+            ds.append(1, np.zeros((2, 8, 8), dtype=np.float32))
+        with pytest.raises(sparsevar.InvalidArgumentError, match="unknown run id 5"):
+            ds.append(5, runs[0][:2])
+        with pytest.raises(sparsevar.InvalidArgumentError, match="unknown run id"):
+            ds.get_label(-1)
+        with pytest.raises(sparsevar.InvalidArgumentError, match="32-bit"):
+            ds.add_run(runs[0], label=2**40)
+        assert ds.n_runs == 2 and ds.n_frames == 2 * T
+    with pytest.raises(sparsevar.ShapeError, match="does not fit"):
+        sparsevar.FrameDataset(16, 16, crop=(20, 16))
+    with pytest.raises(sparsevar.ShapeError, match="divisible"):
+        sparsevar.FrameDataset(16, 16, downscale=3)
+    with pytest.raises(sparsevar.NotFittedError):
+        sparsevar.FrameDataset(4, 4).mean_frame()
+    ds = sparsevar.FrameDataset(4, 4)
+    ds.close()
+    with pytest.raises(ValueError, match="closed"):
+        ds.n_runs
+
+
+# -- training, analysis, tests and maps ----------------------------------------------------------
+
+
+def test_fit_analysis_shapes_and_finiteness(trained, runs):
+    m = trained
+    k = (H // 4) * (W // 4)
+    assert m.latent_shape_ == (1, 4, 4) and m.n_latents_ == k and m.frame_shape_ == (H, W)
+    assert m.n_epochs_completed_ == 2
+    assert len(m.loss_history_) == 2 * 4 * (T // 20)
+    assert np.all(np.isfinite(m.loss_history_))
+    assert m.coef_.shape == (4, 2, k, k) and np.all(np.isfinite(m.coef_))
+    assert m.influence_.shape == (4, k)
+    assert m.l_rec_.shape == m.r_var_.shape == (4,)
+    assert np.all(np.isfinite(m.l_rec_)) and np.all(m.l_rec_ >= 0)
+    assert np.all(np.isfinite(m.r_var_)) and np.all(m.r_var_ >= 0)
+    assert [z.shape for z in m.latents_] == [(T, k)] * 4
+    assert m.labels_ == LABELS
+    # influence vector from the coefficients
+    a = np.abs(m.coef_[0]).sum(axis=0)
+    np.testing.assert_allclose(m.influence_[0], a.sum(axis=0) - np.diag(a), rtol=1e-12)
+    # encoding a run's frames gives its latents
+    np.testing.assert_allclose(m.encode(m.dataset_.frames(1)), m.latents_[1], atol=1e-6)
+    assert "4 runs analysed" in repr(m) and "depth=2" in repr(m)
+
+
+def test_group_tests_and_maps(trained):
+    m = trained
+    swap = m.swap_test(1, 2)
+    assert (swap.n_inter, swap.n_intra) == (8, 4)
+    assert 0 <= swap.pvalue <= 1 and np.isnan(swap.pvalue_permutation)
+    assert swap.matrix.shape == (4, 4) and np.all(np.isnan(np.diag(swap.matrix)))
+    influence = m.influence_test(1, 2)
+    d = np.sum((m.influence_[0] - m.influence_[2]) ** 2)
+    assert influence.matrix[0, 2] == pytest.approx(d, rel=1e-12)
+    run_map = m.contribution_map(run=0, gain=2.0)
+    assert run_map.shape == (H, W) and run_map.dtype == np.float32
+    assert np.all(np.isfinite(run_map))
+    group1 = m.contribution_map(label=1, gain=2.0)
+    group2 = m.contribution_map(label=2, gain=2.0)
+    both = [m.contribution_map(run=i, gain=2.0) for i in (0, 1)]
+    np.testing.assert_allclose(group1, (both[0] + both[1]) / 2, atol=1e-6)
+    difference = m.contribution_map(difference=(1, 2), gain=2.0)
+    np.testing.assert_allclose(difference, group1 - group2, atol=1e-6)
+    if np.any(m.influence_[0] != 0):
+        assert not np.array_equal(m.contribution_map(run=0, gain=0.0), run_map)
+
+
+def test_determinism(runs, trained):
+    with sparsevar.SparseVARAutoencoder(**PARAMS) as again:
+        again.fit(runs, labels=LABELS, progress=False)
+        np.testing.assert_array_equal(again.coef_, trained.coef_)
+        np.testing.assert_array_equal(again.loss_history_, trained.loss_history_)
+        np.testing.assert_array_equal(again.contribution_map(run=2), trained.contribution_map(run=2))
+    with sparsevar.SparseVARAutoencoder(**{**PARAMS, "seed": 4}) as other:
+        other.fit(runs, labels=LABELS, progress=False)
+        assert not np.array_equal(other.coef_, trained.coef_)
+
+
+@pytest.mark.parametrize("mode", ["sequential", "embedded", "end_to_end"])
+def test_modes(runs, mode):
+    with sparsevar.SparseVARAutoencoder(**{**PARAMS, "epochs": 1, "mode": mode,
+                                           "lasso_gradient": "unrolled"}) as m:
+        m.fit(runs, labels=LABELS, progress=False)
+        assert m.get_params()["mode"] == mode
+        assert np.all(np.isfinite(m.coef_)) and np.all(np.isfinite(m.l_rec_))
+
+
+def test_progress_callback_and_cancellation(runs):
+    calls = []
+    with sparsevar.SparseVARAutoencoder(**PARAMS) as m:
+        m.fit(runs, labels=LABELS, progress=lambda *args: calls.append(args), analyze=False)
+        assert len(calls) == 2 * 8
+        assert [c[:2] for c in calls] == [(e, 2) for e in (0, 1) for _ in range(8)]
+        assert [c[2] for c in calls[:8]] == list(range(8)) and all(c[3] == 8 for c in calls)
+        assert [c[4] for c in calls] == m.loss_history_
+        with pytest.raises(sparsevar.NotFittedError):
+            m.swap_test(1, 2)  # not analysed (analyze=False)
+        m.analyze(progress=True)
+        assert m.coef_.shape[0] == 4
+
+    seen = []
+
+    def stop_at_third(epoch, epochs, window, windows, loss):
+        seen.append(window)
+        return len(seen) < 3
+
+    with sparsevar.SparseVARAutoencoder(**PARAMS) as m:
+        with pytest.raises(sparsevar.CancelledError, match="stopped"):
+            m.fit(runs, labels=LABELS, progress=stop_at_third)
+        assert len(seen) == 3 and m.n_epochs_completed_ == 0 and len(m.loss_history_) == 3
+        assert not hasattr(m, "coef_")
+        # resumable: the weights were updated, the architecture is fixed, training continues
+        with pytest.raises(sparsevar.InvalidArgumentError, match="architecture"):
+            m.set_params(channels=8)
+        m.fit(runs, labels=LABELS, progress=False)
+        assert m.n_epochs_completed_ == 2
+
+    def broken(*_args):
+        raise KeyError("from the callback")
+
+    with sparsevar.SparseVARAutoencoder(**PARAMS) as m:
+        with pytest.raises(KeyError, match="from the callback"):
+            m.fit(runs, labels=LABELS, progress=broken)
+        assert len(m.loss_history_) == 1
+
+
+def test_progress_bar_fallback_and_tqdm(runs, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # make `import tqdm` fail
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    with sparsevar.SparseVARAutoencoder(**{**PARAMS, "epochs": 1}) as m:
+        m.fit(runs, labels=LABELS, progress=True)
+    err = capsys.readouterr().err
+    assert "training: 8/8 windows" in err and "analysis: 4/4 runs" in err
+
+    bars = []
+
+    class FakeTqdm:
+        def __init__(self, total, desc, unit):
+            self.total, self.desc, self.n, self.closed = total, desc, 0, False
+            bars.append(self)
+
+        def update(self, n):
+            self.n += n
+
+        def set_postfix(self, **_kwargs):
+            pass
+
+        def close(self):
+            self.closed = True
+
+    fake = types.ModuleType("tqdm.auto")
+    fake.tqdm = FakeTqdm
+    monkeypatch.setitem(sys.modules, "tqdm", types.ModuleType("tqdm"))
+    monkeypatch.setitem(sys.modules, "tqdm.auto", fake)
+    with sparsevar.SparseVARAutoencoder(**PARAMS) as m:
+        m.fit(runs, labels=LABELS, progress=True)
+    assert [(b.desc, b.total, b.n, b.closed) for b in bars] == [
+        ("training", 16, 16, True), ("analysis", 4, 4, True)]
+
+
+# -- persistence --------------------------------------------------------------------------------------
+
+
+def test_save_load_roundtrip(trained, tmp_path):
+    path = tmp_path / "model.svm"
+    trained.save(path)
+    with sparsevar.SparseVARAutoencoder.load(path) as loaded:
+        params = loaded.get_params()
+        for name, value in trained.get_params().items():
+            if name not in ("test_method", "permutations", "test_seed", "exact_limit"):
+                assert params[name] == value, name
+        loaded.set_params(permutations=0)
+        for name in ("coef_", "influence_", "l_rec_", "r_var_"):
+            np.testing.assert_array_equal(getattr(loaded, name), getattr(trained, name))
+        for a, b in zip(loaded.latents_, trained.latents_):
+            np.testing.assert_array_equal(a, b)
+        assert loaded.labels_ == trained.labels_
+        assert loaded.n_epochs_completed_ == 2
+        for kwargs in (dict(run=3), dict(label=2), dict(difference=(1, 2))):
+            np.testing.assert_array_equal(loaded.contribution_map(**kwargs, gain=1.5),
+                                          trained.contribution_map(**kwargs, gain=1.5))
+        assert loaded.swap_test(1, 2).pvalue == trained.swap_test(1, 2).pvalue
+        frames = trained.dataset_.frames(0, 0, 5)
+        np.testing.assert_array_equal(loaded.encode(frames), trained.encode(frames))
+        assert "4 runs analysed" in repr(loaded)
+        with pytest.raises(sparsevar.InvalidArgumentError, match="architecture"):
+            loaded.set_params(depth=3)
+        # a loaded model trains further on new data
+        loaded.fit(trained.dataset_, progress=False)
+        assert loaded.n_epochs_completed_ == 4
+
+
+def test_load_errors(trained, tmp_path):
+    path = tmp_path / "model.svm"
+    trained.save(path)
+    data = bytearray(path.read_bytes())
+    corrupt = tmp_path / "corrupt.svm"
+    data[len(data) // 2] ^= 0x40
+    corrupt.write_bytes(bytes(data))
+    with pytest.raises(sparsevar.SparsevarError, match="corrupted") as info:
+        sparsevar.SparseVARAutoencoder.load(corrupt)
+    assert info.value.code == -9
+    truncated = tmp_path / "truncated.svm"
+    truncated.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(sparsevar.SparsevarError, match="truncated") as info:
+        sparsevar.SparseVARAutoencoder.load(truncated)
+    assert info.value.code == -9
+    with pytest.raises(sparsevar.SparsevarError, match="cannot open") as info:
+        sparsevar.SparseVARAutoencoder.load(tmp_path / "missing.svm")
+    assert info.value.code == -10
+    with pytest.raises(sparsevar.NotFittedError):
+        sparsevar.SparseVARAutoencoder().save(tmp_path / "untrained.svm")
+
+
+# -- bad input -----------------------------------------------------------------------------------------
+
+
+def test_bad_inputs_raise_with_the_library_message(trained, runs):
+    m = trained
+    coef = m.coef_.copy()
+    with pytest.raises(sparsevar.ShapeError, match="16 x 16"):
+        m.fit([np.zeros((30, 8, 8), np.float32) + np.arange(64).reshape(8, 8)], progress=False)
+    nan_runs = [r.copy() for r in runs]
+    nan_runs[2][5, 3, 3] = np.nan
+    with pytest.raises(sparsevar.NonFiniteError, match="NaN"):
+        m.fit(nan_runs, labels=LABELS, progress=False)
+    with pytest.raises(sparsevar.InvalidArgumentError, match="unknown run 9"):
+        m.contribution_map(run=9)
+    with pytest.raises(sparsevar.InvalidArgumentError, match="no analysed run has label 5"):
+        m.contribution_map(label=5)
+    with pytest.raises(sparsevar.InvalidArgumentError, match="exactly one"):
+        m.contribution_map(run=0, label=1)
+    with pytest.raises(sparsevar.InvalidArgumentError, match="same"):
+        m.swap_test(1, 1)
+    with pytest.raises(sparsevar.ShapeError, match="8 x 8"):
+        m.encode(np.zeros((2, 8, 8), np.float32))
+    with pytest.raises(sparsevar.NonFiniteError):
+        m.encode(np.full((1, H, W), np.inf, np.float32))
+    # architecture changes after training are refused; the parameter keeps its value
+    with pytest.raises(sparsevar.InvalidArgumentError, match="DEPTH.*architecture") as info:
+        m.set_params(depth=3)
+    assert "depth=3" in info.value.message and m.depth == 2
+    with pytest.raises(sparsevar.InvalidArgumentError, match="alpha"):
+        m.set_params(alpha=-1.0)
+    assert m.alpha == PARAMS["alpha"]
+    # nothing above changed the model
+    assert m.n_epochs_completed_ == 2
+    np.testing.assert_array_equal(m.coef_, coef)
+
+    with sparsevar.SparseVARAutoencoder(**{**PARAMS, "window": 3}) as short:
+        with pytest.raises(sparsevar.InvalidArgumentError, match="lag"):
+            short.fit(runs, labels=LABELS, progress=False)
+    with sparsevar.SparseVARAutoencoder(**{**PARAMS, "depth": 5}) as deep:
+        with pytest.raises(sparsevar.ShapeError, match="2\\^depth"):
+            deep.fit(runs, labels=LABELS, progress=False)
+    with pytest.raises(sparsevar.InvalidArgumentError, match="mode"):
+        sparsevar.SparseVARAutoencoder(mode="backwards").fit(runs, progress=False)
+    with pytest.raises(sparsevar.NotFittedError):
+        sparsevar.SparseVARAutoencoder().swap_test(1, 2)
