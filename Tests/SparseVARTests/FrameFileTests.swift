@@ -166,8 +166,10 @@ private struct HandTIFF {
 
 /// The ScanImage-like text a page's ImageDescription may hold (thousands of characters).
 private let longDescription: [UInt64] =
-  Array(("frameNumbers = 1\nacquisitionNumbers = 1\n" + String(repeating: "SI.hChannels.channelSave = [1;2]\n", count: 120)).utf8)
-  .map(UInt64.init) + [0]
+  Array(
+    ("frameNumbers = 1\nacquisitionNumbers = 1\n"
+      + String(repeating: "SI.hChannels.channelSave = [1;2]\n", count: 120)).utf8
+  ).map(UInt64.init) + [0]
 
 // MARK: - Tests
 
@@ -299,13 +301,16 @@ private let longDescription: [UInt64] =
     let shape = "(1, 3, 4)"
     for bigEndian in [false, true] {
       let o = bigEndian ? ">" : "<"
-      #expect(try readBytes(npyFile(npyDict(o + "u2", shape), data: bytes16(u, bigEndian: bigEndian)), as: "u2.npy").storage == .uint16(u))
-      #expect(try readBytes(npyFile(npyDict(o + "f4", shape), data: bytes32(f, bigEndian: bigEndian)), as: "f4.npy").storage == .float32(f))
-      #expect(try readBytes(npyFile(npyDict(o + "f8", shape), data: bytes64(d, bigEndian: bigEndian)), as: "f8.npy").storage == .float64(d))
+      func read(_ descr: String, _ data: [UInt8]) throws -> FrameStack.Storage {
+        try readBytes(npyFile(npyDict(o + descr, shape), data: data), as: descr + ".npy").storage
+      }
+      #expect(try read("u2", bytes16(u, bigEndian: bigEndian)) == .uint16(u))
+      #expect(try read("f4", bytes32(f, bigEndian: bigEndian)) == .float32(f))
+      #expect(try read("f8", bytes64(d, bigEndian: bigEndian)) == .float64(d))
       // int16 becomes float32, exactly.
       let s: [Int16] = [-32768, -1, 0, 1, 32767, -300, 300, 2, 3, 4, 5, 6]
-      let file = npyFile(npyDict(o + "i2", shape), data: bytes16(s.map { UInt16(bitPattern: $0) }, bigEndian: bigEndian))
-      #expect(try readBytes(file, as: "i2.npy").storage == .float32(s.map(Float.init)))
+      let signed = bytes16(s.map { UInt16(bitPattern: $0) }, bigEndian: bigEndian)
+      #expect(try read("i2", signed) == .float32(s.map(Float.init)))
     }
     // uint8 becomes uint16.
     let bytes: [UInt8] = [0, 1, 2, 127, 128, 254, 255, 9, 10, 11, 12, 13]
@@ -345,7 +350,8 @@ private let longDescription: [UInt64] =
     expectFormat(readError([0x93, 0x4E, 0x55], as: "short.npy"), ["not a NumPy .npy file", "3 bytes"])
     // Truncated data: the message says how much is missing.
     let full = npyFile(npyDict("<f8", "(2, 3, 4)"), data: data)
-    expectFormat(readError(Array(full.dropLast(8)), as: "cut.npy"), ["truncated", "(2, 3, 4)", "192 bytes", "holds 184"])
+    expectFormat(
+      readError(Array(full.dropLast(8)), as: "cut.npy"), ["truncated", "(2, 3, 4)", "192 bytes", "holds 184"])
     // A header length beyond the file.
     var long = full
     long[8] = 0xFF
@@ -404,7 +410,8 @@ private let longDescription: [UInt64] =
         var t = HandTIFF(bigEndian: bigEndian, bigTIFF: false)
         var expected: [UInt16] = []
         for p in 0..<2 {
-          let pixels = (0..<(width * height)).map { UInt16((p * 100 + $0 * 7) % (bits == 8 ? 256 : 65536)) &* (bits == 8 ? 1 : 263) }
+          // 16-bit values whose two bytes differ, so that a wrong byte order shows.
+          let pixels = (0..<(width * height)).map { UInt16((p * 100 + $0 * 7) % 256) &* (bits == 8 ? 1 : 263) }
           expected += pixels
           let raw = bits == 8 ? pixels.map { UInt8($0) } : bytes16(pixels, bigEndian: bigEndian)
           let rowBytes = width * bits / 8
@@ -532,13 +539,15 @@ private let longDescription: [UInt64] =
     expectFormat(error([(258, 3, [12])]), ["BitsPerSample = 12"])
     expectFormat(error([(258, 3, [16]), (339, 3, [3])]), ["16-bit float", "SampleFormat = 3"])
     expectFormat(error([(256, 3, [3]), (279, 4, [18])]), ["page 2 is 3 x 3", "page 1 is 3 x 2", "same size"])
-    expectFormat(error([(258, 3, [8]), (279, 4, [6])]), ["page 2 has 8-bit unsigned integer samples", "page 1 has 16-bit"])
+    expectFormat(
+      error([(258, 3, [8]), (279, 4, [6])]), ["page 2 has 8-bit unsigned integer samples", "page 1 has 16-bit"])
     expectFormat(error([(273, 4, [])]), ["page 2", "lacks the required tag 273 (StripOffsets)"])
     expectFormat(error([(256, 3, [])]), ["lacks the required tag 256 (ImageWidth)"])
     expectFormat(error([(279, 4, [10])]), ["strip 1 of page 2 holds 10 bytes", "12 are needed"])
     expectFormat(error([(278, 3, [1])]), ["page 2 needs 3 strips but lists 1 strip offset"])
     expectFormat(error([(278, 3, [0])]), ["RowsPerStrip = 0"])
-    expectFormat(error([(273, 4, [1 << 30])]), ["truncated", "strip 1 of page 2", "page 1 before it read fine", "interrupted"])
+    expectFormat(
+      error([(273, 4, [1 << 30])]), ["truncated", "strip 1 of page 2", "page 1 before it read fine", "interrupted"])
     expectFormat(error([(273, 5, [8])]), ["field type 5"])
     expectFormat(error([(257, 3, [60000]), (256, 4, [60000])]), ["page 2 is 60000 x 60000", "more image data"])
     // Pages sharing one strip can add up to more data than the file holds: refused.
@@ -608,7 +617,9 @@ private let longDescription: [UInt64] =
     var bigTIFF = HandTIFF(bigEndian: true, bigTIFF: true)
     for _ in 0..<2 {
       let at = bigTIFF.blob(bytes16(ramp(12), bigEndian: true))
-      bigTIFF.stripPage(width: 4, height: 3, bits: 16, strips: [at], counts: [24], rowsPerStrip: 3, extra: [(270, 2, Array(repeating: 65, count: 40) + [0])])
+      bigTIFF.stripPage(
+        width: 4, height: 3, bits: 16, strips: [at], counts: [24], rowsPerStrip: 3,
+        extra: [(270, 2, [UInt64](repeating: 65, count: 40) + [0])])
     }
     let sources: [(String, [UInt8])] = [
       ("fuzz.npy", try contents(npyPath)), ("fuzz.tif", try contents(tiffPath)), ("fuzz-big.tif", bigTIFF.bytes),

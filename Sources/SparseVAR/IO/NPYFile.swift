@@ -246,8 +246,8 @@ enum NPYFile {
     case .float32: descr = "<f4"
     case .float64: descr = "<f8"
     }
-    var dict = Array(
-      "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(stack.count), \(stack.height), \(stack.width)), }".utf8)
+    let shape = "(\(stack.count), \(stack.height), \(stack.width))"
+    var dict = Array("{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape), }".utf8)
     // magic (6) + version (2) + length (2) + dict + spaces + "\n" = a multiple of 64.
     let unpadded = 10 + dict.count + 1
     dict += [UInt8](repeating: 0x20, count: (64 - unpadded % 64) % 64)
@@ -400,7 +400,9 @@ struct PythonLiteralParser {
         position += 1
         return .dict(entries)
       }
-      guard case .string(let key) = try parseValue(depth: depth + 1) else { throw failure("a dict key is not a string") }
+      guard case .string(let key) = try parseValue(depth: depth + 1) else {
+        throw failure("a dict key is not a string")
+      }
       skipSpace()
       guard position < text.count, text[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
       position += 1

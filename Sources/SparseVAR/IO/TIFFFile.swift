@@ -219,7 +219,8 @@ enum TIFFFile {
   }
 
   static func intactNote(_ number: Int) -> String {
-    number > 1 ? " (page\(number > 2 ? "s 1 to \(number - 1)" : " 1") before it read fine: an interrupted recording?)" : ""
+    guard number > 1 else { return "" }
+    return " (page\(number > 2 ? "s 1 to \(number - 1)" : " 1") before it read fine: an interrupted recording?)"
   }
 
   /// Reads the byte order, the flavour and the offset of the first IFD.
@@ -254,7 +255,9 @@ enum TIFFFile {
   }
 
   /// Reads the IFD at `offset`.
-  static func readDirectory(_ file: FrameFileReader, _ layout: Layout, at offset: Int, number: Int) throws -> Directory {
+  static func readDirectory(
+    _ file: FrameFileReader, _ layout: Layout, at offset: Int, number: Int
+  ) throws -> Directory {
     let what = "the directory of page \(number)"
     let countField = try file.bytes(at: offset, count: layout.countBytes, what)
     let count = unsigned(countField, 0, layout.countBytes, layout.bigEndian)
@@ -402,7 +405,8 @@ enum TIFFFile {
     if tiled {
       let tw = try value(322, nil)
       let th = try value(323, nil)
-      guard tw >= 1, th >= 1, let tileBytes = frameFileProduct(tw, th).flatMap({ frameFileProduct($0, encoding.bytes) }),
+      guard tw >= 1, th >= 1,
+        let tileBytes = frameFileProduct(tw, th).flatMap({ frameFileProduct($0, encoding.bytes) }),
         tileBytes <= file.size
       else {
         throw SparseVARError.format(
