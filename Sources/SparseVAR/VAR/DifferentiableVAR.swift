@@ -95,7 +95,6 @@ public struct DifferentiableVAR: Sendable {
     cblas_dgemm(
       CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(features), Int32(n), sigma, gzh,
       Int32(k), design.storage, Int32(features), 0.0, &dW, Int32(features))
-    let gram = design.gram()
     let u = window.values.map { $0 / sigma }
     let lars = LassoLARSOptions(epsGamma: options.epsGamma, maxIterations: options.maxIterations)
     let lassoMode: LassoGradientMode = mode == .unrolled ? .unrolled : .implicit
@@ -105,7 +104,10 @@ public struct DifferentiableVAR: Sendable {
     let partial = ConcurrentSlots<(Matrix, [Double])>(count: chunks, initial: (Matrix(rows: 0, cols: 0), []))
     let design = self.design
     let coefficientGradient = dW
-    let gramValues = gram.storage
+    let coefficients = w
+    // The unrolled gradient replays each output's LARS path on the Gram matrix; the implicit one
+    // needs only the solution, which the forward pass already has.
+    let gramValues = mode == .unrolled ? design.gram().storage : []
     let mask = options.mask
     let lambda = options.lambda
     parallelFor(chunks, threads: options.threads) { chunk in
@@ -113,9 +115,16 @@ public struct DifferentiableVAR: Sendable {
       var du = [Double](repeating: 0, count: length * k)
       for j in stride(from: chunk, to: k, by: chunks) {
         let target = (0..<n).map { u[(p + $0) * k + j] }
-        let xty = design.transposeTimes(target)
         let g = Array(coefficientGradient[(j * features)..<((j + 1) * features)])
         var dy = [Double](repeating: 0, count: n)
+        if lassoMode == .implicit {
+          LassoLARS.implicitGradient(
+            x: design, y: target, w: Array(coefficients[(j * features)..<((j + 1) * features)]), g: g,
+            dX: &dX, dy: &dy)
+          for r in 0..<n { du[(p + r) * k + j] += dy[r] }
+          continue
+        }
+        let xty = design.transposeTimes(target)
         let excluded = mask.map { mask in (0..<features).map { !mask[j * k + $0 % k] } }
         gramValues.withUnsafeBufferPointer { gp in
           xty.withUnsafeBufferPointer { cp in
