@@ -23,7 +23,7 @@ struct SparseVARTool: ParsableCommand {
       Recordings are .npy stacks (frames x height x width; uint16, float32 or float64) or multi-page
       TIFF stacks as ScanImage writes them.
       """,
-    subcommands: [Train.self, Analyze.self, TestCommand.self, Maps.self])
+    subcommands: [Demo.self, Train.self, Analyze.self, TestCommand.self, Maps.self, Synth.self])
 }
 
 /// Writes `text` to standard error as it is.

@@ -1,0 +1,147 @@
+//===--- Demo.swift -------------------------------------------------------===//
+//
+// `sparsevar demo` and `sparsevar synth`: the built-in synthetic two-photon experiment.
+//
+//===----------------------------------------------------------------------===//
+
+import ArgumentParser
+import Glibc
+import SparseVAR
+import SparseVARReport
+
+extension SyntheticTwoPhotonOptions.Preset: ExpressibleByArgument {}
+
+/// Seconds since an arbitrary start.
+func monotonicSeconds() -> Double {
+  var t = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &t)
+  return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+/// Generates the synthetic experiment of `preset` into a FrameDataset, with a progress line.
+func syntheticExperiment(_ preset: SyntheticTwoPhotonOptions.Preset, seed: UInt64)
+  throws -> (SyntheticTwoPhotonGenerator, FrameDataset)
+{
+  let generator = try SyntheticTwoPhotonGenerator(.preset(preset, seed: seed))
+  var line = ProgressLine(label: "generating \(preset.rawValue) two-photon data")
+  let dataset = try generator.makeFrameDataset { done, total in
+    line.update(done, total)
+    return true
+  }
+  return (generator, dataset)
+}
+
+struct Demo: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Generate the built-in synthetic two-photon experiment, train, analyse, and write the report.",
+    discussion: """
+      The synthetic field of view has neurons in assemblies whose coupling differs between a familiar (F) \
+      and a novel (N) condition in a known subset; the report says whether the tests and maps find it. \
+      Besides the main model (end-to-end), the ablation trains the sequential and embedded modes too.
+      """)
+
+  @Option(help: "Size of the built-in experiment: tiny, small, standard or full.")
+  var preset: SyntheticTwoPhotonOptions.Preset = .small
+  @Flag(help: "The paper's full size (same as --preset full; hours on 2 cores).") var full = false
+  @Option(name: [.short, .customLong("output")], help: "Folder for the report, figures and models.")
+  var output: String = "sparsevar-demo"
+  @Option(name: .customLong("data-seed"), help: "Seed of the synthetic data.") var dataSeed: UInt64 = 1
+  @Flag(name: .customLong("no-ablation"), help: "Train only the end-to-end model.") var noAblation = false
+  @OptionGroup var model: ModelOptions
+
+  func run() throws {
+    try reportingErrors {
+      let start = monotonicSeconds()
+      let (generator, dataset) = try syntheticExperiment(full ? .full : preset, seed: dataSeed)
+      try makeFolder(output)
+      let truth = try generator.groundTruth.preprocessed(
+        generator.groundTruth.differingMask, generator.options.recommendedPreprocessing)
+
+      var modes: [(String, ModeArgument)] = [("end-to-end", .endToEnd)]
+      if !noAblation { modes += [("embedded", .embedded), ("sequential", .sequential)] }
+      var ablation: [AblationRow] = []
+      var main: SparseVARNetwork? = nil
+      for (name, mode) in modes {
+        var options = model
+        options.mode = mode
+        let network = try options.makeNetwork(height: dataset.outputHeight, width: dataset.outputWidth)
+        try trainAndAnalyze(network, on: dataset, label: "training \(name)")
+        ablation.append(
+          AblationRow(
+            name: name, lambda: model.lambda, reconstructionErrors: network.runs.map(\.reconstructionError),
+            relativeErrors: network.runs.map(\.relativeError)))
+        if main == nil {
+          main = network
+          try network.save(to: output + "/model.svnet")
+        }
+      }
+      guard let main else { return }
+      var skipComparison: [Float]? = nil
+      if !noAblation {
+        var options = model
+        options.noSkip = true
+        let network = try options.makeNetwork(height: dataset.outputHeight, width: dataset.outputWidth)
+        try trainAndAnalyze(network, on: dataset, label: "training without skip connection")
+        let first = network.runs[0].latents
+        let plane = network.network.latentShape.height * network.network.latentShape.width
+        skipComparison = (0..<plane).map { i in
+          Float((0..<first.length).map { first.values[$0 * first.dimension + i] }.reduce(0, +) / Double(first.length))
+        }
+      }
+      let minutes = (monotonicSeconds() - start) / 60
+      let summary = try writeExperimentReport(
+        network: main, conditions: [(0, "F"), (1, "N")], dataset: dataset, groundTruth: truth, ablation: ablation,
+        skipComparison: skipComparison, title: "sparsevar demo: synthetic two-photon experiment",
+        notes: [
+          "Built-in synthetic data, preset \(full ? "full" : preset.rawValue) (seed \(dataSeed)): \(dataset.runCount) runs, "
+            + "\(dataset.totalFrameCount) frames of \(dataset.outputHeight) x \(dataset.outputWidth) pixels after "
+            + "preprocessing; \(generator.groundTruth.assemblies.count) neural assemblies, of which "
+            + "\(generator.groundTruth.differingAssemblies) couple differently in F and N.",
+          "Training: \(model.epochs) epochs of \(model.window)-frame windows per mode; total time "
+            + "\(formatNumber(minutes, 2)) minutes.",
+        ],
+        folder: output)
+      printSummary(summary)
+      print("report: \(output)/report.html (and \(output)/report.md); model: \(output)/model.svnet")
+    }
+  }
+}
+
+struct Synth: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Write the synthetic two-photon experiment to disk: one stack per run, labels.csv, ground truth.")
+  @Option(help: "Size: tiny, small, standard or full.") var preset: SyntheticTwoPhotonOptions.Preset = .small
+  @Option(name: .customLong("data-seed"), help: "Seed of the synthetic data.") var dataSeed: UInt64 = 1
+  @Option(help: "File format of the stacks: npy or tiff.") var format: String = "npy"
+  @Option(name: [.short, .customLong("output")], help: "Folder to write into.") var output: String = "sparsevar-synth"
+
+  func validate() throws {
+    guard format == "npy" || format == "tiff" else { throw ValidationError("--format must be npy or tiff, got \(format)") }
+  }
+
+  func run() throws {
+    try reportingErrors {
+      let generator = try SyntheticTwoPhotonGenerator(.preset(preset, seed: dataSeed))
+      try makeFolder(output)
+      let (h, w) = (generator.options.height, generator.options.width)
+      var csv = "file,condition\n"
+      var line = ProgressLine(label: "writing runs")
+      for run in 0..<generator.runCount {
+        let count = try generator.frameCount(run: run)
+        let frames = try generator.frames(run: run, range: 0..<count)
+        let name = "run_\(run < 10 ? "0" : "")\(run).\(format == "npy" ? "npy" : "tif")"
+        try FrameFile.write(
+          try FrameStack(count: count, height: h, width: w, storage: .uint16(frames)), to: output + "/" + name)
+        csv += "\(name),\(try generator.condition(run: run) == 0 ? "F" : "N")\n"
+        line.update(run + 1, generator.runCount)
+      }
+      try writeText(csv, to: output + "/labels.csv")
+      try FrameFile.write(
+        try FrameStack(count: 1, height: h, width: w, storage: .float32(generator.groundTruth.differingMask)),
+        to: output + "/ground_truth_differing.npy")
+      print("\(generator.runCount) runs of \(h) x \(w) frames written to \(output)/ with labels.csv; train on them with")
+      print("  sparsevar train \(output)/run_*.\(format == "npy" ? "npy" : "tif") --labels-csv \(output)/labels.csv"
+        + (generator.options.recommendedPreprocessing.downscale > 1 ? " --crop 768x512 --downscale 4" : ""))
+    }
+  }
+}

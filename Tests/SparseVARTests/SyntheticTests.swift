@@ -1,0 +1,696 @@
+// The synthetic two-photon generator: determinism, shapes and labels, value range, the ground-truth
+// networks, activity, masks, noise statistics, streaming and bad options. All on the tiny preset
+// (fast in debug builds). The standard-preset report (timing, signal levels, and a sparse VAR on
+// the assemblies' mean traces separating F from N) runs only with SPARSEVAR_SYNTHETIC_REPORT=1,
+// meant for release builds:
+//   SPARSEVAR_SYNTHETIC_REPORT=1 swift test -c release --filter SyntheticReport
+import Glibc
+import Testing
+@testable import SparseVAR
+
+private let tiny = SyntheticTwoPhotonOptions.preset(.tiny, seed: 7)
+
+/// The tiny dataset, generated once for the suite.
+private let tinyDataset: SyntheticTwoPhotonDataset = try! SyntheticTwoPhotonDataset.generate(tiny)
+
+private func expectInvalid(
+  _ sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void
+) {
+  do {
+    try body()
+    Issue.record("expected an error", sourceLocation: sourceLocation)
+  } catch let error as SparseVARError {
+    if case .invalidArgument = error {} else {
+      Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+    }
+  } catch {
+    Issue.record("unexpected error type \(error)", sourceLocation: sourceLocation)
+  }
+}
+
+private func correlation(_ a: [Double], _ b: [Double]) -> Double {
+  let n = Double(a.count)
+  let ma = a.reduce(0, +) / n
+  let mb = b.reduce(0, +) / n
+  var sab = 0.0
+  var saa = 0.0
+  var sbb = 0.0
+  for (x, y) in zip(a, b) {
+    sab += (x - ma) * (y - mb)
+    saa += (x - ma) * (x - ma)
+    sbb += (y - mb) * (y - mb)
+  }
+  return sab / (saa * sbb).squareRoot()
+}
+
+/// Mean over the pixels with weight > 1/2 of every frame of a run (a region-of-interest trace).
+private func roiTrace(_ run: SyntheticRun, mask: [Float]) -> [Double] {
+  let pixels = run.height * run.width
+  let roi = mask.indices.filter { mask[$0] > 0.5 }
+  return (0..<run.frameCount).map { t in
+    var s = 0.0
+    for i in roi { s += Double(run.frames[t * pixels + i]) }
+    return s / Double(max(1, roi.count))
+  }
+}
+
+/// The series x filtered by the calcium kernel of decay `decay` frames (rise 1.5 frames).
+private func calciumFiltered(_ x: [Double], decay: Double) -> [Double] {
+  var d = 0.0
+  var r = 0.0
+  return x.map { v in
+    d = d * exp(-1 / decay) + v
+    r = r * exp(-1 / 1.5) + v
+    return d - r
+  }
+}
+
+@Suite struct SyntheticTests {
+  // MARK: - Determinism
+
+  @Test func sameSeedIsBitIdenticalAndThreadIndependent() throws {
+    let a = try SyntheticTwoPhotonGenerator(tiny)
+    var single = tiny
+    single.threads = 1
+    let b = try SyntheticTwoPhotonGenerator(single)
+    for run in [0, 6] {
+      let ra = try a.generateRun(index: run)
+      let rb = try b.generateRun(index: run)
+      #expect(ra.frames == rb.frames)
+      #expect(ra.activity == rb.activity)
+      #expect(ra.frames == tinyDataset.runs[run].frames)
+    }
+    #expect(a.groundTruth.expectedBaseline == b.groundTruth.expectedBaseline)
+    #expect(a.groundTruth.network == b.groundTruth.network)
+    #expect(a.groundTruth.neurons == b.groundTruth.neurons)
+    #expect(a.frameCounts == b.frameCounts)
+  }
+
+  @Test func blocksOfFramesMatchTheWholeRun() throws {
+    let g = try SyntheticTwoPhotonGenerator(tiny)
+    let run = tinyDataset.runs[3]
+    let pixels = tiny.height * tiny.width
+    let activity = try g.activity(run: 3)
+    let block = try g.frames(run: 3, range: 10..<17, activity: activity)
+    #expect(block == Array(run.frames[(10 * pixels)..<(17 * pixels)]))
+    let alone = try g.frames(run: 3, range: 16..<17)
+    #expect(alone == Array(run.frames[(16 * pixels)..<(17 * pixels)]))
+  }
+
+  @Test func differentSeedsDiffer() throws {
+    let other = try SyntheticTwoPhotonGenerator(.preset(.tiny, seed: 8))
+    let run = try other.generateRun(index: 0)
+    #expect(run.frames != tinyDataset.runs[0].frames)
+    #expect(other.groundTruth.neurons != tinyDataset.groundTruth.neurons)
+    #expect(other.groundTruth.network.familiar != tinyDataset.groundTruth.network.familiar)
+  }
+
+  // MARK: - Shapes, labels, run lengths, values
+
+  @Test func shapesAndLabelsFollowThePaperPattern() throws {
+    let d = tinyDataset
+    #expect(d.runs.count == 10)
+    #expect(d.labels == [0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+    let pixels = tiny.height * tiny.width
+    for (i, run) in d.runs.enumerated() {
+      #expect(run.index == i)
+      #expect(run.height == 48 && run.width == 32)
+      #expect(run.frames.count == run.frameCount * pixels)
+      #expect(tiny.frameCountRange.contains(run.frameCount))
+      #expect(run.activity.latents.count == run.frameCount * d.groundTruth.assemblies.count)
+      #expect(run.activity.deltaFOverF.count == run.frameCount * d.groundTruth.neurons.count)
+      #expect(run.activity.shifts.count == 2 * run.frameCount)
+    }
+    let mean = Double(d.runs.map(\.frameCount).reduce(0, +)) / 10
+    #expect(abs(mean - tiny.meanFrameCount) <= 0.5)
+    #expect(Set(d.runs.map(\.frameCount)).count > 3)
+
+    var twenty = tiny
+    twenty.runCount = 20
+    #expect((0..<20).map { twenty.condition(run: $0) } == [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+
+    // The full preset's lengths (computed without rendering anything).
+    let full = SyntheticTwoPhotonOptions.preset(.full)
+    let lengths = SyntheticTwoPhotonGenerator.runLengths(full)
+    #expect(lengths.count == 40)
+    #expect(lengths.allSatisfy { (306...1206).contains($0) })
+    #expect(abs(Double(lengths.reduce(0, +)) / 40 - 435) <= 0.5)
+    #expect(lengths.max()! > 1000 && lengths.min()! < 320)
+  }
+
+  @Test func valuesAreInADocumentedRange() throws {
+    let d = tinyDataset
+    var low = UInt16.max
+    var high = UInt16.min
+    var sum = 0.0
+    var count = 0
+    for run in d.runs {
+      for v in run.frames {
+        low = min(low, v)
+        high = max(high, v)
+        sum += Double(v)
+      }
+      count += run.frames.count
+    }
+    // No clipping: dark pixels stay near the offset, the brightest far below 65535.
+    #expect(low > 0)
+    #expect(Double(low) < tiny.offset + 2 * tiny.photonGain)
+    #expect(high < 8000)
+    // The mean is offset + gain * (mean expected photons): the baseline plus transients.
+    let baseline = d.groundTruth.expectedBaseline.reduce(0, +) / Float(tiny.height * tiny.width)
+    let mean = sum / Double(count)
+    #expect(mean > tiny.offset + tiny.photonGain * Double(baseline) * 0.9)
+    #expect(mean < tiny.offset + tiny.photonGain * Double(baseline) * 1.5)
+  }
+
+  // MARK: - Ground-truth network
+
+  @Test func networksDifferExactlyInTheDifferingAssemblies() throws {
+    let net = tinyDataset.groundTruth.network
+    let m = net.assemblyCount
+    #expect(m == 4)
+    #expect(net.differingAssemblies.count == 2)
+    #expect(tinyDataset.differingAssemblies == net.differingAssemblies)
+    #expect(tinyDataset.networks == [net.familiar, net.novel])
+    let differing = Set(net.differingAssemblies)
+    for i in 0..<m {
+      for j in 0..<m {
+        let same = net.familiar[i * m + j] == net.novel[i * m + j]
+        if differing.contains(j) && net.familiar[i * m + j] != 0 && i != j {
+          #expect(!same, "A[\(i), \(j)] should differ")
+        } else {
+          #expect(same, "A[\(i), \(j)] should agree")
+        }
+      }
+    }
+    let outF = net.outflow(0)
+    let outN = net.outflow(1)
+    for j in 0..<m {
+      if differing.contains(j) {
+        #expect(outF[j] > outN[j] + 0.05, "assembly \(j) has no stronger outflow in F")
+      } else {
+        #expect(outF[j] == outN[j])
+      }
+    }
+    // Stable, triangular in the topological order, unit stationary variance in both conditions.
+    #expect(net.spectralRadius < 1)
+    var position = [Int](repeating: 0, count: m)
+    for (p, a) in net.topologicalOrder.enumerated() { position[a] = p }
+    for i in 0..<m {
+      for j in 0..<m where i != j && (net.familiar[i * m + j] != 0 || net.novel[i * m + j] != 0) {
+        #expect(position[j] < position[i])
+      }
+    }
+    for c: Int32 in [0, 1] {
+      let s = net.stationaryCovariance(c)
+      for i in 0..<m { #expect(abs(s[i * m + i] - 1) < 1e-12) }
+    }
+  }
+
+  @Test func stationaryCovarianceSolvesTheLyapunovEquation() throws {
+    let g = try SyntheticTwoPhotonGenerator(.preset(.standard, seed: 3).withoutScene)
+    let net = g.groundTruth.network
+    let m = net.assemblyCount
+    for c: Int32 in [0, 1] {
+      let a = net.coupling(c)
+      let d = net.innovation(c)
+      let s = net.stationaryCovariance(c)
+      // S = A S A^T + D^2.
+      var worst = 0.0
+      for i in 0..<m {
+        for j in 0..<m {
+          var v = i == j ? d[i] * d[i] : 0
+          for k in 0..<m {
+            for l in 0..<m { v += a[i * m + k] * s[k * m + l] * a[j * m + l] }
+          }
+          worst = max(worst, abs(v - s[i * m + j]))
+        }
+      }
+      #expect(worst < 1e-12)
+      for i in 0..<m { #expect(abs(s[i * m + i] - 1) < 1e-12) }
+    }
+    // The differing columns differ, all else agrees, on the bigger network too.
+    let differing = Set(net.differingAssemblies)
+    #expect(differing.count == 4)
+    for i in 0..<m {
+      for j in 0..<m where !differing.contains(j) { #expect(net.familiar[i * m + j] == net.novel[i * m + j]) }
+    }
+    for j in differing { #expect(net.outflow(0)[j] > 0 && net.outflow(1)[j] == 0) }
+  }
+
+  @Test func aNullDatasetHasIdenticalNetworks() throws {
+    var o = tiny
+    o.differingAssemblyCount = 0
+    let g = try SyntheticTwoPhotonGenerator(o)
+    #expect(g.groundTruth.network.familiar == g.groundTruth.network.novel)
+    #expect(g.groundTruth.differingAssemblies.isEmpty)
+    #expect(g.groundTruth.differingMask.allSatisfy { $0 == 0 })
+  }
+
+  // MARK: - Activity
+
+  @Test func neuronActivityFollowsItsAssembly() throws {
+    let d = tinyDataset
+    let truth = d.groundTruth
+    let m = truth.assemblies.count
+    let n = truth.neurons.count
+    var own: [Double] = []
+    var others: [Double] = []
+    var fromFrames: [Double] = []
+    for run in d.runs {
+      let t = run.frameCount
+      let latents = (0..<m).map { a in
+        calciumFiltered((0..<t).map { run.activity.latents[$0 * m + a] }, decay: 16)
+      }
+      for (k, neuron) in truth.neurons.enumerated() where neuron.assembly >= 0 {
+        let dff = (0..<t).map { Double(run.activity.deltaFOverF[$0 * n + k]) }
+        guard dff.contains(where: { $0 != dff[0] }) else { continue }
+        own.append(correlation(dff, latents[neuron.assembly]))
+        for a in 0..<m where a != neuron.assembly { others.append(correlation(dff, latents[a])) }
+      }
+      // The frames carry it too: an assembly's pixels follow its latent.
+      for a in 0..<m {
+        let roi = roiTrace(run, mask: try truth.assemblyMask(a))
+        fromFrames.append(correlation(roi, latents[a]))
+      }
+    }
+    let meanOwn = own.reduce(0, +) / Double(own.count)
+    let meanOthers = others.reduce(0, +) / Double(others.count)
+    let meanFrames = fromFrames.reduce(0, +) / Double(fromFrames.count)
+    print("correlations: own \(meanOwn) others \(meanOthers) frames \(meanFrames)")
+    #expect(meanOwn > 0.4, "mean correlation of dF/F with the own assembly latent: \(meanOwn)")
+    #expect(meanOwn > meanOthers + 0.25, "own \(meanOwn) vs other assemblies \(meanOthers)")
+    #expect(meanFrames > 0.4, "mean correlation of assembly pixels with the latent: \(meanFrames)")
+  }
+
+  @Test func spikesAndCalciumAreConsistent() throws {
+    let run = tinyDataset.runs[0]
+    let truth = tinyDataset.groundTruth
+    let n = truth.neurons.count
+    let t = run.frameCount
+    var spikes = 0
+    for k in 0..<n {
+      for f in 0..<t {
+        let s = Int(run.activity.spikes[f * n + k])
+        spikes += s
+        // dF/F never negative; a spike gives a rise within two frames.
+        #expect(run.activity.deltaFOverF[f * n + k] >= 0)
+        if s > 0, f + 2 < t {
+          #expect(run.activity.deltaFOverF[(f + 2) * n + k] > run.activity.deltaFOverF[max(0, f - 1) * n + k])
+        }
+      }
+    }
+    // Mean rate between 0.3 and 5 Hz.
+    let rate = Double(spikes) / Double(n * t) * tiny.frameRate
+    #expect(rate > 0.3 && rate < 5, "mean rate \(rate) Hz")
+  }
+
+  // MARK: - Masks
+
+  @Test func differingMaskLiesOnTheDifferingAssemblies() throws {
+    let truth = tinyDataset.groundTruth
+    let mask = truth.differingMask
+    #expect(mask.count == tiny.height * tiny.width)
+    #expect(mask.allSatisfy { $0 >= 0 && $0 <= 1 })
+    #expect(mask.filter { $0 > 0.5 }.count >= 10)
+    let differing = Set(truth.differingAssemblies)
+    for (i, v) in mask.enumerated() where v > 0.5 {
+      // The pixel is on a soma of a differing assembly.
+      let onDiffering = truth.neurons.indices.contains { k in
+        let a = truth.neurons[k].assembly
+        return a >= 0 && differing.contains(a) && truth.maskPatches[k].image(height: 48, width: 32)[i] == v
+      }
+      #expect(onDiffering)
+    }
+    // And off the other neurons' somata (where they do not overlap a differing soma).
+    for (k, neuron) in truth.neurons.enumerated() where neuron.assembly < 0 || !differing.contains(neuron.assembly) {
+      let r = Int(neuron.row)
+      let c = Int(neuron.column)
+      if truth.neuronLabels[r * 32 + c] == Int32(k) { #expect(mask[r * 32 + c] < 0.5) }
+    }
+    for a in truth.differingAssemblies {
+      let am = try truth.assemblyMask(a)
+      for i in am.indices { #expect(mask[i] >= am[i]) }
+    }
+    // Labels point at neurons whose mask is >= 1/2 there.
+    for (i, label) in truth.neuronLabels.enumerated() where label >= 0 {
+      #expect(try truth.neuronMask(Int(label))[i] >= 0.5)
+    }
+  }
+
+  @Test func layoutIsCompactAndOffVessels() throws {
+    let truth = tinyDataset.groundTruth
+    for assembly in truth.assemblies {
+      #expect(!assembly.neurons.isEmpty)
+      for k in assembly.neurons {
+        let n = truth.neurons[k]
+        let d = hypot(n.row - assembly.row, n.column - assembly.column)
+        #expect(d <= assembly.radius + 1e-9)
+      }
+    }
+    for (i, a) in truth.neurons.enumerated() {
+      for b in truth.neurons[(i + 1)...] {
+        let d = hypot(a.row - b.row, a.column - b.column) * tiny.micronsPerPixel
+        #expect(d >= tiny.neuronSpacing * (a.radius + b.radius) - 1e-9)
+      }
+    }
+    #expect(truth.assemblyOfNeuron.filter { $0 < 0 }.count == tiny.independentNeuronCount)
+  }
+
+  @Test func preprocessedMasksLineUpWithPreprocessedFrames() throws {
+    let truth = tinyDataset.groundTruth
+    let p = FramePreprocessing(crop: FrameSize(height: 40, width: 32), downscale: 2)
+    let small = try truth.preprocessed(truth.differingMask, p)
+    #expect(small.count == 20 * 16)
+    for i in 0..<20 {
+      for j in 0..<16 { #expect(small[i * 16 + j] == truth.differingMask[(4 + 2 * i) * 32 + 2 * j]) }
+    }
+    #expect(throws: SparseVARError.self) { try truth.preprocessed([0, 1], p) }
+  }
+
+  // MARK: - Noise
+
+  @Test func noiseIsShotPlusReadNoiseAsDocumented() throws {
+    var o = tiny
+    o.motionAmplitude = 0
+    let g = try SyntheticTwoPhotonGenerator(o)
+    let run = try g.generateRun(index: 1)
+    let expected = try g.expectedPhotons(run: 1, range: 0..<run.frameCount, activity: run.activity)
+    // Standardised residuals: mean 0, variance 1 (+ rounding).
+    var sum = 0.0
+    var sum2 = 0.0
+    var bins = [(n: Double, e: Double, r2: Double)](repeating: (0, 0, 0), count: 4)
+    for (v, e) in zip(run.frames, expected) {
+      let mean = o.offset + o.photonGain * Double(e)
+      let variance = o.photonGain * o.photonGain * Double(e) + o.readNoise * o.readNoise + 1.0 / 12
+      let z = (Double(v) - mean) / variance.squareRoot()
+      sum += z
+      sum2 += z * z
+      let bin = e < 2 ? 0 : e < 4 ? 1 : e < 8 ? 2 : 3
+      bins[bin].n += 1
+      bins[bin].e += Double(e)
+      bins[bin].r2 += (Double(v) - mean) * (Double(v) - mean)
+    }
+    let count = Double(run.frames.count)
+    #expect(abs(sum / count) < 0.02)
+    #expect(abs(sum2 / count - 1) < 0.03)
+    // The pixel variance grows with the brightness, with slope gain^2 photons -> ADU^2.
+    var previous = 0.0
+    for bin in bins where bin.n > 500 {
+      let e = bin.e / bin.n
+      let variance = bin.r2 / bin.n
+      let predicted = o.photonGain * o.photonGain * e + o.readNoise * o.readNoise
+      #expect(variance > previous)
+      #expect(abs(variance / predicted - 1) < 0.1, "variance \(variance) at \(e) photons, predicted \(predicted)")
+      previous = variance
+    }
+  }
+
+  @Test func motionShiftsTheScene() throws {
+    var o = tiny
+    o.motionAmplitude = 8  // 2 pixels
+    o.integerMotion = true
+    let g = try SyntheticTwoPhotonGenerator(o)
+    let activity = try g.activity(run: 0)
+    let shifts = activity.shifts
+    #expect(shifts.allSatisfy { $0 == $0.rounded() })
+    #expect(shifts.contains { $0 != 0 })
+    // An integer shift moves the expected image by whole pixels.
+    var still = o
+    still.motionAmplitude = 0
+    let s = try SyntheticTwoPhotonGenerator(still)
+    let t = shifts.indices.first { shifts[$0] != 0 }! / 2
+    let moved = try g.expectedPhotons(run: 0, range: t..<(t + 1), activity: activity)
+    let fixed = try s.expectedPhotons(run: 0, range: t..<(t + 1))
+    let dy = Int(shifts[2 * t])
+    let dx = Int(shifts[2 * t + 1])
+    for i in 0..<48 {
+      for j in 0..<32 {
+        let si = min(47, max(0, i - dy))
+        let sj = min(31, max(0, j - dx))
+        #expect(abs(moved[i * 32 + j] - fixed[si * 32 + sj]) <= 1e-4 * max(1, fixed[si * 32 + sj]))
+      }
+    }
+  }
+
+  // MARK: - FrameDataset and streaming
+
+  @Test func frameDatasetsInMemoryAndStreamedAgree() throws {
+    let whole = try tinyDataset.makeFrameDataset()
+    #expect(whole.runCount == 10)
+    #expect(whole.labels == tinyDataset.labels.map { Optional($0) })
+    #expect(whole.outputHeight == 48 && whole.outputWidth == 32)
+    let g = try SyntheticTwoPhotonGenerator(tiny)
+    var calls = 0
+    let streamed = try g.makeFrameDataset(chunkFrames: 25) { _, _ in
+      calls += 1
+      return true
+    }
+    #expect(calls > 10)
+    #expect(streamed.labels == whole.labels)
+    for run in 0..<10 {
+      #expect(try streamed.frameCount(run: run) == tinyDataset.runs[run].frameCount)
+      #expect(try streamed.frames(run: run) == whole.frames(run: run))
+    }
+    #expect(try streamed.meanFrame == whole.meanFrame)
+    // Cancelling throws.
+    #expect(throws: SparseVARError.self) { try g.makeFrameDataset { _, _ in false } }
+    // The paper's preprocessing on a frame that fits it is recommended for the full preset only.
+    #expect(SyntheticTwoPhotonOptions.preset(.full).recommendedPreprocessing == .paper)
+    #expect(tiny.recommendedPreprocessing == FramePreprocessing())
+  }
+
+  @Test func generateRefusesTooMuchMemory() throws {
+    expectInvalid { _ = try SyntheticTwoPhotonDataset.generate(tiny, memoryLimit: 1000) }
+  }
+
+  // MARK: - Bad input
+
+  @Test func invalidOptionsThrow() throws {
+    func bad(_ change: (inout SyntheticTwoPhotonOptions) -> Void, _ location: SourceLocation = #_sourceLocation) {
+      var o = tiny
+      change(&o)
+      expectInvalid(location) { try o.validate() }
+      expectInvalid(location) { _ = try SyntheticTwoPhotonGenerator(o) }
+    }
+    bad { $0.height = 0 }
+    bad { $0.width = -3 }
+    bad { $0.micronsPerPixel = 0 }
+    bad { $0.frameRate = .nan }
+    bad { $0.runCount = 0 }
+    bad { $0.frameCountRange = 0...10 }
+    bad { $0.meanFrameCount = 200 }
+    bad { $0.meanFrameCount = 60 }
+    bad { $0.blockLength = 0 }
+    bad { $0.assemblyCount = 0 }
+    bad { $0.differingAssemblyCount = 3 }  // 3 + out degree 2 > 4 assemblies
+    bad { $0.differingAssemblyCount = -1 }
+    bad { $0.novelCouplingScale = 1 }
+    bad { $0.selfCoupling = 0.5...1.0 }
+    bad { $0.decayTime = 0.01...0.02 }
+    bad { $0.neuronRadius = 0...3 }
+    bad { $0.photonGain = 0 }
+    bad { $0.readNoise = -1 }
+    bad { $0.offset = 70000 }
+    bad { $0.vignetting = 1 }
+    bad { $0.maximumDrivenVariance = 1 }
+    bad { $0.threads = -1 }
+    bad { $0.backgroundPhotons = .infinity }
+    bad {
+      $0.backgroundPhotons = 0
+      $0.neuronBaselinePhotons = 0...0
+    }
+    // A field too crowded for its neurons (valid options, found while laying out).
+    var crowded = tiny
+    crowded.independentNeuronCount = 400
+    crowded.neuronRadius = 8...10
+    try crowded.validate()
+    expectInvalid { _ = try SyntheticTwoPhotonGenerator(crowded) }
+    // Unknown runs, neurons, frames.
+    let g = try SyntheticTwoPhotonGenerator(tiny)
+    expectInvalid { _ = try g.generateRun(index: 10) }
+    expectInvalid { _ = try g.activity(run: -1) }
+    expectInvalid { _ = try g.frames(run: 0, range: 0..<1000) }
+    expectInvalid { _ = try g.frames(run: 0, range: 0..<2, activity: g.activity(run: 1)) }
+    expectInvalid { _ = try g.groundTruth.neuronMask(g.groundTruth.neurons.count) }
+    expectInvalid { _ = try g.groundTruth.assemblyMask(-1) }
+    expectInvalid { _ = try g.makeFrameDataset(chunkFrames: 0) }
+    // Every preset is valid.
+    for preset in SyntheticTwoPhotonOptions.Preset.allCases {
+      try SyntheticTwoPhotonOptions.preset(preset).validate()
+    }
+    #expect(SyntheticTwoPhotonOptions.preset(.standard) == SyntheticTwoPhotonOptions())
+  }
+}
+
+extension SyntheticTwoPhotonOptions {
+  /// The same options with nothing to draw (for network-only checks in debug builds).
+  fileprivate var withoutScene: SyntheticTwoPhotonOptions {
+    var o = self
+    o.height = 192
+    o.width = 128
+    o.vesselCount = 0
+    o.neuronsPerAssembly = 1...1
+    o.independentNeuronCount = 0
+    return o
+  }
+}
+
+// MARK: - Report (opt-in)
+
+private let reportEnabled = getenv("SPARSEVAR_SYNTHETIC_REPORT") != nil
+
+private func seconds(_ body: () throws -> Void) rethrows -> Double {
+  var start = timespec()
+  var end = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &start)
+  try body()
+  clock_gettime(CLOCK_MONOTONIC, &end)
+  return Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) * 1e-9
+}
+
+/// Timing, signal levels, and the method's core on ground-truth regions: a sparse VAR fitted to
+/// each run's assembly-mean traces, influence per assembly by condition, and the group tests.
+/// Overrides from SPARSEVAR_SYNTHETIC_SET="name=value,..." (numbers; ranges as lo:hi).
+private func tune(_ o: inout SyntheticTwoPhotonOptions) {
+  guard let raw = getenv("SPARSEVAR_SYNTHETIC_SET") else { return }
+  for item in String(cString: raw).split(separator: ",") {
+    let parts = item.split(separator: "=")
+    guard parts.count == 2 else { continue }
+    let bounds = parts[1].split(separator: ":").compactMap { Double($0) }
+    let range = bounds.count == 2 ? bounds[0]...bounds[1] : bounds[0]...bounds[0]
+    let v = bounds[0]
+    switch parts[0] {
+    case "selfCoupling": o.selfCoupling = range
+    case "shared": o.sharedCouplingStrength = range
+    case "differing": o.differingCouplingStrength = range
+    case "edges": o.sharedEdgesPerAssembly = v
+    case "driven": o.maximumDrivenVariance = v
+    case "baseRate": o.baseRate = range
+    case "rateGain": o.rateGain = v
+    case "neurons": o.neuronsPerAssembly = Int(bounds[0])...Int(bounds.last!)
+    case "motion": o.motionAmplitude = v
+    case "drift": o.driftAmplitude = v
+    case "decay": o.decayTime = range
+    case "outDegree": o.differingOutDegree = Int(v)
+    case "seed": o.seed = UInt64(v)
+    case "radius": o.assemblyRadius = v
+    case "neuropil": o.neuropilCoupling = v
+    case "bg": o.backgroundPhotons = v
+    case "f0": o.neuronBaselinePhotons = range
+    case "amp": o.spikeAmplitude = range
+    case "maxRate": o.maximumRate = v
+    case "participation": o.participation = range
+    default: print("unknown knob \(parts[0])")
+    }
+  }
+}
+
+@Suite(.enabled(if: reportEnabled)) struct SyntheticReport {
+  @Test func standardPreset() throws {
+    let presetName = String(cString: getenv("SPARSEVAR_SYNTHETIC_PRESET") ?? strdup("standard"))
+    let preset = SyntheticTwoPhotonOptions.Preset(rawValue: presetName) ?? .standard
+    var o = SyntheticTwoPhotonOptions.preset(preset)
+    tune(&o)
+    var dataset: SyntheticTwoPhotonDataset!
+    let time = try seconds { dataset = try SyntheticTwoPhotonDataset.generate(o) }
+    let frames = dataset.runs.map(\.frameCount).reduce(0, +)
+    print("preset \(preset): \(dataset.runs.count) runs, \(frames) frames of \(o.height) x \(o.width), "
+      + "generated in \(time) s (\(o.threads == 0 ? availableCores : o.threads) threads)")
+    print("run lengths: \(dataset.runs.map(\.frameCount))")
+    let truth = dataset.groundTruth
+    let net = truth.network
+    let m = net.assemblyCount
+    print("neurons: \(truth.neurons.count) (\(truth.assemblyOfNeuron.filter { $0 < 0 }.count) independent), "
+      + "assemblies \(m), differing \(net.differingAssemblies)")
+    print("outflow F: \(net.outflow(0).map { ($0 * 1000).rounded() / 1000 })")
+    print("outflow N: \(net.outflow(1).map { ($0 * 1000).rounded() / 1000 })")
+    print("noise F: \(net.familiarNoise.map { ($0 * 1000).rounded() / 1000 })")
+    let n = truth.neurons.count
+    var spikes = 0
+    var values: [Double] = []
+    for run in dataset.runs {
+      spikes += run.activity.spikes.reduce(0) { $0 + Int($1) }
+      values.append(contentsOf: run.frames.lazy.map(Double.init))
+    }
+    print("mean rate \(Double(spikes) / Double(n * frames) * o.frameRate) Hz; "
+      + "ADU min \(values.min()!) mean \(values.reduce(0, +) / Double(values.count)) max \(values.max()!)")
+    let dffs = dataset.runs.flatMap(\.activity.deltaFOverF)
+    print("dF/F mean \(dffs.reduce(0, +) / Float(dffs.count)) max \(dffs.max()!)")
+    print("differing mask pixels > 0.5: \(truth.differingMask.filter { $0 > 0.5 }.count) of \(truth.differingMask.count)")
+
+    // Sparse VARs per run on three levels: latents, noise-free assembly dF/F, frame ROI traces.
+    let masks = try (0..<m).map { try truth.assemblyMask($0) }
+    let lambda = Double(String(cString: getenv("SPARSEVAR_SYNTHETIC_LAMBDA") ?? strdup("0.02"))) ?? 0.02
+    let labels = dataset.labels
+    let f = labels.indices.filter { labels[$0] == 0 }
+    let nn = labels.indices.filter { labels[$0] == 1 }
+    for level in ["latent", "dF/F", "frames"] {
+      var models: [SparseVARModel] = []
+      var fitted: [FittedRun] = []
+      var vopt = SparseVAROptions()
+      vopt.lambda = lambda
+      for run in dataset.runs {
+        var traces = [Double](repeating: 0, count: run.frameCount * m)
+        for a in 0..<m {
+          var x: [Double]
+          switch level {
+          case "latent": x = (0..<run.frameCount).map { run.activity.latents[$0 * m + a] }
+          case "dF/F": x = (0..<run.frameCount).map { Double(run.activity.assemblyDeltaFOverF[$0 * m + a]) }
+          default:
+            x = roiTrace(run, mask: masks[a])
+            let mean = x.reduce(0, +) / Double(x.count)
+            x = x.map { $0 / mean - 1 }
+          }
+          for t in 0..<run.frameCount { traces[t * m + a] = x[t] }
+        }
+        let series = try Series(length: run.frameCount, dimension: m, values: traces)
+        let model = try SparseVARModel.fit(series, options: vopt)
+        models.append(model)
+        fitted.append(try FittedRun(model: model, series: series))
+      }
+      func meanInfluence(_ runs: [Int]) -> [Double] {
+        var c = [Double](repeating: 0, count: m)
+        for r in runs { for (l, v) in models[r].influence.enumerated() { c[l] += v / Double(runs.count) } }
+        return c
+      }
+      let cF = meanInfluence(f)
+      let cN = meanInfluence(nn)
+      let diffs = (0..<m).map { cF[$0] - cN[$0] }
+      let dSet = Set(net.differingAssemblies)
+      let onD = diffs.indices.filter { dSet.contains($0) }.map { diffs[$0] }
+      let offD = diffs.indices.filter { !dSet.contains($0) }.map { diffs[$0] }
+      // AUC of the influence difference: differing vs other assemblies.
+      var wins = 0.0
+      for a in onD { for b in offD { wins += a > b ? 1 : a == b ? 0.5 : 0 } }
+      let influence = try GroupTests.influenceDistance(models, groupA: f, groupB: nn)
+      let swap = try GroupTests.coefficientSwap(fitted, groupA: f, groupB: nn)
+      let half = f.count / 2
+      let nullInfluence = try GroupTests.influenceDistance(models, groupA: Array(f.prefix(half)), groupB: Array(f.suffix(f.count - half)))
+      let nullSwap = try GroupTests.coefficientSwap(fitted, groupA: Array(f.prefix(half)), groupB: Array(f.suffix(f.count - half)))
+      let r3 = { (v: Double) in (v * 1000).rounded() / 1000 }
+      print("\(level): mean outflow F \(r3(cF.reduce(0, +) / Double(m))), F-N on differing \(onD.map(r3)), "
+        + "others mean \(r3(offD.reduce(0, +) / Double(offD.count))) max \(r3(offD.max() ?? 0)); AUC \(wins / Double(onD.count * offD.count)); "
+        + "F vs N p infl \(influence.result.pValue) swap \(swap.result.pValue); F vs F p infl \(nullInfluence.result.pValue) swap \(nullSwap.result.pValue)")
+    }
+  }
+
+  @Test func fullPresetOneRun() throws {
+    guard getenv("SPARSEVAR_SYNTHETIC_FULL") != nil else { return }
+    var generator: SyntheticTwoPhotonGenerator!
+    let setup = try seconds { generator = try SyntheticTwoPhotonGenerator(.preset(.full)) }
+    let run = generator.frameCounts.indices.max { generator.frameCounts[$0] < generator.frameCounts[$1] }!
+    var frames = 0
+    let time = try seconds {
+      let activity = try generator.activity(run: run)
+      var start = 0
+      while start < activity.frameCount {
+        let end = min(activity.frameCount, start + 64)
+        frames += try generator.frames(run: run, range: start..<end, activity: activity).count / (768 * 512)
+        start = end
+      }
+    }
+    print("full preset: scene in \(setup) s; run \(run) (\(frames) frames of 768 x 512) in \(time) s; "
+      + "all \(generator.totalFrameCount) frames ~ \(time / Double(frames) * Double(generator.totalFrameCount)) s")
+  }
+}
