@@ -97,6 +97,9 @@ typedef struct sparsevar_test_result sparsevar_test_result;
 /** The autoencoder with its embedded sparse VAR: parameters, trained weights, per-run analysis. */
 typedef struct sparsevar_model sparsevar_model;
 
+/** A seeded synthetic two-photon experiment with known ground truth, generated run by run. */
+typedef struct sparsevar_synthetic sparsevar_synthetic;
+
 /* ==============================================================================================
  * Enumerations
  *
@@ -284,6 +287,20 @@ enum {
   /// As embedded, with gradients also through the lasso solutions
   /// (SPARSEVAR_MODEL_PARAM_LASSO_GRADIENT).
   SPARSEVAR_TRAINING_MODE_END_TO_END = 2
+};
+
+/// Sizes of the built-in synthetic experiment.
+typedef int32_t sparsevar_synthetic_preset;
+enum {
+  /// For tests: 10 runs of 60-120 frames at 48 x 32 pixels.
+  SPARSEVAR_SYNTHETIC_PRESET_TINY = 0,
+  /// A quick demo: 12 runs of 150-300 frames at 96 x 64 pixels.
+  SPARSEVAR_SYNTHETIC_PRESET_SMALL = 1,
+  /// 20 runs of 200-400 frames at 192 x 128 pixels (the paper's preprocessed resolution).
+  SPARSEVAR_SYNTHETIC_PRESET_STANDARD = 2,
+  /// The paper's acquisition: 40 runs of 306-1206 frames at 768 x 512 pixels (crop 768 x 512,
+  /// downscale 4 -> 192 x 128); generate it run by run, it is about 14 GB in all.
+  SPARSEVAR_SYNTHETIC_PRESET_FULL = 3
 };
 
 /* ==============================================================================================
@@ -961,6 +978,52 @@ SPARSEVAR_API int32_t sparsevar_model_save(const sparsevar_model *model, const c
 /// reads.
 /// @param out  receives the handle (NULL on failure); free it with sparsevar_model_free.
 SPARSEVAR_API int32_t sparsevar_model_load(sparsevar_model **out, const char *path);
+
+/* ==============================================================================================
+ * Synthetic (Sources/CSparseVAR/Synthetic.swift)
+ *
+ * C API of the built-in synthetic two-photon experiment: runs of UInt16 frames in two
+ * conditions (0 = familiar F, 1 = novel N) and the ground-truth mask of where the dynamics differ.
+ * ============================================================================================== */
+
+/// Creates the synthetic experiment of `preset` with `seed` (the same seed gives bit-identical
+/// frames). Frames are generated on demand by sparsevar_synthetic_frames.
+/// @param out  receives the handle (NULL on failure); free it with sparsevar_synthetic_free.
+SPARSEVAR_API int32_t sparsevar_synthetic_create(
+    sparsevar_synthetic **out, int32_t preset, int64_t seed);
+
+/// Frees a synthetic experiment. NULL is a no-op.
+SPARSEVAR_API void sparsevar_synthetic_free(sparsevar_synthetic *synthetic);
+
+/// Number of runs and the raw frame size (any pointer may be NULL), and the preprocessing the
+/// pipeline should apply (crop height/width, 0 = none, and downscale factor).
+SPARSEVAR_API int32_t sparsevar_synthetic_shape(
+    const sparsevar_synthetic *synthetic,
+    int64_t *n_runs,
+    int64_t *height,
+    int64_t *width,
+    int64_t *crop_height,
+    int64_t *crop_width,
+    int64_t *downscale);
+
+/// Number of frames of run `run` and its condition label (0 = F, 1 = N); either may be NULL.
+SPARSEVAR_API int32_t sparsevar_synthetic_run(
+    const sparsevar_synthetic *synthetic, int64_t run, int64_t *n_frames, int32_t *label);
+
+/// Generates frames first ..< first + count of run `run` into out (count x height x width
+/// UInt16 values, row-major).
+SPARSEVAR_API int32_t sparsevar_synthetic_frames(
+    const sparsevar_synthetic *synthetic,
+    int64_t run,
+    int64_t first,
+    int64_t count,
+    uint16_t *out,
+    int64_t len);
+
+/// Writes the ground truth: height x width floats in [0, 1], 1 on the somata of the neurons of the
+/// assemblies whose coupling differs between F and N (raw resolution, before preprocessing).
+SPARSEVAR_API int32_t sparsevar_synthetic_ground_truth(
+    const sparsevar_synthetic *synthetic, float *out, int64_t len);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -26,4 +26,7 @@ typedef struct sparsevar_test_result { char opaque_; } sparsevar_test_result;
 /** The autoencoder with its embedded sparse VAR: parameters, trained weights, per-run analysis. */
 typedef struct sparsevar_model { char opaque_; } sparsevar_model;
 
+/** A seeded synthetic two-photon experiment with known ground truth, generated run by run. */
+typedef struct sparsevar_synthetic { char opaque_; } sparsevar_synthetic;
+
 #endif

@@ -43,6 +43,7 @@ from .stats import (
 from .var import CriterionPath, SparseVAR
 from .dataset import FrameDataset
 from .model import SparseVARAutoencoder
+from .synthetic import SyntheticExperiment
 
 
 def version() -> str:
@@ -74,6 +75,7 @@ __all__ = [
     "ShapeError",
     "SparseVAR",
     "SparseVARAutoencoder",
+    "SyntheticExperiment",
     "SparsevarError",
     "bonferroni",
     "influence_test",

@@ -339,6 +339,13 @@ _PROTOTYPES = [
      [_handle, _f64p, c_int64, c_int64, c_int64, _f64p, c_int64]),
     ("sparsevar_model_save", _status, [_handle, c_char_p]),
     ("sparsevar_model_load", _status, [_handle_out, c_char_p]),
+    # Synthetic.swift
+    ("sparsevar_synthetic_create", _status, [_handle_out, c_int32, c_int64]),
+    ("sparsevar_synthetic_free", None, [_handle]),
+    ("sparsevar_synthetic_shape", _status, [_handle, _i64p, _i64p, _i64p, _i64p, _i64p, _i64p]),
+    ("sparsevar_synthetic_run", _status, [_handle, c_int64, _i64p, _i32p]),
+    ("sparsevar_synthetic_frames", _status, [_handle, c_int64, c_int64, c_int64, _u16p, c_int64]),
+    ("sparsevar_synthetic_ground_truth", _status, [_handle, _f32p, c_int64]),
 ]
 
 

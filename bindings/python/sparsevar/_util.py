@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ctypes import POINTER, c_double, c_float, c_int64, c_uint8
+from ctypes import POINTER, c_double, c_float, c_int64, c_uint8, c_uint16
 
 import numpy as np
 
@@ -53,6 +53,10 @@ def i64_ptr(array: np.ndarray):
 
 def u8_ptr(array: np.ndarray):
     return array.ctypes.data_as(_U8P)
+
+
+def u16_ptr(array: np.ndarray):
+    return array.ctypes.data_as(POINTER(c_uint16))
 
 
 def choice(value, options: dict, name: str) -> int:

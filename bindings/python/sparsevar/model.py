@@ -20,7 +20,7 @@ from ._lib import (
     SparsevarError,
     lib,
 )
-from ._util import argument_error, choice, f32_ptr, f64_ptr, shape_error
+from ._util import argument_error, choice, f32_ptr, f64_ptr
 from .dataset import FrameDataset, _frames_array
 from .stats import GroupTestResult, _label
 

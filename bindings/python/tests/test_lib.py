@@ -285,6 +285,10 @@ def test_enum_values_match_the_header():
         expected[f"SPARSEVAR_MODEL_PARAM_{c_name}"] = value
     for name in ("sequential", "embedded", "end_to_end"):
         expected[f"SPARSEVAR_TRAINING_MODE_{name.upper()}"] = model._MODES[name]
+    from sparsevar import synthetic
+
+    for name, value in synthetic._PRESETS.items():
+        expected[f"SPARSEVAR_SYNTHETIC_PRESET_{name.upper()}"] = value
     from sparsevar import lars
 
     assert lars._GRADIENT_MODES == {"unrolled": 0, "implicit": 1}

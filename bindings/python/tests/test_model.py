@@ -367,3 +367,19 @@ def test_bad_inputs_raise_with_the_library_message(trained, runs):
         sparsevar.SparseVARAutoencoder(mode="backwards").fit(runs, progress=False)
     with pytest.raises(sparsevar.NotFittedError):
         sparsevar.SparseVARAutoencoder().swap_test(1, 2)
+
+
+def test_synthetic_experiment_is_seeded_and_labelled():
+    with sparsevar.SyntheticExperiment("tiny", seed=3) as experiment:
+        assert experiment.n_runs == 10
+        assert list(experiment.labels) == [0] * 5 + [1] * 5
+        first = experiment.frames(0, 0, 4)
+        assert first.dtype == np.uint16 and first.shape == (4, *experiment.frame_shape)
+        np.testing.assert_array_equal(first, sparsevar.SyntheticExperiment("tiny", seed=3).frames(0, 0, 4))
+        assert not np.array_equal(first, sparsevar.SyntheticExperiment("tiny", seed=4).frames(0, 0, 4))
+        truth = experiment.ground_truth
+        assert truth.shape == experiment.frame_shape and 0 < truth.max() <= 1
+        with pytest.raises(sparsevar.InvalidArgumentError):
+            experiment.frames(0, 0, 10_000)
+    with pytest.raises(sparsevar.InvalidArgumentError):
+        sparsevar.SyntheticExperiment("huge")
