@@ -3,7 +3,8 @@
 # again changes nothing (scripts/test.sh runs it first):
 #   - Debian packages libopenblas-dev liblapacke-dev libpng-dev cmake pkg-config g++ (apt-get update and
 #     install, only when one of them is absent; sudo when not root);
-#   - Python packages numpy scipy scikit-learn pytest (pip, only those that cannot be imported).
+#   - Python packages numpy scipy scikit-learn pytest matplotlib (pip, only those that cannot be
+#     imported; matplotlib draws the Python example's figures).
 # The Swift 6.3 toolchain is not installed here: it must be on PATH, or in /opt/swift/usr/bin.
 set -euo pipefail
 
@@ -32,7 +33,7 @@ else
 fi
 
 # ---- Python packages ---------------------------------------------------------------------------
-python_packages=(numpy:numpy scipy:scipy scikit-learn:sklearn pytest:pytest)  # pip name:module
+python_packages=(numpy:numpy scipy:scipy scikit-learn:sklearn pytest:pytest matplotlib:matplotlib)  # pip name:module
 missing=()
 for pair in "${python_packages[@]}"; do
   if ! python3 -c "import ${pair#*:}" >/dev/null 2>&1; then missing+=("${pair%%:*}"); fi
@@ -46,7 +47,7 @@ if ((${#missing[@]})); then
   fi
   python3 -m pip install "${pip_options[@]}" "${missing[@]}"
 else
-  say "Python packages present: numpy scipy scikit-learn pytest"
+  say "Python packages present: numpy scipy scikit-learn pytest matplotlib"
 fi
 
 # ---- Swift -------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <math.h>
 
 #include <sparsevar.h>
 
@@ -17,21 +16,5 @@
       exit(1);                                                                       \
     }                                                                                \
   } while (0)
-
-/* A small deterministic generator (xorshift64*), and standard normals by Box-Muller. */
-static unsigned long long example_state = 0x2545F4914F6CDD1DULL;
-
-static double example_uniform(void) {
-  example_state ^= example_state >> 12;
-  example_state ^= example_state << 25;
-  example_state ^= example_state >> 27;
-  return (double)((example_state * 0x2545F4914F6CDD1DULL) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static double example_normal(void) {
-  double u = example_uniform(), v = example_uniform();
-  if (u < 1e-300) u = 1e-300;
-  return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
-}
 
 #endif

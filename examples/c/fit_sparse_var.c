@@ -9,6 +9,22 @@
 
 #include "common.h"
 
+/* A small deterministic generator (xorshift64*), and standard normals by Box-Muller. */
+static unsigned long long example_state = 0x2545F4914F6CDD1DULL;
+
+static double example_uniform(void) {
+  example_state ^= example_state >> 12;
+  example_state ^= example_state << 25;
+  example_state ^= example_state >> 27;
+  return (double)((example_state * 0x2545F4914F6CDD1DULL) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static double example_normal(void) {
+  double u = example_uniform(), v = example_uniform();
+  if (u < 1e-300) u = 1e-300;
+  return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+
 enum { K = 8, P = 2, T = 1500 };
 
 static int print_progress(int64_t done, int64_t total, void *user) {
