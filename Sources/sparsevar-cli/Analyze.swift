@@ -27,7 +27,7 @@ struct ConditionNames: ParsableArguments {
     guard seen.count >= 2 else {
       throw ValidationError("the model's runs carry fewer than two group labels: nothing to compare")
     }
-    return seen.prefix(2).map { ($0, "group \($0)") }
+    return seen.prefix(2).map { ($0, "group\($0)") }
   }
 }
 

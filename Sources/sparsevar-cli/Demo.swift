@@ -64,7 +64,8 @@ struct Demo: ParsableCommand {
       for (name, mode) in modes {
         var options = model
         options.mode = mode
-        let network = try options.makeNetwork(height: dataset.outputHeight, width: dataset.outputWidth)
+        let network = try options.makeNetwork(
+          height: dataset.outputHeight, width: dataset.outputWidth, defaultEpochs: 2)
         try trainAndAnalyze(network, on: dataset, label: "training \(name)")
         ablation.append(
           AblationRow(
@@ -80,7 +81,8 @@ struct Demo: ParsableCommand {
       if !noAblation {
         var options = model
         options.noSkip = true
-        let network = try options.makeNetwork(height: dataset.outputHeight, width: dataset.outputWidth)
+        let network = try options.makeNetwork(
+          height: dataset.outputHeight, width: dataset.outputWidth, defaultEpochs: 2)
         try trainAndAnalyze(network, on: dataset, label: "training without skip connection")
         let first = network.runs[0].latents
         let plane = network.network.latentShape.height * network.network.latentShape.width
@@ -97,7 +99,7 @@ struct Demo: ParsableCommand {
             + "\(dataset.totalFrameCount) frames of \(dataset.outputHeight) x \(dataset.outputWidth) pixels after "
             + "preprocessing; \(generator.groundTruth.assemblies.count) neural assemblies, of which "
             + "\(generator.groundTruth.differingAssemblies) couple differently in F and N.",
-          "Training: \(model.epochs) epochs of \(model.window)-frame windows per mode; total time "
+          "Training: \(main.training.epochs) epochs of \(model.window)-frame windows per mode; total time "
             + "\(formatNumber(minutes, 2)) minutes.",
         ],
         folder: output)

@@ -26,7 +26,7 @@ struct ModelOptions: ParsableArguments {
   var mode: ModeArgument = .endToEnd
   @Option(help: "VAR lag p.") var lag: Int = 5
   @Option(help: "l1 penalty lambda of the VAR (on the sigma-normalised latents).") var lambda: Double = 0.01
-  @Option(help: "Passes over all training windows.") var epochs: Int = 3
+  @Option(help: "Passes over all training windows (default: 3 for train, 2 for demo).") var epochs: Int?
   @Option(help: "Frames per training window.") var window: Int = 64
   @Option(name: .customLong("learning-rate"), help: "Adam's learning rate.") var learningRate: Double = 1e-3
   @Option(help: "Encoder/decoder blocks (frame sides must be multiples of 2^depth).") var depth: Int = 3
@@ -36,7 +36,8 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "Seed of the weights and of the window order.") var seed: UInt64 = 0
   @Option(help: "Worker threads (0 = all cores).") var threads: Int = 0
 
-  func makeNetwork(height: Int, width: Int) throws -> SparseVARNetwork {
+  /// The network and its training options; `defaultEpochs` when --epochs was not given.
+  func makeNetwork(height: Int, width: Int, defaultEpochs: Int = 3) throws -> SparseVARNetwork {
     var configuration = AutoencoderConfiguration()
     configuration.depth = depth
     configuration.channels = channels
@@ -48,7 +49,7 @@ struct ModelOptions: ParsableArguments {
     training.varOptions.lag = lag
     training.varOptions.lambda = lambda
     training.varOptions.threads = threads
-    training.epochs = epochs
+    training.epochs = epochs ?? defaultEpochs
     training.window = window
     training.learningRate = learningRate
     training.seed = seed
