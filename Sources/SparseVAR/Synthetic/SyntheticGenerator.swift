@@ -17,7 +17,9 @@
 //
 // so that E[v] = offset + gain * E and Var[v] = gain^2 * E + readNoise^2 (+ 1/12 of rounding):
 // the variance grows linearly with the brightness (shot noise). The scale: one photon is `gain`
-// ADU above the `offset` (defaults 30 and 100); the brightest somata reach a few thousand ADU.
+// ADU above the `offset` (defaults 30 and 100); with the default light (background 6, somata
+// 10-20 photons per pixel per frame) the frames average about 290 ADU and bursting somata reach
+// a few thousand ADU.
 //
 // Runs. Run i has condition label (i / blockLength) % 2 (0 = familiar F, 1 = novel N; the
 // paper's five F then five N), a length from SyntheticTwoPhotonOptions.meanFrameCount's rule,
@@ -172,10 +174,11 @@ public struct SyntheticTwoPhotonDataset: Sendable {
     _ options: SyntheticTwoPhotonOptions, memoryLimit: Int = 4 << 30
   ) throws -> SyntheticTwoPhotonDataset {
     let generator = try SyntheticTwoPhotonGenerator(options)
-    let bytes = generator.totalFrameCount * options.height * options.width * 2
-    guard bytes <= memoryLimit else {
+    let perFrame = options.height * options.width * 2
+    let (bytes, overflow) = generator.totalFrameCount.multipliedReportingOverflow(by: perFrame)
+    guard !overflow, bytes <= memoryLimit else {
       throw SparseVARError.invalidArgument(
-        "the synthetic dataset would hold \(bytes >> 20) MiB of frames, more than the limit of "
+        "the synthetic dataset would hold \(overflow ? "too many" : "\(bytes >> 20) MiB of") frames, more than the limit of "
           + "\(memoryLimit >> 20) MiB: generate it run by run with SyntheticTwoPhotonGenerator "
           + "(generateRun(index:) or makeFrameDataset(preprocessing:))")
     }
@@ -298,19 +301,24 @@ public struct SyntheticTwoPhotonGenerator: Sendable {
     let activity = try checkedActivity(run: run, range: range, activity)
     let pixels = options.height * options.width
     let count = range.count * pixels
+    guard count > 0 else { return [] }
     return [UInt16](unsafeUninitializedCapacity: count) { buffer, initialised in
       let out = SendablePointer(buffer.baseAddress!)
-      render(activity: activity, range: range) { frame, expected in
-        var noise = SyntheticStream(seed: options.seed, purpose: .noise, run: run, frame: frame)
-        let target = out.pointer + (frame - range.lowerBound) * pixels
-        let gain = options.photonGain
-        let offset = options.offset
-        let read = options.readNoise
-        for i in 0..<pixels {
-          let photons = Double(noise.poisson(Double(expected[i])))
-          var v = offset + gain * photons
-          if read > 0 { v += read * noise.normal() }
-          target[i] = UInt16(min(65535, max(0, v.rounded())))
+      syntheticReciprocals.withUnsafeBufferPointer { table in
+        let reciprocals = SendableConstPointer(table.baseAddress!)
+        render(activity: activity, range: range) { frame, expected in
+          var noise = SyntheticStream(seed: options.seed, purpose: .noise, run: run, frame: frame)
+          let target = out.pointer + (frame - range.lowerBound) * pixels
+          let gain = options.photonGain
+          let offset = options.offset
+          let read = options.readNoise
+          for i in 0..<pixels {
+            let photons = Double(noise.poisson(Double(expected[i]), reciprocals: reciprocals.pointer))
+            var v = offset + gain * photons
+            if read > 0 { v += read * noise.normal() }
+            // Round half up (v >= 0 after the clamp), saturate at 65535.
+            target[i] = UInt16(min(65535, Int(max(0, v) + 0.5)))
+          }
         }
       }
       initialised = count
@@ -324,6 +332,7 @@ public struct SyntheticTwoPhotonGenerator: Sendable {
     let activity = try checkedActivity(run: run, range: range, activity)
     let pixels = options.height * options.width
     let count = range.count * pixels
+    guard count > 0 else { return [] }
     return [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
       let out = SendablePointer(buffer.baseAddress!)
       render(activity: activity, range: range) { frame, expected in

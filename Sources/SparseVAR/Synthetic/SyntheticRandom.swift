@@ -99,6 +99,13 @@ struct SyntheticStream {
   /// Poisson with the given mean (>= 0).
   @inline(__always)
   mutating func poisson(_ mean: Double) -> Int {
+    syntheticReciprocals.withUnsafeBufferPointer { poisson(mean, reciprocals: $0.baseAddress!) }
+  }
+
+  /// Poisson with the given mean (>= 0); `reciprocals` points at `syntheticReciprocals` (hot
+  /// loops fetch it once).
+  @inline(__always)
+  mutating func poisson(_ mean: Double, reciprocals: UnsafePointer<Double>) -> Int {
     if mean < 12 {
       guard mean > 0 else { return 0 }
       // Inversion: walk the cumulative distribution from 0.
@@ -108,7 +115,7 @@ struct SyntheticStream {
       var cumulative = p
       while u > cumulative, k < 200 {
         k += 1
-        p *= mean * syntheticReciprocals[k]
+        p *= mean * reciprocals[k]
         cumulative += p
       }
       return k
