@@ -132,7 +132,9 @@ public func writeExperimentReport(
   let threshold = 0.05 / Double(splits.count)
   var splitTests: [SplitTest] = []
   var rows: [[String]] = []
-  for (name, kind, x, y) in splits where x.count >= 2 && y.count >= 2 {
+  // The paper's six half-splits, then all runs of one condition against all of the other.
+  let allRuns = [("\(a.name) vs \(b.name)", "all runs", runsA, runsB)]
+  for (name, kind, x, y) in splits + allRuns where x.count >= 2 && y.count >= 2 {
     let outcome = try GroupTests.coefficientSwap(
       fitted, groupA: x, groupB: y, options: options, threads: network.training.varOptions.threads)
     let r = outcome.result
@@ -147,7 +149,8 @@ public func writeExperimentReport(
     "Delta_ij = E_{i<-j} - E_{i<-i}: the extra one-step prediction error of run i's latents under run j's "
       + "VAR. Each row compares inter-group with intra-group swaps by a one-sided Wilcoxon rank-sum test; "
       + "the permutation p-value relabels runs (pairs sharing a run are not independent). Significant = "
-      + "rank-sum p below the Bonferroni threshold 0.05 / \(splits.count) = \(formatNumber(threshold)).")
+      + "rank-sum p below the Bonferroni threshold 0.05 / \(splits.count) = \(formatNumber(threshold)) "
+      + "of the six half-split tests; the last row compares all runs of the two conditions.")
   document.table(["split", "kind", "runs", "U", "p (rank-sum)", "p (permutation)", "significant"], rows)
 
   // Influence-distance test between the conditions.
