@@ -117,15 +117,9 @@ public struct Document: Sendable {
   }
 }
 
-/// Writes a text file.
+/// Writes a text file (through a temporary file renamed into place).
 public func writeText(_ text: String, to path: String) throws {
-  guard let file = fopen(path, "w") else {
-    throw SparseVARError.io("cannot open \(path) for writing: \(String(cString: strerror(errno)))")
-  }
-  let bytes = Array(text.utf8)
-  let written = fwrite(bytes, 1, bytes.count, file)
-  let closed = fclose(file)
-  guard written == bytes.count, closed == 0 else { throw SparseVARError.io("cannot write \(path)") }
+  try writeFileAtomically(Array(text.utf8), to: path)
 }
 
 /// Creates a folder (and its parents) if missing.

@@ -100,18 +100,7 @@ struct Train: ParsableCommand {
 
 /// The contents of a text file.
 func readText(_ path: String) throws -> String {
-  guard let file = fopen(path, "r") else {
-    throw SparseVARError.io("cannot open \(path): \(String(cString: strerror(errno)))")
-  }
-  defer { fclose(file) }
-  var bytes: [UInt8] = []
-  var buffer = [UInt8](repeating: 0, count: 4096)
-  while true {
-    let n = fread(&buffer, 1, buffer.count, file)
-    bytes += buffer[0..<n]
-    if n < buffer.count { break }
-  }
-  return String(decoding: bytes, as: UTF8.self)
+  String(decoding: try readFileBytes(path), as: UTF8.self)
 }
 
 extension String {

@@ -329,3 +329,19 @@ final class FrameFileWriter {
     }
   }
 }
+
+/// The whole contents of the regular file at `path`.
+/// - Throws: `.io` when it cannot be opened or read, or is not a regular file.
+public func readFileBytes(_ path: String) throws -> [UInt8] {
+  let reader = try FrameFileReader(path: path)
+  return try reader.bytes(at: 0, count: reader.size, "the file")
+}
+
+/// Writes `bytes` to `path` through `<path>.partial` renamed into place, so that a reader never
+/// sees half a file.
+/// - Throws: `.io` when it cannot be written.
+public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
+  let writer = try FrameFileWriter(path: path)
+  try writer.write(bytes)
+  try writer.commit()
+}

@@ -21,8 +21,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-import Glibc
-
 extension SparseVARNetwork {
   static let magic: [UInt8] = Array("SPVARNET".utf8)
   static let formatVersion: UInt32 = 1
@@ -183,38 +181,12 @@ extension SparseVARNetwork {
   /// Writes the model to `path` (through a temporary file renamed into place, so a reader never
   /// sees half a file).
   public func save(to path: String) throws {
-    let bytes = try serialized()
-    let temporary = path + ".partial"
-    guard let file = fopen(temporary, "wb") else {
-      throw SparseVARError.io("cannot open \(temporary) for writing: \(String(cString: strerror(errno)))")
-    }
-    let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-    let closed = fclose(file)
-    guard written == bytes.count, closed == 0 else {
-      unlink(temporary)
-      throw SparseVARError.io("cannot write \(temporary): \(String(cString: strerror(errno)))")
-    }
-    guard rename(temporary, path) == 0 else {
-      unlink(temporary)
-      throw SparseVARError.io("cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))")
-    }
+    try writeFileAtomically(try serialized(), to: path)
   }
 
   /// Reads a model written by `save(to:)`.
   public static func load(from path: String) throws -> SparseVARNetwork {
-    guard let file = fopen(path, "rb") else {
-      throw SparseVARError.io("cannot open \(path): \(String(cString: strerror(errno)))")
-    }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-      if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
-      if n < buffer.count { break }
-    }
-    guard ferror(file) == 0 else { throw SparseVARError.io("cannot read \(path)") }
-    return try SparseVARNetwork(serialized: bytes)
+    try SparseVARNetwork(serialized: try readFileBytes(path))
   }
 }
 
