@@ -36,7 +36,17 @@ public struct SplitTest: Sendable {
 public struct ReportSummary: Sendable {
   public var splitTests: [SplitTest]
   public var influence: PairwiseGroupTestResult?
-  /// Area under the ROC curve of |difference map| against the ground-truth mask (when given).
+  /// The time average of the first `plane` latents of a series (latent channel 0 of the map,
+/// h x w values).
+public func meanLatentMap(_ latents: Series, plane: Int) -> [Float] {
+  (0..<plane).map { i in
+    var s = 0.0
+    for t in 0..<latents.length { s += latents.values[t * latents.dimension + i] }
+    return Float(s / Double(latents.length))
+  }
+}
+
+/// Area under the ROC curve of |difference map| against the ground-truth mask (when given).
   public var mapAUC: Double?
   public var bonferroniThreshold: Double
 }
@@ -48,6 +58,16 @@ func meanAndSpread(_ values: [Double]) -> (Double, Double) {
   guard values.count > 1 else { return (mean, 0) }
   let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
   return (mean, variance.squareRoot())
+}
+
+/// The time average of the first `plane` latents of a series (latent channel 0 of the map,
+/// h x w values).
+public func meanLatentMap(_ latents: Series, plane: Int) -> [Float] {
+  (0..<plane).map { i in
+    var s = 0.0
+    for t in 0..<latents.length { s += latents.values[t * latents.dimension + i] }
+    return Float(s / Double(latents.length))
+  }
 }
 
 /// Area under the ROC curve of `scores` for the positives `truth[i] >= 0.5` (ties count half).
@@ -252,11 +272,7 @@ public func writeExperimentReport(
   // Skip connection.
   let latentShape = network.network.latentShape
   let latentPlane = latentShape.height * latentShape.width
-  let meanLatent = (0..<latentPlane).map { i -> Float in
-    var s = 0.0
-    for t in 0..<first.latents.length { s += first.latents.values[t * k + i] }
-    return Float(s / Double(first.latents.length))
-  }
+  let meanLatent = meanLatentMap(first.latents, plane: latentPlane)
   var latentPanels: [(file: String, caption: String)] = []
   let latentScale = max(1, 256 / max(latentShape.height, latentShape.width))
   try renderImage(meanLatent, width: latentShape.width, height: latentShape.height, colormap: .diverging)

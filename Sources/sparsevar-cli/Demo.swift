@@ -84,11 +84,8 @@ struct Demo: ParsableCommand {
         let network = try options.makeNetwork(
           height: dataset.outputHeight, width: dataset.outputWidth, defaultEpochs: 2)
         try trainAndAnalyze(network, on: dataset, label: "training without skip connection")
-        let first = network.runs[0].latents
-        let plane = network.network.latentShape.height * network.network.latentShape.width
-        skipComparison = (0..<plane).map { i in
-          Float((0..<first.length).map { first.values[$0 * first.dimension + i] }.reduce(0, +) / Double(first.length))
-        }
+        let shape = network.network.latentShape
+        skipComparison = meanLatentMap(network.runs[0].latents, plane: shape.height * shape.width)
       }
       let minutes = (monotonicSeconds() - start) / 60
       let summary = try writeExperimentReport(
