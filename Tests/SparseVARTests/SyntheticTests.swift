@@ -163,11 +163,13 @@ private func calciumFiltered(_ x: [Double], decay: Double) -> [Double] {
     #expect(low > 0)
     #expect(Double(low) < tiny.offset + 2 * tiny.photonGain)
     #expect(high < 8000)
-    // The mean is offset + gain * (mean expected photons): the baseline plus transients.
+    // The mean is offset + gain * (mean expected photons): the baseline plus transients (tonic
+    // firing at about 7 Hz keeps a soma's mean dF/F near 1, so the field is up to twice as
+    // bright on average as its baseline).
     let baseline = d.groundTruth.expectedBaseline.reduce(0, +) / Float(tiny.height * tiny.width)
     let mean = sum / Double(count)
     #expect(mean > tiny.offset + tiny.photonGain * Double(baseline) * 0.9)
-    #expect(mean < tiny.offset + tiny.photonGain * Double(baseline) * 1.5)
+    #expect(mean < tiny.offset + tiny.photonGain * Double(baseline) * 2)
   }
 
   // MARK: - Ground-truth network
@@ -313,17 +315,21 @@ private func calciumFiltered(_ x: [Double], decay: Double) -> [Double] {
       for f in 0..<t {
         let s = Int(run.activity.spikes[f * n + k])
         spikes += s
-        // dF/F never negative; a spike gives a rise within two frames.
+        // dF/F never negative; without spikes it can fall no faster than its decay, so a spike
+        // shows as more than that two frames later.
         #expect(run.activity.deltaFOverF[f * n + k] >= 0)
         if s > 0, f + 2 < t {
-          #expect(run.activity.deltaFOverF[(f + 2) * n + k] > run.activity.deltaFOverF[max(0, f - 1) * n + k])
+          let decayFrames = truth.neurons[k].decayTime * tiny.frameRate
+          let before = Double(run.activity.deltaFOverF[max(0, f - 1) * n + k])
+          let steps = Double(f + 2 - max(0, f - 1))
+          #expect(Double(run.activity.deltaFOverF[(f + 2) * n + k]) > before * exp(-steps / decayFrames))
         }
       }
     }
     }
-    // Mean rate between 0.2 and 5 Hz.
+    // Tonic firing: mean rate between 4 and 12 Hz (r0 = 4-8 Hz, times exp(g^2 w^2 / 2) on average).
     let rate = Double(spikes) / Double(n * frames) * tiny.frameRate
-    #expect(rate > 0.2 && rate < 5, "mean rate \(rate) Hz")
+    #expect(rate > 4 && rate < 12, "mean rate \(rate) Hz")
   }
 
   // MARK: - Masks
@@ -357,6 +363,66 @@ private func calciumFiltered(_ x: [Double], decay: Double) -> [Double] {
     for (i, label) in truth.neuronLabels.enumerated() where label >= 0 {
       #expect(try truth.neuronMask(Int(label))[i] >= 0.5)
     }
+  }
+
+  // MARK: - Validation (DESIGN: does the planted difference come out of the method's tests?)
+
+  /// The validation criteria on the small preset with fixed seeds, applied to the
+  /// assemblies' own pixel traces (each run's frames averaged over every assembly's somata,
+  /// relative to their mean): a sparse VAR per run (p = 5, lambda = 0.01), the coefficient-swap
+  /// tests in the paper's half-split layout, and the influence vectors painted onto the
+  /// assemblies as a map. Between conditions every split must reach p < 0.003, within a
+  /// condition both must stay above the Bonferroni threshold 0.05 / 6, and the F - N map must
+  /// rank the differing assemblies' somata first (ROC AUC against the ground-truth mask). This
+  /// checks the data and the statistics; what the autoencoder's latents make of it is measured
+  /// by the demo (docs/synthetic.md).
+  @Test(arguments: [1, 2] as [UInt64]) func validationOnAssemblyTraces(seed: UInt64) throws {
+    let data = try SyntheticTwoPhotonDataset.generate(.preset(.small, seed: seed))
+    let truth = data.groundTruth
+    let m = truth.assemblies.count
+    let masks = try (0..<m).map { try truth.assemblyMask($0) }
+    var options = SparseVAROptions()
+    options.lambda = 0.01
+    let fitted = try data.runs.map { run -> FittedRun in
+      var traces = [Double](repeating: 0, count: run.frameCount * m)
+      for a in 0..<m {
+        let x = roiTrace(run, mask: masks[a])
+        let mean = x.reduce(0, +) / Double(x.count)
+        for t in 0..<run.frameCount { traces[t * m + a] = x[t] / mean - 1 }
+      }
+      let series = try Series(length: run.frameCount, dimension: m, values: traces)
+      return try FittedRun(model: try SparseVARModel.fit(series, options: options), series: series)
+    }
+    let labels = data.labels
+    let f = labels.indices.filter { labels[$0] == SyntheticTwoPhotonDataset.familiar }
+    let n = labels.indices.filter { labels[$0] == SyntheticTwoPhotonDataset.novel }
+    let (f1, f2) = (Array(f.prefix(f.count / 2)), Array(f.suffix(f.count - f.count / 2)))
+    let (n1, n2) = (Array(n.prefix(n.count / 2)), Array(n.suffix(n.count - n.count / 2)))
+    #expect(f1.count == 5 && n2.count == 5, "the paper's layout: five runs per half")
+    func swapP(_ a: [Int], _ b: [Int]) throws -> Double {
+      try GroupTests.coefficientSwap(fitted, groupA: a, groupB: b).result.pValue
+    }
+    let within = [try swapP(f1, f2), try swapP(n1, n2)]
+    let between = [try swapP(f1, n1), try swapP(f1, n2), try swapP(f2, n1), try swapP(f2, n2)]
+    #expect(within.allSatisfy { $0 > 0.05 / 6 }, "within-condition p \(within)")
+    #expect(between.allSatisfy { $0 < 0.003 }, "between-condition p \(between)")
+
+    // Map: each pixel gets |mean outflow in F - mean outflow in N| of the assembly it belongs to.
+    func meanInfluence(_ runs: [Int]) -> [Double] {
+      var c = [Double](repeating: 0, count: m)
+      for r in runs { for (l, v) in fitted[r].model.influence.enumerated() { c[l] += v / Double(runs.count) } }
+      return c
+    }
+    let difference = zip(meanInfluence(f), meanInfluence(n)).map { abs($0 - $1) }
+    var map = [Double](repeating: 0, count: truth.height * truth.width)
+    for a in 0..<m { for i in map.indices where masks[a][i] > 0.5 { map[i] = max(map[i], difference[a]) } }
+    let positive = map.indices.filter { truth.differingMask[$0] > 0.5 }.map { map[$0] }
+    let negative = map.indices.filter { truth.differingMask[$0] <= 0.5 }.map { map[$0] }
+    var wins = 0.0
+    for a in positive { for b in negative { wins += a > b ? 1 : a == b ? 0.5 : 0 } }
+    let auc = wins / Double(positive.count * negative.count)
+    #expect(auc > 0.9, "ROC AUC of the F - N map \(auc)")
+    print("validation seed \(seed): within p \(within), between p \(between), map AUC \(auc)")
   }
 
   @Test func layoutIsCompactAndOffVessels() throws {
