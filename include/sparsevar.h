@@ -294,7 +294,7 @@ typedef int32_t sparsevar_synthetic_preset;
 enum {
   /// For tests: 10 runs of 60-120 frames at 48 x 32 pixels.
   SPARSEVAR_SYNTHETIC_PRESET_TINY = 0,
-  /// A quick demo: 12 runs of 150-300 frames at 96 x 64 pixels.
+  /// The default demo: 20 runs of 150-300 frames at 96 x 64 pixels.
   SPARSEVAR_SYNTHETIC_PRESET_SMALL = 1,
   /// 20 runs of 200-400 frames at 192 x 128 pixels (the paper's preprocessed resolution).
   SPARSEVAR_SYNTHETIC_PRESET_STANDARD = 2,

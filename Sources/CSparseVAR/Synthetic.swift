@@ -12,7 +12,7 @@ import _SparseVARHandles
 @c(sparsevar_synthetic_preset) public enum SyntheticPreset: Int32 {
   /// For tests: 10 runs of 60-120 frames at 48 x 32 pixels.
   case tiny = 0
-  /// A quick demo: 12 runs of 150-300 frames at 96 x 64 pixels.
+  /// The default demo: 20 runs of 150-300 frames at 96 x 64 pixels.
   case small = 1
   /// 20 runs of 200-400 frames at 192 x 128 pixels (the paper's preprocessed resolution).
   case standard = 2
