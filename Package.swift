@@ -45,7 +45,7 @@ let package = Package(
     .systemLibrary(name: "_CPNG"),
 
     // MARK: - Unit test bundles
-    .testTarget(name: "SparseVARTests", dependencies: ["SparseVAR"]),
+    .testTarget(name: "SparseVARTests", dependencies: ["SparseVAR", "SparseVARReport"]),
     .testTarget(name: "SparseVARReportTests", dependencies: ["SparseVARReport"]),
   ]
 )

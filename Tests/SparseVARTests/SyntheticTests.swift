@@ -11,6 +11,7 @@
 import Glibc
 import Testing
 @testable import SparseVAR
+import SparseVARReport
 
 private let tiny = SyntheticTwoPhotonOptions.preset(.tiny, seed: 7)
 
@@ -56,6 +57,20 @@ private func roiTrace(_ run: SyntheticRun, mask: [Float]) -> [Double] {
     for i in roi { s += Double(run.frames[t * pixels + i]) }
     return s / Double(max(1, roi.count))
   }
+}
+
+/// `roiTrace` relative to its mean (x / mean - 1), a dF/F-like trace.
+private func relativeROITrace(_ run: SyntheticRun, mask: [Float]) -> [Double] {
+  let x = roiTrace(run, mask: mask)
+  let mean = x.reduce(0, +) / Double(x.count)
+  return x.map { $0 / mean - 1 }
+}
+
+/// The mean influence vector (outflow of every latent) over the VARs of `runs`.
+private func meanInfluence(_ models: [SparseVARModel], runs: [Int]) -> [Double] {
+  var c = [Double](repeating: 0, count: models[runs[0]].dimension)
+  for r in runs { for (l, v) in models[r].influence.enumerated() { c[l] += v / Double(runs.count) } }
+  return c
 }
 
 /// The series x minus its mean, filtered by the calcium kernel of decay `decay` frames (rise 1.5
@@ -386,9 +401,8 @@ private func calciumFiltered(_ x: [Double], decay: Double) -> [Double] {
     let fitted = try data.runs.map { run -> FittedRun in
       var traces = [Double](repeating: 0, count: run.frameCount * m)
       for a in 0..<m {
-        let x = roiTrace(run, mask: masks[a])
-        let mean = x.reduce(0, +) / Double(x.count)
-        for t in 0..<run.frameCount { traces[t * m + a] = x[t] / mean - 1 }
+        let x = relativeROITrace(run, mask: masks[a])
+        for t in 0..<run.frameCount { traces[t * m + a] = x[t] }
       }
       let series = try Series(length: run.frameCount, dimension: m, values: traces)
       return try FittedRun(model: try SparseVARModel.fit(series, options: options), series: series)
@@ -407,20 +421,13 @@ private func calciumFiltered(_ x: [Double], decay: Double) -> [Double] {
     #expect(within.allSatisfy { $0 > 0.05 / 6 }, "within-condition p \(within)")
     #expect(between.allSatisfy { $0 < 0.003 }, "between-condition p \(between)")
 
-    // Map: each pixel gets |mean outflow in F - mean outflow in N| of the assembly it belongs to.
-    func meanInfluence(_ runs: [Int]) -> [Double] {
-      var c = [Double](repeating: 0, count: m)
-      for r in runs { for (l, v) in fitted[r].model.influence.enumerated() { c[l] += v / Double(runs.count) } }
-      return c
-    }
-    let difference = zip(meanInfluence(f), meanInfluence(n)).map { abs($0 - $1) }
-    var map = [Double](repeating: 0, count: truth.height * truth.width)
-    for a in 0..<m { for i in map.indices where masks[a][i] > 0.5 { map[i] = max(map[i], difference[a]) } }
-    let positive = map.indices.filter { truth.differingMask[$0] > 0.5 }.map { map[$0] }
-    let negative = map.indices.filter { truth.differingMask[$0] <= 0.5 }.map { map[$0] }
-    var wins = 0.0
-    for a in positive { for b in negative { wins += a > b ? 1 : a == b ? 0.5 : 0 } }
-    let auc = wins / Double(positive.count * negative.count)
+    // Map: each pixel gets |mean outflow in F - mean outflow in N| of the assembly it belongs to,
+    // scored like the report scores the network's difference map.
+    let models = fitted.map(\.model)
+    let difference = zip(meanInfluence(models, runs: f), meanInfluence(models, runs: n)).map { abs($0 - $1) }
+    var map = [Float](repeating: 0, count: truth.height * truth.width)
+    for a in 0..<m { for i in map.indices where masks[a][i] > 0.5 { map[i] = max(map[i], Float(difference[a])) } }
+    let auc = try #require(areaUnderROC(scores: map, truth: truth.differingMask.map { $0 > 0.5 ? 1 : 0 }))
     #expect(auc > 0.9, "ROC AUC of the F - N map \(auc)")
     print("validation seed \(seed): within p \(within), between p \(between), map AUC \(auc)")
   }
@@ -728,14 +735,11 @@ private func tune(_ o: inout SyntheticTwoPhotonOptions) {
       for run in dataset.runs {
         var traces = [Double](repeating: 0, count: run.frameCount * m)
         for a in 0..<m {
-          var x: [Double]
+          let x: [Double]
           switch level {
           case "latent": x = (0..<run.frameCount).map { run.activity.latents[$0 * m + a] }
           case "dF/F": x = (0..<run.frameCount).map { Double(run.activity.assemblyDeltaFOverF[$0 * m + a]) }
-          default:
-            x = roiTrace(run, mask: masks[a])
-            let mean = x.reduce(0, +) / Double(x.count)
-            x = x.map { $0 / mean - 1 }
+          default: x = relativeROITrace(run, mask: masks[a])
           }
           for t in 0..<run.frameCount { traces[t * m + a] = x[t] }
         }
@@ -744,20 +748,14 @@ private func tune(_ o: inout SyntheticTwoPhotonOptions) {
         models.append(model)
         fitted.append(try FittedRun(model: model, series: series))
       }
-      func meanInfluence(_ runs: [Int]) -> [Double] {
-        var c = [Double](repeating: 0, count: m)
-        for r in runs { for (l, v) in models[r].influence.enumerated() { c[l] += v / Double(runs.count) } }
-        return c
-      }
-      let cF = meanInfluence(f)
-      let cN = meanInfluence(nn)
+      let cF = meanInfluence(models, runs: f)
+      let cN = meanInfluence(models, runs: nn)
       let diffs = (0..<m).map { cF[$0] - cN[$0] }
       let dSet = Set(net.differingAssemblies)
       let onD = diffs.indices.filter { dSet.contains($0) }.map { diffs[$0] }
       let offD = diffs.indices.filter { !dSet.contains($0) }.map { diffs[$0] }
       // AUC of the influence difference: differing vs other assemblies.
-      var wins = 0.0
-      for a in onD { for b in offD { wins += a > b ? 1 : a == b ? 0.5 : 0 } }
+      let auc = areaUnderROC(scores: diffs.map(Float.init), truth: (0..<m).map { dSet.contains($0) ? 1 : 0 }) ?? .nan
       let influence = try GroupTests.influenceDistance(models, groupA: f, groupB: nn)
       let swap = try GroupTests.coefficientSwap(fitted, groupA: f, groupB: nn)
       let half = f.count / 2
@@ -765,7 +763,7 @@ private func tune(_ o: inout SyntheticTwoPhotonOptions) {
       let nullSwap = try GroupTests.coefficientSwap(fitted, groupA: Array(f.prefix(half)), groupB: Array(f.suffix(f.count - half)))
       let r3 = { (v: Double) in (v * 1000).rounded() / 1000 }
       print("\(level): mean outflow F \(r3(cF.reduce(0, +) / Double(m))), F-N on differing \(onD.map(r3)), "
-        + "others mean \(r3(offD.reduce(0, +) / Double(offD.count))) max \(r3(offD.max() ?? 0)); AUC \(wins / Double(onD.count * offD.count)); "
+        + "others mean \(r3(offD.reduce(0, +) / Double(offD.count))) max \(r3(offD.max() ?? 0)); AUC \(auc); "
         + "F vs N p infl \(influence.result.pValue) swap \(swap.result.pValue); F vs F p infl \(nullInfluence.result.pValue) swap \(nullSwap.result.pValue)")
     }
   }
