@@ -250,6 +250,11 @@ enum {
   SPARSEVAR_MODEL_PARAM_LAMBDA = 521,
   /// LARS step-size stabiliser eps_gamma: [0, inf), default 0 (plain LARS).
   SPARSEVAR_MODEL_PARAM_EPS_GAMMA = 522,
+  /// 1 = the analysis fits each run's VAR to its latents minus their temporal mean (default), so
+  /// that a run's constant offset in latent space (brightness, baseline) does not enter its
+  /// coefficients or the group tests; forecasts add the mean back. 0 = the paper's literal fit
+  /// on the raw latents. Takes effect at the next sparsevar_model_analyze.
+  SPARSEVAR_MODEL_PARAM_CENTER_LATENTS = 523,
   /// Adam's learning rate: (0, inf) (0 excluded), default 0.001.
   SPARSEVAR_MODEL_PARAM_LEARNING_RATE = 530,
   /// Epochs run by each sparsevar_model_train call: integer in [0, 1e9], default 1.
@@ -899,6 +904,12 @@ SPARSEVAR_API int32_t sparsevar_model_run_metrics(
 
 /// Writes analysed run `run`'s latents z, T x K row-major (out[t * K + l]); len >= T * K.
 SPARSEVAR_API int32_t sparsevar_model_run_latents(
+    const sparsevar_model *model, int64_t run, double *out, int64_t len);
+
+/// Writes analysed run `run`'s latent mean (K values): the temporal mean removed from its latents
+/// before its VAR was fitted (SPARSEVAR_MODEL_PARAM_CENTER_LATENTS), all zero without centring.
+/// Its forecasts are zhat_t = mean + sum over lags of A_lag (z_{t-lag} - mean).
+SPARSEVAR_API int32_t sparsevar_model_run_latent_mean(
     const sparsevar_model *model, int64_t run, double *out, int64_t len);
 
 /// Writes analysed run `run`'s influence vector (K values): c_l = sum over lags and j != l of

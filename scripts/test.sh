@@ -14,8 +14,10 @@
 #                                    (a directory's Makefile is run too)
 #  6. Python binding                 pip install ./bindings/python
 #  7. examples                       examples/swift (swift run) and examples/python/*.py
-#  8. pytest                         tests/abi, tests/cli (the sparsevar tool) and
-#                                    bindings/python/tests against the installed tree
+#  8. pytest                         tests/abi, tests/cli (the sparsevar tool),
+#                                    bindings/python/tests against the installed tree, and
+#                                    tests/validation (the method on the built-in data: about
+#                                    15 minutes on 2 cores, the longest step)
 #
 # Programs find the installed library through an RPATH, -Wl,-rpath,$(pkg-config --variable=libdir
 # sparsevar), not through LD_LIBRARY_PATH, as a user's program would. The exported variables
@@ -116,7 +118,7 @@ done
 section "pytest"
 test_paths=()
 export SPARSEVAR_CLI=$ROOT/$SPARSEVAR_SWIFTPM_SCRATCH/debug/sparsevar-cli
-for path in tests/abi tests/cli bindings/python/tests; do
+for path in tests/abi tests/cli bindings/python/tests tests/validation; do
   if [ -d "$path" ]; then test_paths+=("$path"); fi
 done
 if ((${#test_paths[@]})); then

@@ -52,6 +52,11 @@ import _SparseVARHandles
   case lambda = 521
   /// LARS step-size stabiliser eps_gamma: [0, inf), default 0 (plain LARS).
   case epsGamma = 522
+  /// 1 = the analysis fits each run's VAR to its latents minus their temporal mean (default), so
+  /// that a run's constant offset in latent space (brightness, baseline) does not enter its
+  /// coefficients or the group tests; forecasts add the mean back. 0 = the paper's literal fit
+  /// on the raw latents. Takes effect at the next sparsevar_model_analyze.
+  case centerLatents = 523
   /// Adam's learning rate: (0, inf) (0 excluded), default 0.001.
   case learningRate = 530
   /// Epochs run by each sparsevar_model_train call: integer in [0, 1e9], default 1.
@@ -111,6 +116,7 @@ extension ModelParameter {
     case .lag: return "SPARSEVAR_MODEL_PARAM_LAG"
     case .lambda: return "SPARSEVAR_MODEL_PARAM_LAMBDA"
     case .epsGamma: return "SPARSEVAR_MODEL_PARAM_EPS_GAMMA"
+    case .centerLatents: return "SPARSEVAR_MODEL_PARAM_CENTER_LATENTS"
     case .learningRate: return "SPARSEVAR_MODEL_PARAM_LEARNING_RATE"
     case .epochs: return "SPARSEVAR_MODEL_PARAM_EPOCHS"
     case .window: return "SPARSEVAR_MODEL_PARAM_WINDOW"
@@ -146,6 +152,7 @@ func modelBounds(_ parameter: ModelParameter) -> (lower: Double, upper: Double, 
   case .lag: return (1, 1000, 5, true)
   case .lambda: return (0, .infinity, 0.01, false)
   case .epsGamma: return (0, .infinity, 0, false)
+  case .centerLatents: return (0, 1, 1, true)
   case .learningRate: return (0, .infinity, 1e-3, false)
   case .epochs: return (0, 1e9, 1, true)
   case .window: return (3, 1e9, 64, true)
@@ -330,6 +337,7 @@ func product(_ a: Int, _ b: Int, _ what: String) throws -> Int {
     case .lag: m.training.varOptions.lag = Int(value)
     case .lambda: m.training.varOptions.lambda = value
     case .epsGamma: m.training.varOptions.epsGamma = value
+    case .centerLatents: m.training.centerLatents = value != 0
     case .learningRate: m.training.learningRate = value
     case .epochs: m.training.epochs = Int(value)
     case .window: m.training.window = Int(value)
@@ -366,6 +374,7 @@ func product(_ a: Int, _ b: Int, _ what: String) throws -> Int {
     case .lag: out.pointee = Double(t.varOptions.lag)
     case .lambda: out.pointee = t.varOptions.lambda
     case .epsGamma: out.pointee = t.varOptions.epsGamma
+    case .centerLatents: out.pointee = t.centerLatents ? 1 : 0
     case .learningRate: out.pointee = t.learningRate
     case .epochs: out.pointee = Double(t.epochs)
     case .window: out.pointee = Double(t.window)
@@ -564,6 +573,18 @@ func product(_ a: Int, _ b: Int, _ what: String) throws -> Int {
   guarded {
     let r = try modelObject(model).run(run)
     try write(r.latents.values, to: out, capacity: len, "out")
+  }
+}
+
+/// Writes analysed run `run`'s latent mean (K values): the temporal mean removed from its latents
+/// before its VAR was fitted (SPARSEVAR_MODEL_PARAM_CENTER_LATENTS), all zero without centring.
+/// Its forecasts are zhat_t = mean + sum over lags of A_lag (z_{t-lag} - mean).
+@c public func sparsevar_model_run_latent_mean(
+  _ model: UnsafePointer<sparsevar_model>?, _ run: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
+) -> Int32 {
+  guarded {
+    let r = try modelObject(model).run(run)
+    try write(r.latentMean, to: out, capacity: len, "out")
   }
 }
 

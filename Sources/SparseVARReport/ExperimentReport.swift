@@ -143,7 +143,7 @@ public func writeExperimentReport(
   }
   let (a1, a2) = halves(runsA)
   let (b1, b2) = halves(runsB)
-  let fitted = try runs.map { try FittedRun(model: $0.model, series: $0.latents) }
+  let fitted = try runs.map { try $0.fittedRun }
   let splits: [(String, String, [Int], [Int])] = [
     ("\(a.name)1 vs \(a.name)2", "within", a1, a2), ("\(b.name)1 vs \(b.name)2", "within", b1, b2),
     ("\(a.name)1 vs \(b.name)1", "between", a1, b1), ("\(a.name)1 vs \(b.name)2", "between", a1, b2),
@@ -228,7 +228,7 @@ public func writeExperimentReport(
   // Latent forecasts of the first run.
   let first = runs[0]
   let p = first.model.lag
-  let forecast = try first.model.forecast(first.latents)
+  let forecast = try first.forecast()
   let k = first.latents.dimension
   let variances = (0..<k).map { l -> Double in
     let column = (0..<first.latents.length).map { first.latents.values[$0 * k + l] }
@@ -253,7 +253,7 @@ public func writeExperimentReport(
     let count = frames.count / (h * w)
     let (latents, indices) = try network.encode(frames, count: count)
     let series = try Series(length: count, dimension: k, values: latents)
-    let zhat = try first.model.forecast(series)
+    let zhat = try first.forecast(series)
     let reconstruction = try network.decode(
       Array(zhat[0..<k]), count: 1, indices: indices, offset: p)
     let frame = Array(frames[(p * h * w)..<((p + 1) * h * w)])

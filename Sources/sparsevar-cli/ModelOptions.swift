@@ -21,25 +21,44 @@ enum ModeArgument: String, ExpressibleByArgument, CaseIterable {
   }
 }
 
+/// Defaults of the options a command may choose for itself (`train`: the paper's; `demo`: per
+/// preset, see `ModelDefaults.demo`).
+struct ModelDefaults {
+  var depth = 3
+  var epochs = 3
+  var learningRate = 1e-3
+}
+
 struct ModelOptions: ParsableArguments {
   @Option(help: "Training mode: sequential, embedded, end-to-end (implicit lasso gradient) or end-to-end-unrolled.")
   var mode: ModeArgument = .endToEnd
   @Option(help: "VAR lag p.") var lag: Int = 5
   @Option(help: "l1 penalty lambda of the VAR (on the sigma-normalised latents).") var lambda: Double = 0.01
-  @Option(help: "Passes over all training windows (default: 3 for train, 2 for demo).") var epochs: Int?
+  @Flag(
+    name: .customLong("no-centering"),
+    help: "Fit each run's VAR to its raw latents (the paper's literal analysis) instead of its latents minus their mean.")
+  var noCentering = false
+  @Option(help: "Passes over all training windows (default: 3 for train, the demo's per preset).") var epochs: Int?
   @Option(help: "Frames per training window.") var window: Int = 64
-  @Option(name: .customLong("learning-rate"), help: "Adam's learning rate.") var learningRate: Double = 1e-3
-  @Option(help: "Encoder/decoder blocks (frame sides must be multiples of 2^depth).") var depth: Int = 3
+  @Option(name: .customLong("learning-rate"), help: "Adam's learning rate (default 1e-3, the demo's per preset).")
+  var learningRate: Double?
+  @Option(
+    help: """
+      Encoder/decoder blocks (default 3, the paper's; the demo's per preset). Frame sides must be multiples \
+      of 2^depth; the latent has (H / 2^depth) x (W / 2^depth) values per channel, and the swap tests need \
+      it small next to the frames per run (docs/synthetic.md).
+      """)
+  var depth: Int?
   @Option(help: "Channels of the hidden convolutions.") var channels: Int = 32
   @Option(name: .customLong("latent-channels"), help: "Channels of the latent map.") var latentChannels: Int = 1
   @Flag(name: .customLong("no-skip"), help: "Train without the mean-frame skip connection.") var noSkip = false
   @Option(help: "Seed of the weights and of the window order.") var seed: UInt64 = 0
   @Option(help: "Worker threads (0 = all cores).") var threads: Int = 0
 
-  /// The network and its training options; `defaultEpochs` when --epochs was not given.
-  func makeNetwork(height: Int, width: Int, defaultEpochs: Int = 3) throws -> SparseVARNetwork {
+  /// The network and its training options; `defaults` for the options not given.
+  func makeNetwork(height: Int, width: Int, defaults: ModelDefaults = .init()) throws -> SparseVARNetwork {
     var configuration = AutoencoderConfiguration()
-    configuration.depth = depth
+    configuration.depth = depth ?? defaults.depth
     configuration.channels = channels
     configuration.latentChannels = latentChannels
     configuration.skipConnection = !noSkip
@@ -49,9 +68,10 @@ struct ModelOptions: ParsableArguments {
     training.varOptions.lag = lag
     training.varOptions.lambda = lambda
     training.varOptions.threads = threads
-    training.epochs = epochs ?? defaultEpochs
+    training.centerLatents = !noCentering
+    training.epochs = epochs ?? defaults.epochs
     training.window = window
-    training.learningRate = learningRate
+    training.learningRate = learningRate ?? defaults.learningRate
     training.seed = seed
     return try SparseVARNetwork(configuration: configuration, height: height, width: width, training: training)
   }

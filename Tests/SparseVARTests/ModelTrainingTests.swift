@@ -83,6 +83,46 @@ func tinyNetwork(mode: TrainingMode) throws -> SparseVARNetwork {
     for i in 0..<256 { #expect(abs(difference[i] - (groupA[i] - groupB[i])) < 1e-6) }
   }
 
+  /// With centring, a run's VAR is the plain sparse VAR of its latents minus their temporal mean,
+  /// its forecasts add the mean back, and the swap test sees the centred series; without, the
+  /// mean is zero and the VAR is fitted to the raw latents.
+  @Test(arguments: [true, false]) func analysisCentresEachRunsLatents(center: Bool) throws {
+    let dataset = try blobDataset()
+    let network = try tinyNetwork(mode: .embedded)
+    network.training.centerLatents = center
+    try network.train(on: dataset)
+    for run in try network.analyze(dataset) {
+      let z = run.latents
+      let k = z.dimension
+      var mean = [Double](repeating: 0, count: k)
+      for t in 0..<z.length { for l in 0..<k { mean[l] += z.values[t * k + l] / Double(z.length) } }
+      if !center { mean = [Double](repeating: 0, count: k) }
+      for l in 0..<k { #expect(abs(run.latentMean[l] - mean[l]) <= 1e-9 * (1 + abs(mean[l]))) }
+      let centered = try Series(length: z.length, dimension: k, values: z.values.enumerated().map { $0.element - run.latentMean[$0.offset % k] })
+      #expect(run.centeredLatents == centered)
+      #expect(run.model == (try SparseVARModel.fit(centered, options: network.training.varOptions)))
+      let plain = try run.model.forecast(centered)
+      let forecast = try run.forecast()
+      for i in forecast.indices { #expect(abs(forecast[i] - (plain[i] + run.latentMean[i % k])) <= 1e-12 * (1 + abs(forecast[i]))) }
+      #expect(try run.fittedRun.series == centered)
+      if center {
+        // R_var is measured on the raw latents, the centred forecast plus the mean.
+        let p = run.model.lag
+        var total = 0.0
+        for t in p..<z.length {
+          var error = 0.0, norm = 0.0
+          for l in 0..<k {
+            let d = z.values[t * k + l] - forecast[(t - p) * k + l]
+            error += d * d
+            norm += z.values[t * k + l] * z.values[t * k + l]
+          }
+          total += error / norm
+        }
+        #expect(abs(run.relativeError - total / Double(z.length - p)) <= 1e-12)
+      }
+    }
+  }
+
   @Test func cancellationStopsTraining() throws {
     let dataset = try blobDataset()
     let network = try tinyNetwork(mode: .embedded)

@@ -3,10 +3,11 @@ import Testing
 @testable import SparseVAR
 
 @Suite struct PersistenceTests {
-  func trainedNetwork() throws -> SparseVARNetwork {
+  func trainedNetwork(centerLatents: Bool = true) throws -> SparseVARNetwork {
     let dataset = try blobDataset()
     let network = try tinyNetwork(mode: .endToEnd(.implicit))
     network.training.epochs = 1
+    network.training.centerLatents = centerLatents
     try network.train(on: dataset)
     try network.analyze(dataset)
     return network
@@ -27,6 +28,8 @@ import Testing
     #expect(loaded.network.batchNorms.map(\.runningVariance) == network.network.batchNorms.map(\.runningVariance))
     #expect(loaded.runs.map(\.model) == network.runs.map(\.model))
     #expect(loaded.runs.map(\.latents) == network.runs.map(\.latents))
+    #expect(loaded.runs.map(\.latentMean) == network.runs.map(\.latentMean))
+    #expect(network.runs.allSatisfy { $0.latentMean.contains { $0 != 0 } })
     #expect(loaded.labels == network.labels)
     #expect(try loaded.contributionMap(run: 1, gain: 3) == network.contributionMap(run: 1, gain: 3))
     #expect(try loaded.serialized() == network.serialized())
@@ -46,13 +49,25 @@ import Testing
     }
     // A newer format version.
     var future = bytes
-    future[8] = 2
+    future[8] = 3
     do {
       _ = try SparseVARNetwork(serialized: future)
       Issue.record("a future version was accepted")
     } catch let error as SparseVARError {
-      #expect(error.message.contains("version 2"))
+      #expect(error.message.contains("version 3"))
     }
     #expect(throws: SparseVARError.self) { try SparseVARNetwork.load(from: "/nonexistent/model.svnet") }
+  }
+
+  @Test func versionOneFilesReadAsUncentredModels() throws {
+    let network = try trainedNetwork(centerLatents: false)
+    let old = try network.serialized(formatVersion: 1)
+    #expect(old[8] == 1)
+    let loaded = try SparseVARNetwork(serialized: old)
+    #expect(loaded.training == network.training)
+    #expect(loaded.runs.map(\.model) == network.runs.map(\.model))
+    #expect(loaded.runs.allSatisfy { $0.latentMean.allSatisfy { $0 == 0 } })
+    #expect(try loaded.serialized() == network.serialized())
+    #expect(throws: SparseVARError.self) { try trainedNetwork().serialized(formatVersion: 1) }
   }
 }

@@ -141,10 +141,25 @@ static int32_t on_run(int64_t done, int64_t total, void *user) {
 typedef struct {
   double coef[RUNS][COEF];
   double latents[RUNS][FRAMES * K];
+  double latent_mean[RUNS][K];
   double l_rec[RUNS], r_var[RUNS];
   float map[PIX], group[PIX], diff[PIX];
   double statistic, p_value;
 } analysis;
+
+/* The latent mean is the latents' temporal mean with SPARSEVAR_MODEL_PARAM_CENTER_LATENTS on
+   (the default), zero with it off. */
+static void check_latent_mean(sparsevar_model *m, const double *latents, const double *mean) {
+  double center = -1, expected;
+  int64_t t, l;
+  CHECK_OK(sparsevar_model_get_param(m, SPARSEVAR_MODEL_PARAM_CENTER_LATENTS, &center));
+  for (l = 0; l < K; l++) {
+    expected = 0;
+    if (center == 1)
+      for (t = 0; t < FRAMES; t++) expected += latents[t * K + l] / FRAMES;
+    if (!CHECK_NEAR(mean[l], expected, 1e-9 * (1 + fabs(expected)))) break;
+  }
+}
 
 static void read_analysis(sparsevar_model *m, analysis *a) {
   int64_t r, n_runs = 0, k = 0, p = 0, t = 0;
@@ -157,6 +172,8 @@ static void read_analysis(sparsevar_model *m, analysis *a) {
     CHECK(t == FRAMES);
     CHECK_OK(sparsevar_model_run_coef(m, r, a->coef[r], COEF));
     CHECK_OK(sparsevar_model_run_latents(m, r, a->latents[r], FRAMES * K));
+    CHECK_OK(sparsevar_model_run_latent_mean(m, r, a->latent_mean[r], K));
+    check_latent_mean(m, a->latents[r], a->latent_mean[r]);
     CHECK_OK(sparsevar_model_run_metrics(m, r, &a->l_rec[r], &a->r_var[r]));
   }
   CHECK_OK(sparsevar_model_contribution_map(m, 1, 2.0, a->map, PIX));
@@ -207,6 +224,7 @@ static void test_null_arguments(void) {
   EXPECT_STATUS(E, sparsevar_model_run_metrics(NULL, 0, &d, &d));
   EXPECT_STATUS(E, sparsevar_model_run_latents(NULL, 0, &d, 1));
   EXPECT_STATUS(E, sparsevar_model_run_influence(NULL, 0, &d, 1));
+  EXPECT_STATUS(E, sparsevar_model_run_latent_mean(NULL, 0, &d, 1));
   EXPECT_STATUS(E, sparsevar_model_run_label(NULL, 0, &i32, &i32));
   EXPECT_STATUS(E, sparsevar_model_swap_test(&r, NULL, 1, 2));
   EXPECT_STATUS(E, sparsevar_model_influence_test(&r, NULL, 1, 2));

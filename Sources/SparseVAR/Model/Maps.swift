@@ -28,7 +28,7 @@ extension SparseVARNetwork {
   /// Coefficient-swap test between the analysed runs labelled `a` and `b`.
   public func swapTest(_ a: Int32, _ b: Int32, options: PairwiseGroupTestOptions = .init()) throws -> GroupTestOutcome {
     let (groupA, groupB) = try analyzedRuns(a, b)
-    let fitted = try runs.map { try FittedRun(model: $0.model, series: $0.latents) }
+    let fitted = try runs.map { try $0.fittedRun }
     return try GroupTests.coefficientSwap(
       fitted, groupA: groupA, groupB: groupB, options: options, threads: training.varOptions.threads)
   }

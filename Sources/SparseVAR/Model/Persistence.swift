@@ -3,7 +3,8 @@
 // Saving and loading a SparseVARNetwork in a versioned, checksummed binary format:
 //
 //   bytes 0..7    magic "SPVARNET"
-//   bytes 8..11   format version, UInt32 little-endian (this code writes and reads version 1)
+//   bytes 8..11   format version, UInt32 little-endian (this code writes version 2 and reads
+//                 versions 1 and 2)
 //   bytes 12..19  payload length in bytes, UInt64 little-endian
 //   payload       the fields below, little-endian, arrays as a UInt64 count then the values
 //   last 8 bytes  FNV-1a 64-bit hash of the payload
@@ -12,8 +13,10 @@
 // last block, seed), frame height and width, training options, epochs completed, mean frame,
 // every parameter (name, shape, Float values), every batch norm's running mean and variance,
 // and the analysed runs (label, latents, VAR coefficients, intercept, sigma, lambdas, L_rec,
-// R_var, temporal deviation image). Adam's moments are not saved: training a loaded model
-// restarts them.
+// R_var, temporal deviation image). Version 2 adds the latent-centring option after the
+// training seed and each run's latent mean after its latents; a version 1 file reads as a model
+// without centring (zero means). Adam's moments are not saved: training a loaded model restarts
+// them.
 //
 // Loading checks the magic, the version (a newer one is refused with a message naming both), the
 // length and the hash before reading a field, then every count and shape against the
@@ -23,10 +26,16 @@
 
 extension SparseVARNetwork {
   static let magic: [UInt8] = Array("SPVARNET".utf8)
-  static let formatVersion: UInt32 = 1
+  static let formatVersion: UInt32 = 2
 
   /// The model as the bytes of the file format above.
-  public func serialized() throws -> [UInt8] {
+  public func serialized() throws -> [UInt8] { try serialized(formatVersion: Self.formatVersion) }
+
+  /// The bytes of an older format version (1 cannot hold latent centring: such a model is refused).
+  func serialized(formatVersion version: UInt32) throws -> [UInt8] {
+    guard version >= 2 || !training.centerLatents else {
+      throw SparseVARError.invalidArgument("format version 1 cannot hold a model that centres latents")
+    }
     var w = ByteWriter()
     let c = network.configuration
     w.int(c.depth); w.int(c.channels); w.int(c.latentChannels)
@@ -41,6 +50,7 @@ extension SparseVARNetwork {
     }
     w.varOptions(t.varOptions)
     w.double(t.learningRate); w.int(t.epochs); w.int(t.window); w.uint64(t.seed)
+    if version >= 2 { w.bool(t.centerLatents) }
     w.int(epochsCompleted)
     w.floats(meanFrame)
     let parameters = network.parameters
@@ -60,6 +70,7 @@ extension SparseVARNetwork {
     for run in runs {
       w.bool(run.label != nil); w.int32(run.label ?? 0)
       w.int(run.latents.length); w.int(run.latents.dimension); w.doubles(run.latents.values)
+      if version >= 2 { w.doubles(run.latentMean) }
       let m = run.model
       w.int(m.lag); w.int(m.dimension); w.doubles(m.coefficients); w.doubles(m.intercept)
       w.double(m.sigma); w.bool(m.normalize); w.doubles(m.lambdas)
@@ -68,7 +79,7 @@ extension SparseVARNetwork {
     }
     var out = Self.magic
     var header = ByteWriter()
-    header.uint32(Self.formatVersion)
+    header.uint32(version)
     header.uint64(UInt64(w.bytes.count))
     out += header.bytes
     out += w.bytes
@@ -124,6 +135,7 @@ extension SparseVARNetwork {
     training.epochs = try r.int(in: 0...Int(Int32.max))
     training.window = try r.int(in: 1...Int(Int32.max))
     training.seed = try r.uint64()
+    training.centerLatents = version >= 2 ? try r.bool() : false
     do {
       try self.init(configuration: configuration, height: height, width: width, training: training)
     } catch let error as SparseVARError {
@@ -163,6 +175,8 @@ extension SparseVARNetwork {
         throw SparseVARError.format("a run's latent size \(k) does not match the network's \(network.latentSize)")
       }
       let latents = try Series(length: length, dimension: k, values: try r.doubles(count: length * k, "latents"))
+      let latentMean = version >= 2 ? try r.doubles(count: k, "a latent mean") : [Double](repeating: 0, count: k)
+      guard latentMean.allSatisfy(\.isFinite) else { throw SparseVARError.format("a latent mean holds NaN or infinity") }
       let lag = try r.int(in: 1...1000)
       guard try r.int(in: 1...Int(Int32.max)) == k else { throw SparseVARError.format("a run's VAR has the wrong dimension") }
       let model = SparseVARModel(
@@ -171,7 +185,7 @@ extension SparseVARNetwork {
         lambdas: try r.doubles(count: k, "lambdas"), criterionPaths: nil)
       loaded.append(
         RunAnalysis(
-          latents: latents, model: model, reconstructionError: try r.double(), relativeError: try r.double(),
+          latents: latents, latentMean: latentMean, model: model, reconstructionError: try r.double(), relativeError: try r.double(),
           label: hasLabel ? label : nil, deviationImage: try r.floats(count: height * width, "a deviation image")))
     }
     guard r.atEnd else { throw SparseVARError.format("the model file has unread bytes after its last field") }

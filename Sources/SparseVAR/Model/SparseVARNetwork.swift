@@ -2,7 +2,8 @@
 //
 // The whole model of DESIGN §2: the autoencoder (Float), its training on a FrameDataset in one
 // of the three modes, and what comes after training: every run encoded in inference mode, its
-// own VAR fitted on the whole run, L_rec and R_var per run, forecasts and reconstructions.
+// own VAR fitted on the whole run (to its latents minus their mean, by default), L_rec and R_var
+// per run, forecasts and reconstructions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,6 +23,12 @@ public struct TrainingOptions: Sendable, Equatable {
   public var window: Int = 64
   /// Seed of the window order (shuffled anew every epoch).
   public var seed: UInt64 = 0
+  /// After training, fit each run's VAR to its latents minus their temporal mean (one mean per
+  /// latent dimension; forecasts add it back), so that a run's constant offset in latent space
+  /// (its brightness, baseline, field of view) does not enter its coefficients or the group
+  /// tests. false = the paper's literal fit on the raw latents (no intercept). Training itself is
+  /// unaffected.
+  public var centerLatents = true
 
   public init() {}
 
@@ -55,7 +62,10 @@ public struct TrainingProgress: Sendable, Equatable {
 public struct RunAnalysis: Sendable {
   /// The run's latents z (T x K), encoded in inference mode.
   public var latents: Series
-  /// The VAR fitted on the whole run.
+  /// The temporal mean of the latents (K values) removed before the VAR fit when the model
+  /// centres latents (`TrainingOptions.centerLatents`); zeros otherwise.
+  public var latentMean: [Double]
+  /// The VAR fitted on the whole run, on `centeredLatents`.
   public var model: SparseVARModel
   /// Mean over t = p+1..T and pixels of (x_t - xhat_t)^2, xhat decoded from the forecast zhat_t
   /// (from z_t itself for a model trained in the sequential mode).
@@ -67,6 +77,53 @@ public struct RunAnalysis: Sendable {
   /// Per-pixel temporal standard deviation of the run's frames (H x W, normalised units): the
   /// image whose encoding gives the unpooling indices of the run's contribution map.
   public var deviationImage: [Float]
+}
+
+extension RunAnalysis {
+  /// Fits the run's VAR to `latents` (minus their temporal mean when `centered`); the two
+  /// metrics start at zero.
+  init(fitting latents: Series, centered: Bool, options: SparseVAROptions, label: Int32?, deviationImage: [Float]) throws {
+    let k = latents.dimension
+    var mean = [Double](repeating: 0, count: k)
+    if centered {
+      for (i, v) in latents.values.enumerated() { mean[i % k] += v }
+      mean = mean.map { $0 / Double(latents.length) }
+    }
+    self.latents = latents
+    self.latentMean = mean
+    self.label = label
+    self.deviationImage = deviationImage
+    self.reconstructionError = 0
+    self.relativeError = 0
+    self.model = try SparseVARModel.fit(Self.subtracting(mean, from: latents), options: options)
+  }
+
+  /// z_t minus `latentMean` (T x K): the series the run's VAR was fitted on and the swap test
+  /// forecasts.
+  public var centeredLatents: Series { Self.subtracting(latentMean, from: latents) }
+
+  static func subtracting(_ mean: [Double], from series: Series) -> Series {
+    var centered = series
+    for i in centered.values.indices { centered.values[i] -= mean[i % series.dimension] }
+    return centered
+  }
+
+  /// One-step forecasts zhat_t, t = p+1..T ((T - p) x K), of `series` (latents of frames of this
+  /// run; its own latents by default) by the run's VAR: mean + sum_k A_k (z_{t-k} - mean).
+  public func forecast(_ series: Series? = nil) throws -> [Double] {
+    guard (series ?? latents).dimension == latentMean.count else {
+      throw SparseVARError.shape(
+        "the series has K = \((series ?? latents).dimension) dimensions but the run's VAR has \(latentMean.count)")
+    }
+    var out = try model.forecast(Self.subtracting(latentMean, from: series ?? latents))
+    for i in out.indices { out[i] += latentMean[i % latentMean.count] }
+    return out
+  }
+
+  /// The run as the swap test sees it: its VAR and the series it was fitted on.
+  public var fittedRun: FittedRun {
+    get throws { try FittedRun(model: model, series: centeredLatents) }
+  }
 }
 
 /// The autoencoder with its embedded sparse VAR, trained on the runs of a FrameDataset.
@@ -223,22 +280,22 @@ public final class SparseVARNetwork {
       let pixels = height * width
       let (latents, indices) = try encode(frames, count: count)
       let series = try Series(length: count, dimension: network.latentSize, values: latents)
-      let model = try SparseVARModel.fit(series, options: training.varOptions)
-      let forecast = try model.forecast(series)
-      let source = training.mode == .sequential ? Array(latents[(p * network.latentSize)...]) : forecast
+      var analysis = try RunAnalysis(
+        fitting: series, centered: training.centerLatents, options: training.varOptions,
+        label: try dataset.label(run: run), deviationImage: temporalDeviation(frames, count: count, pixels: pixels))
+      let forecast = try analysis.forecast()
+      let source = training.mode == .sequential ? Array(latents[(p * series.dimension)...]) : forecast
       let reconstruction = try decode(source, count: count - p, indices: indices, offset: p)
       var error = 0.0
       for i in reconstruction.indices {
         let d = Double(reconstruction[i]) - Double(frames[p * pixels + i])
         error += d * d
       }
-      results.append(
-        RunAnalysis(
-          latents: series, model: model, reconstructionError: error / Double(reconstruction.count),
-          relativeError: try model.relativeError(series), label: try dataset.label(run: run),
-          deviationImage: temporalDeviation(frames, count: count, pixels: pixels)))
-      if let progress, !progress(run + 1, dataset.runCount) {
-        throw SparseVARError.interrupted("the analysis was stopped after run \(run + 1) of \(dataset.runCount)")
+      analysis.reconstructionError = error / Double(reconstruction.count)
+      analysis.relativeError = try relativeForecastError(series, forecast, lag: p)
+      results.append(analysis)
+      if let progress, !progress(results.count, dataset.runCount) {
+        throw SparseVARError.interrupted("the analysis was stopped after run \(results.count) of \(dataset.runCount)")
       }
     }
     network.clearCaches()

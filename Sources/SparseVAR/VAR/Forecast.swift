@@ -60,28 +60,7 @@ extension SparseVARModel {
   /// R_var = mean over t = p+1..T of ||z_t - zhat_t||^2 / ||z_t||^2 (time points with z_t = 0
   /// are skipped).
   public func relativeError(_ series: Series) throws -> Double {
-    let zhat = try forecast(series)
-    let k = dimension
-    let n = series.length - lag
-    var total = 0.0
-    var counted = 0
-    for t in 0..<n {
-      var error = 0.0
-      var norm = 0.0
-      for j in 0..<k {
-        let z = series.values[(t + lag) * k + j]
-        error += (z - zhat[t * k + j]) * (z - zhat[t * k + j])
-        norm += z * z
-      }
-      if norm > 0 {
-        total += error / norm
-        counted += 1
-      }
-    }
-    guard counted > 0 else {
-      throw SparseVARError.numerical("R_var is undefined: every forecast target z_t is zero")
-    }
-    return total / Double(counted)
+    try relativeForecastError(series, try forecast(series), lag: lag)
   }
 
   /// Influence vector c_l = sum_k sum_{j != l} |A_k[j, l]|: the total outflow of latent l,
@@ -96,4 +75,30 @@ extension SparseVARModel {
     }
     return c
   }
+}
+
+/// R_var of one-step forecasts `zhat` ((T - lag) x K) of `series`: mean over t = p+1..T of
+/// ||z_t - zhat_t||^2 / ||z_t||^2 (time points with z_t = 0 are skipped).
+func relativeForecastError(_ series: Series, _ zhat: [Double], lag: Int) throws -> Double {
+  let k = series.dimension
+  let n = series.length - lag
+  var total = 0.0
+  var counted = 0
+  for t in 0..<n {
+    var error = 0.0
+    var norm = 0.0
+    for j in 0..<k {
+      let z = series.values[(t + lag) * k + j]
+      error += (z - zhat[t * k + j]) * (z - zhat[t * k + j])
+      norm += z * z
+    }
+    if norm > 0 {
+      total += error / norm
+      counted += 1
+    }
+  }
+  guard counted > 0 else {
+    throw SparseVARError.numerical("R_var is undefined: every forecast target z_t is zero")
+  }
+  return total / Double(counted)
 }

@@ -326,6 +326,7 @@ _PROTOTYPES = [
     ("sparsevar_model_run_metrics", _status, [_handle, c_int64, _f64p, _f64p]),
     ("sparsevar_model_run_latents", _status, [_handle, c_int64, _f64p, c_int64]),
     ("sparsevar_model_run_influence", _status, [_handle, c_int64, _f64p, c_int64]),
+    ("sparsevar_model_run_latent_mean", _status, [_handle, c_int64, _f64p, c_int64]),
     ("sparsevar_model_run_label", _status, [_handle, c_int64, _i32p, _i32p]),
     ("sparsevar_model_swap_test", _status, [_handle_out, _handle, c_int32, c_int32]),
     ("sparsevar_model_influence_test", _status, [_handle_out, _handle, c_int32, c_int32]),

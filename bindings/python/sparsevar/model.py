@@ -39,6 +39,7 @@ _PARAMS = {
     "p": 520,
     "alpha": 521,
     "eps_gamma": 522,
+    "center_latents": 523,
     "learning_rate": 530,
     "epochs": 531,
     "window": 532,
@@ -56,12 +57,12 @@ _MODES = {"sequential": 0, "embedded": 1, "end_to_end": 2, "end-to-end": 2}
 _GRADIENTS = {"unrolled": 0, "implicit": 1}
 _METHODS = {"asymptotic": 0, "exact": 1}
 _CHOICES = {"mode": _MODES, "lasso_gradient": _GRADIENTS, "test_method": _METHODS}
-_BOOLEANS = ("skip_connection", "literal_last_block")
+_BOOLEANS = ("skip_connection", "literal_last_block", "center_latents")
 
 _DEFAULTS = {
     "depth": 3, "channels": 32, "latent_channels": 1, "skip_connection": True,
     "literal_last_block": False, "seed": 0, "mode": "end_to_end", "lasso_gradient": "implicit",
-    "p": 5, "alpha": 0.01, "eps_gamma": 0.0, "learning_rate": 1e-3, "epochs": 1, "window": 64,
+    "p": 5, "alpha": 0.01, "eps_gamma": 0.0, "center_latents": True, "learning_rate": 1e-3, "epochs": 1, "window": 64,
     "shuffle_seed": 0, "n_threads": 0, "test_method": "asymptotic", "permutations": 9999,
     "test_seed": 0, "exact_limit": 20000,
 }
@@ -192,6 +193,9 @@ class SparseVARAutoencoder:
             training); lasso_gradient: ``"implicit"`` or ``"unrolled"`` (end-to-end mode).
         p, alpha, eps_gamma: the VAR's lag, l1 penalty and LARS stabiliser (training and
             analysis).
+        center_latents: the analysis fits each run's VAR to its latents minus their temporal
+            mean (default True), so a run's constant latent offset (brightness, baseline) does
+            not enter its coefficients or the group tests; False = the paper's literal fit.
         learning_rate, epochs (per ``fit`` call), window (frames per mini-batch, >= p + 2),
             shuffle_seed: training.
         n_threads: worker threads of the VAR fits and the swap test (0 = all cores).
@@ -202,6 +206,8 @@ class SparseVARAutoencoder:
         l_rec_, r_var_: (n_runs,) reconstruction error and relative VAR error.
         influence_: (n_runs, K) influence vectors c_l = sum_k sum_{j != l} |A_k[j, l]|.
         latents_: list of (T_i, K) arrays.
+        latent_mean_: (n_runs, K) the means removed before each run's VAR fit (zeros without
+            center_latents); forecasts are mean + sum_k A_k (z_{t-k} - mean).
         labels_: list of each run's label (int or None) at the analysis.
         loss_history_: list of the window losses of every fit call so far.
         frame_shape_, latent_shape_ (channels, h, w), n_latents_ (K), n_epochs_completed_.
@@ -212,7 +218,8 @@ class SparseVARAutoencoder:
 
     def __init__(self, depth=3, channels=32, latent_channels=1, skip_connection=True,
                  literal_last_block=False, seed=0, mode="end_to_end", lasso_gradient="implicit",
-                 p=5, alpha=0.01, eps_gamma=0.0, learning_rate=1e-3, epochs=1, window=64,
+                 p=5, alpha=0.01, eps_gamma=0.0, center_latents=True, learning_rate=1e-3, epochs=1,
+                 window=64,
                  shuffle_seed=0, n_threads=0, test_method="asymptotic", permutations=9999,
                  test_seed=0, exact_limit=20000):
         self.depth = depth
@@ -226,6 +233,7 @@ class SparseVARAutoencoder:
         self.p = p
         self.alpha = alpha
         self.eps_gamma = eps_gamma
+        self.center_latents = center_latents
         self.learning_rate = learning_rate
         self.epochs = epochs
         self.window = window
@@ -408,7 +416,8 @@ class SparseVARAutoencoder:
 
     def analyze(self, X=None, labels=None, progress=False):
         """Analyses every run of a dataset (default: the one of the last ``fit``): its latents,
-        its own VAR (with the current p, alpha, eps_gamma), L_rec and R_var, and its label.
+        its own VAR (with the current p, alpha, eps_gamma, center_latents), L_rec and R_var,
+        and its label.
         Replaces the previous analysis (kept on error).
 
         Args:
@@ -460,12 +469,14 @@ class SparseVARAutoencoder:
         n_runs, k, p = int(n_runs.value), int(k.value), int(p.value)
         coef = np.empty((n_runs, p, k, k), dtype=np.float64)
         influence = np.empty((n_runs, k), dtype=np.float64)
+        latent_mean = np.empty((n_runs, k), dtype=np.float64)
         l_rec = np.empty(n_runs, dtype=np.float64)
         r_var = np.empty(n_runs, dtype=np.float64)
         latents, labels = [], []
         for i in range(n_runs):
             lib.sparsevar_model_run_coef(handle, i, f64_ptr(coef[i]), coef[i].size)
             lib.sparsevar_model_run_influence(handle, i, f64_ptr(influence[i]), k)
+            lib.sparsevar_model_run_latent_mean(handle, i, f64_ptr(latent_mean[i]), k)
             a, b = c_double(), c_double()
             lib.sparsevar_model_run_metrics(handle, i, byref(a), byref(b))
             l_rec[i], r_var[i] = a.value, b.value
@@ -479,6 +490,7 @@ class SparseVARAutoencoder:
             labels.append(int(label.value) if has.value else None)
         self.coef_ = coef
         self.influence_ = influence
+        self.latent_mean_ = latent_mean
         self.l_rec_ = l_rec
         self.r_var_ = r_var
         self.latents_ = latents

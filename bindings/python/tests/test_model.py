@@ -175,6 +175,26 @@ def test_group_tests_and_maps(trained):
         assert not np.array_equal(m.contribution_map(run=0, gain=0.0), run_map)
 
 
+def test_analysis_centres_each_runs_latents(trained):
+    """By default each run's VAR is the sparse VAR of its latents minus their temporal mean;
+    with center_latents=False it is the VAR of the raw latents (the paper's literal fit)."""
+    m = trained
+    assert m.get_params()["center_latents"] is True
+    for i, z in enumerate(m.latents_):
+        np.testing.assert_allclose(m.latent_mean_[i], z.mean(axis=0), rtol=1e-10, atol=1e-12)
+        var = sparsevar.SparseVAR(p=PARAMS["p"], alpha=PARAMS["alpha"]).fit(z - m.latent_mean_[i])
+        np.testing.assert_allclose(m.coef_[i], var.coef_, rtol=1e-10, atol=1e-12)
+    with sparsevar.SparseVARAutoencoder(**{**PARAMS, "center_latents": False}) as raw:
+        raw.fit(m.dataset_, progress=False)
+        np.testing.assert_array_equal(raw.latents_[0], m.latents_[0])  # same training
+        assert np.all(raw.latent_mean_ == 0)
+        var = sparsevar.SparseVAR(p=PARAMS["p"], alpha=PARAMS["alpha"]).fit(raw.latents_[0])
+        np.testing.assert_allclose(raw.coef_[0], var.coef_, rtol=1e-10, atol=1e-12)
+        # The option only changes the analysis: switching it back reproduces the centred VARs.
+        raw.set_params(center_latents=True).analyze()
+        np.testing.assert_array_equal(raw.coef_, m.coef_)
+
+
 def test_determinism(runs, trained):
     with sparsevar.SparseVARAutoencoder(**PARAMS) as again:
         again.fit(runs, labels=LABELS, progress=False)
