@@ -545,10 +545,7 @@ func product(_ a: Int, _ b: Int, _ what: String) throws -> Int {
 @c public func sparsevar_model_run_coef(
   _ model: UnsafePointer<sparsevar_model>?, _ run: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
 ) -> Int32 {
-  guarded {
-    let r = try modelObject(model).run(run)
-    try write(r.model.coefficients, to: out, capacity: len, "out")
-  }
+  writeRunValues(model, run, out, len) { $0.model.coefficients }
 }
 
 /// Metrics of analysed run `run` (either pointer may be NULL): L_rec, the mean over
@@ -570,10 +567,7 @@ func product(_ a: Int, _ b: Int, _ what: String) throws -> Int {
 @c public func sparsevar_model_run_latents(
   _ model: UnsafePointer<sparsevar_model>?, _ run: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
 ) -> Int32 {
-  guarded {
-    let r = try modelObject(model).run(run)
-    try write(r.latents.values, to: out, capacity: len, "out")
-  }
+  writeRunValues(model, run, out, len) { $0.latents.values }
 }
 
 /// Writes analysed run `run`'s latent mean (K values): the temporal mean removed from its latents
@@ -582,10 +576,7 @@ func product(_ a: Int, _ b: Int, _ what: String) throws -> Int {
 @c public func sparsevar_model_run_latent_mean(
   _ model: UnsafePointer<sparsevar_model>?, _ run: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
 ) -> Int32 {
-  guarded {
-    let r = try modelObject(model).run(run)
-    try write(r.latentMean, to: out, capacity: len, "out")
-  }
+  writeRunValues(model, run, out, len) { $0.latentMean }
 }
 
 /// Writes analysed run `run`'s influence vector (K values): c_l = sum over lags and j != l of
@@ -593,10 +584,16 @@ func product(_ a: Int, _ b: Int, _ what: String) throws -> Int {
 @c public func sparsevar_model_run_influence(
   _ model: UnsafePointer<sparsevar_model>?, _ run: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
 ) -> Int32 {
-  guarded {
-    let r = try modelObject(model).run(run)
-    try write(r.model.influence, to: out, capacity: len, "out")
-  }
+  writeRunValues(model, run, out, len) { $0.model.influence }
+}
+
+/// The shared body of the run getters that fill a caller's buffer: validates the model and the
+/// run, then writes `values` of the run (SPARSEVAR_E_BUFFER_TOO_SMALL when len is short).
+func writeRunValues(
+  _ model: UnsafePointer<sparsevar_model>?, _ run: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64,
+  _ values: (RunAnalysis) -> [Double]
+) -> Int32 {
+  guarded { try write(values(try modelObject(model).run(run)), to: out, capacity: len, "out") }
 }
 
 /// Analysed run `run`'s group label as the dataset had it at the analysis: *has_label = 1 and
