@@ -250,10 +250,11 @@ enum {
   SPARSEVAR_MODEL_PARAM_LAMBDA = 521,
   /// LARS step-size stabiliser eps_gamma: [0, inf), default 0 (plain LARS).
   SPARSEVAR_MODEL_PARAM_EPS_GAMMA = 522,
-  /// 1 = the analysis fits each run's VAR to its latents minus their temporal mean (default), so
-  /// that a run's constant offset in latent space (brightness, baseline) does not enter its
-  /// coefficients or the group tests; forecasts add the mean back. 0 = the paper's literal fit
-  /// on the raw latents. Takes effect at the next sparsevar_model_analyze.
+  /// 1 = every VAR is fitted to latents minus their temporal mean (default): each training
+  /// window's, and in the analysis each run's, so that a run's constant offset in latent space
+  /// (brightness, baseline) enters neither its coefficients nor the group tests; forecasts add
+  /// the mean back. 0 = the paper's literal fit on the raw latents. Takes effect at the next
+  /// sparsevar_model_train and sparsevar_model_analyze.
   SPARSEVAR_MODEL_PARAM_CENTER_LATENTS = 523,
   /// Adam's learning rate: (0, inf) (0 excluded), default 0.001.
   SPARSEVAR_MODEL_PARAM_LEARNING_RATE = 530,

@@ -36,7 +36,7 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "l1 penalty lambda of the VAR (on the sigma-normalised latents).") var lambda: Double = 0.01
   @Flag(
     name: .customLong("no-centering"),
-    help: "Fit each run's VAR to its raw latents (the paper's literal analysis) instead of its latents minus their mean.")
+    help: "Fit the VARs (in training and analysis) to the raw latents, as the paper does, instead of the latents minus their mean.")
   var noCentering = false
   @Option(help: "Passes over all training windows (default: 3 for train, the demo's per preset).") var epochs: Int?
   @Option(help: "Frames per training window.") var window: Int = 64

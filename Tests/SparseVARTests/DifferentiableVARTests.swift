@@ -30,12 +30,17 @@ import Testing
     return out
   }
 
-  @Test func endToEndGradientsMatchFiniteDifferences() throws {
+  @Test(arguments: [false, true])
+  func endToEndGradientsMatchFiniteDifferences(centered: Bool) throws {
     var rng = TestRandom(seed: 31)
-    let z = window(&rng)
-    let fitted = try DifferentiableVAR(window: z, options: options())
+    var z = window(&rng)
+    // An offset per dimension, as the network's latents have: centring must carry it.
+    for i in z.values.indices { z.values[i] += Double(i % z.dimension + 1) }
+    let fitted = try DifferentiableVAR(window: z, options: options(), centered: centered)
     let g = (0..<fitted.forecast.count).map { _ in rng.normal() }
-    let fd = try finiteDifferences(z, g) { try DifferentiableVAR(window: $0, options: options()).forecast }
+    let fd = try finiteDifferences(z, g) {
+      try DifferentiableVAR(window: $0, options: options(), centered: centered).forecast
+    }
     let unrolled = try fitted.backward(forecastGradient: g, mode: .unrolled)
     let implicit = try fitted.backward(forecastGradient: g, mode: .implicit)
     let scale = max(1, fd.map(abs).max()!)
@@ -45,14 +50,34 @@ import Testing
     }
   }
 
-  @Test func embeddedGradientTreatsCoefficientsAsConstants() throws {
+  @Test(arguments: [false, true])
+  func embeddedGradientTreatsCoefficientsAsConstants(centered: Bool) throws {
     var rng = TestRandom(seed: 32)
-    let z = window(&rng)
-    let fitted = try DifferentiableVAR(window: z, options: options())
+    var z = window(&rng)
+    for i in z.values.indices { z.values[i] += Double(i % z.dimension + 1) }
+    let fitted = try DifferentiableVAR(window: z, options: options(), centered: centered)
     let g = (0..<fitted.forecast.count).map { _ in rng.normal() }
-    let fd = try finiteDifferences(z, g) { try fitted.model.forecast($0) }
+    let fd = try finiteDifferences(z, g) {
+      try DifferentiableVAR(
+        window: $0, options: options(), mean: centered ? $0.temporalMean : nil, model: fitted.model
+      ).forecast
+    }
     let embedded = try fitted.backward(forecastGradient: g, mode: .coefficientsConstant)
     for i in fd.indices { #expect(abs(embedded[i] - fd[i]) < 1e-7) }
+  }
+
+  @Test func centredForecastAddsTheWindowMeanBack() throws {
+    var rng = TestRandom(seed: 34)
+    let z = window(&rng)
+    let offset = (0..<z.dimension).map { Double($0) - 2 }
+    let shifted = z.subtracting(offset.map { -$0 })
+    let plain = try DifferentiableVAR(window: z, options: options(), centered: true)
+    let moved = try DifferentiableVAR(window: shifted, options: options(), centered: true)
+    // A constant offset moves the forecast by itself and leaves the coefficients alone.
+    #expect(zip(plain.model.coefficients, moved.model.coefficients).allSatisfy { abs($0 - $1) < 1e-12 })
+    for (i, (a, b)) in zip(plain.forecast, moved.forecast).enumerated() {
+      #expect(abs(b - a - offset[i % z.dimension]) < 1e-10)
+    }
   }
 
   @Test func threadCountDoesNotChangeGradients() throws {

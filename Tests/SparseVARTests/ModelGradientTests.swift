@@ -3,7 +3,8 @@ import Testing
 @testable import SparseVAR
 
 /// The gradient of the whole model's loss, checked against finite differences in Double on a tiny
-/// model, in every training mode and both lasso-gradient modes.
+/// model, in every training mode and both lasso-gradient modes, with the window's latents
+/// centred before its VAR or not.
 @Suite struct ModelGradientTests {
   static let modes: [TrainingMode] = [.sequential, .embedded, .endToEnd(.unrolled), .endToEnd(.implicit)]
 
@@ -39,17 +40,20 @@ import Testing
 
   @Test(arguments: modes)
   func lossGradientMatchesFiniteDifferences(mode: TrainingMode) throws {
-    for skip in [true, false] {
+    for (skip, centered) in [(true, false), (false, false), (true, true), (false, true)] {
       var rng = TestRandom(seed: 41)
       let model = try tinyModel(skip: skip)
       let (x, mean) = try frames(&rng, count: 14)
       model.zeroGradients()
-      let (_, fitted) = try model.trainingStep(window: x, meanFrame: mean, mode: mode, var: varOptions())
+      let (_, fitted) = try model.trainingStep(
+        window: x, meanFrame: mean, mode: mode, var: varOptions(), centered: centered)
       // In the embedded mode the coefficients are constants of the backward pass: the loss to
       // differentiate numerically is the one with the coefficients held at their fitted values.
       let fixed = mode == .embedded ? fitted : nil
       func loss() throws -> Double {
-        try model.trainingStep(window: x, meanFrame: mean, mode: mode, var: varOptions(), fixedVAR: fixed).loss
+        try model.trainingStep(
+          window: x, meanFrame: mean, mode: mode, var: varOptions(), centered: centered, fixedVAR: fixed
+        ).loss
       }
       // The loss evaluations below accumulate gradients too: keep the first pass's.
       let gradients = model.parameters.map(\.gradient)
@@ -68,7 +72,7 @@ import Testing
           let numeric = (up - down) / (2 * h)
           #expect(
             abs(analytic - numeric) <= 1e-5 * max(1e-3, abs(numeric)),
-            "\(mode), skip \(skip), \(parameter.name)[\(i)]: analytic \(analytic), numeric \(numeric)")
+            "\(mode), skip \(skip), centred \(centered), \(parameter.name)[\(i)]: analytic \(analytic), numeric \(numeric)")
           checked += 1
         }
       }

@@ -123,6 +123,21 @@ func tinyNetwork(mode: TrainingMode) throws -> SparseVARNetwork {
     }
   }
 
+  /// The option centres the training windows' VARs too (their gradient is checked in
+  /// ModelGradientTests): with a VAR in training, the same network trains differently; in the
+  /// sequential mode, which has none, identically.
+  @Test(arguments: [TrainingMode.endToEnd(.implicit), .embedded, .sequential])
+  func centringReachesTheTrainingWindows(mode: TrainingMode) throws {
+    let dataset = try blobDataset()
+    var histories: [[Double]] = []
+    for center in [true, false] {
+      let network = try tinyNetwork(mode: mode)
+      network.training.centerLatents = center
+      histories.append(try network.train(on: dataset))
+    }
+    #expect((histories[0] == histories[1]) == (mode == .sequential))
+  }
+
   @Test func cancellationStopsTraining() throws {
     let dataset = try blobDataset()
     let network = try tinyNetwork(mode: .embedded)

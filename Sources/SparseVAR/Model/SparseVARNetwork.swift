@@ -23,11 +23,11 @@ public struct TrainingOptions: Sendable, Equatable {
   public var window: Int = 64
   /// Seed of the window order (shuffled anew every epoch).
   public var seed: UInt64 = 0
-  /// After training, fit each run's VAR to its latents minus their temporal mean (one mean per
-  /// latent dimension; forecasts add it back), so that a run's constant offset in latent space
-  /// (its brightness, baseline, field of view) does not enter its coefficients or the group
-  /// tests. false = the paper's literal fit on the raw latents (no intercept). Training itself is
-  /// unaffected.
+  /// Fit every VAR to latents minus their temporal mean (one mean per latent dimension; forecasts
+  /// add it back): in training each window's, after training each run's. A run's constant offset
+  /// in latent space (its brightness, baseline, field of view) then enters neither its
+  /// coefficients nor the group tests, and training optimises the forecasts the analysis uses.
+  /// false = the paper's literal fit on the raw latents (no intercept).
   public var centerLatents = true
 
   public init() {}
@@ -83,30 +83,19 @@ extension RunAnalysis {
   /// Fits the run's VAR to `latents` (minus their temporal mean when `centered`); the two
   /// metrics start at zero.
   init(fitting latents: Series, centered: Bool, options: SparseVAROptions, label: Int32?, deviationImage: [Float]) throws {
-    let k = latents.dimension
-    var mean = [Double](repeating: 0, count: k)
-    if centered {
-      for (i, v) in latents.values.enumerated() { mean[i % k] += v }
-      mean = mean.map { $0 / Double(latents.length) }
-    }
+    let mean = centered ? latents.temporalMean : [Double](repeating: 0, count: latents.dimension)
     self.latents = latents
     self.latentMean = mean
     self.label = label
     self.deviationImage = deviationImage
     self.reconstructionError = 0
     self.relativeError = 0
-    self.model = try SparseVARModel.fit(Self.subtracting(mean, from: latents), options: options)
+    self.model = try SparseVARModel.fit(latents.subtracting(mean), options: options)
   }
 
   /// z_t minus `latentMean` (T x K): the series the run's VAR was fitted on and the swap test
   /// forecasts.
-  public var centeredLatents: Series { Self.subtracting(latentMean, from: latents) }
-
-  static func subtracting(_ mean: [Double], from series: Series) -> Series {
-    var centered = series
-    for i in centered.values.indices { centered.values[i] -= mean[i % series.dimension] }
-    return centered
-  }
+  public var centeredLatents: Series { latents.subtracting(latentMean) }
 
   /// One-step forecasts zhat_t, t = p+1..T ((T - p) x K), of `series` (latents of frames of this
   /// run; its own latents by default) by the run's VAR: mean + sum_k A_k (z_{t-k} - mean).
@@ -115,7 +104,7 @@ extension RunAnalysis {
       throw SparseVARError.shape(
         "the series has K = \((series ?? latents).dimension) dimensions but the run's VAR has \(latentMean.count)")
     }
-    var out = try model.forecast(Self.subtracting(latentMean, from: series ?? latents))
+    var out = try model.forecast((series ?? latents).subtracting(latentMean))
     for i in out.indices { out[i] += latentMean[i % latentMean.count] }
     return out
   }
@@ -189,7 +178,8 @@ public final class SparseVARNetwork {
         let batch = try Tensor<Float>(shape: [w.count, 1, height, width], storage: frames)
         network.zeroGradients()
         let loss = try network.trainingLoss(
-          window: batch, meanFrame: meanFrame, mode: training.mode, var: training.varOptions)
+          window: batch, meanFrame: meanFrame, mode: training.mode, var: training.varOptions,
+          centered: training.centerLatents)
         optimizer.step()
         total += loss
         let report = TrainingProgress(

@@ -10,6 +10,9 @@
 //   end-to-end:  as embedded, with gradients also through the lasso solutions (unrolled or
 //                implicit).
 //
+// Centred (TrainingOptions.centerLatents), the window's VAR is fitted to its latents minus their
+// temporal mean m and forecasts zhat_t = m + sum_k A_k (z_{t-k} - m).
+//
 //   L_rec = mean over the decoded frames and their pixels of (x_t - xhat_t)^2, with
 //   xhat = (d + 1) * xbar when the skip connection is on and xhat = d otherwise.
 //
@@ -34,16 +37,17 @@ extension ConvolutionalAutoencoder {
   /// connection). `var` gives the VAR's lag, lambda, eps_gamma, mask and threads.
   /// - Returns: L_rec of the window.
   public func trainingLoss(
-    window frames: Tensor<Scalar>, meanFrame: [Scalar], mode: TrainingMode, var options: SparseVAROptions
+    window frames: Tensor<Scalar>, meanFrame: [Scalar], mode: TrainingMode, var options: SparseVAROptions,
+    centered: Bool = false
   ) throws -> Double {
-    try trainingStep(window: frames, meanFrame: meanFrame, mode: mode, var: options).loss
+    try trainingStep(window: frames, meanFrame: meanFrame, mode: mode, var: options, centered: centered).loss
   }
 
   /// `trainingLoss`, also returning the VAR fitted on the window; with `fixedVAR` that VAR is
   /// used instead of a fit (the embedded mode's loss as a function of the network alone).
   func trainingStep(
     window frames: Tensor<Scalar>, meanFrame: [Scalar], mode: TrainingMode, var options: SparseVAROptions,
-    fixedVAR: SparseVARModel? = nil
+    centered: Bool = false, fixedVAR: SparseVARModel? = nil
   ) throws -> (loss: Double, var: SparseVARModel?) {
     let t = try frames.imageBatchShape(channels: 1, layer: "the autoencoder").batch
     let pixels = height * width
@@ -78,8 +82,10 @@ extension ConvolutionalAutoencoder {
       }
       let series = try Series(length: t, dimension: k, values: latent.storage.map(\.asDouble))
       let var_ =
-        try fixedVAR.map { try DifferentiableVAR(window: series, options: options, model: $0) }
-        ?? DifferentiableVAR(window: series, options: options)
+        try fixedVAR.map {
+          try DifferentiableVAR(
+            window: series, options: options, mean: centered ? series.temporalMean : nil, model: $0)
+        } ?? DifferentiableVAR(window: series, options: options, centered: centered)
       fitted = var_
       let forecast = try Tensor<Scalar>(
         shape: [t - first, s.channels, s.height, s.width], storage: var_.forecast.map { Scalar($0) })

@@ -5,6 +5,9 @@
 //
 //     zhat_t = sum_k A_k z_{t-k},   t = p+1..T   (A fitted on u = z / sigma, no intercept)
 //
+// or, centred, zhat_t = m + sum_k A_k (z_{t-k} - m) with m the window's temporal mean (A fitted
+// on the centred latents; the mean's gradient is carried back to every frame);
+//
 // and its backward pass maps dL/dzhat to dL/dz in one of three modes:
 // - coefficients constant (the "embedded" training mode): gradients reach z_{t-k} through the
 //   forecast only;
@@ -34,6 +37,9 @@ public struct DifferentiableVAR: Sendable {
   public let model: SparseVARModel
   /// One-step forecasts zhat_t for t = p+1..T: (T - p) x K, row-major.
   public let forecast: [Double]
+  /// The window's temporal mean m (K values) when centred, nil otherwise.
+  public let mean: [Double]?
+  /// The series the VAR is fitted on: the window, or the window minus `mean`.
   let window: Series
   let options: SparseVAROptions
   /// X(u): the lagged design of u = z / sigma, n x pK.
@@ -41,20 +47,30 @@ public struct DifferentiableVAR: Sendable {
 
   /// Fits the VAR on `window` (T x K) and forecasts it. Uses `options.lag`, `lambda`, `epsGamma`,
   /// `normalize`, `mask`, `maxIterations` and `threads`; intercept and criterion are not
-  /// supported inside the network.
-  public init(window: Series, options: SparseVAROptions) throws {
+  /// supported inside the network. With `centered` the VAR is fitted to the window minus its
+  /// temporal mean and the forecasts add the mean back.
+  public init(window: Series, options: SparseVAROptions, centered: Bool = false) throws {
     guard !options.intercept, options.criterion == nil else {
       throw SparseVARError.invalidArgument(
         "the VAR inside the network has no intercept and a fixed lambda")
     }
-    try self.init(window: window, options: options, model: try SparseVARModel.fit(window, options: options))
+    let mean = centered ? window.temporalMean : nil
+    let fitted = mean.map { window.subtracting($0) } ?? window
+    try self.init(
+      window: window, options: options, mean: mean, model: try SparseVARModel.fit(fitted, options: options))
   }
 
   /// The same with given coefficients instead of a fit (for checking the embedded mode's gradient
   /// with the coefficients held fixed).
-  init(window: Series, options: SparseVAROptions, model: SparseVARModel) throws {
+  init(window: Series, options: SparseVAROptions, mean: [Double]? = nil, model: SparseVARModel) throws {
+    let window = mean.map { window.subtracting($0) } ?? window
     self.model = model
-    forecast = try model.forecast(window)
+    self.mean = mean
+    var forecast = try model.forecast(window)
+    if let mean {
+      for i in forecast.indices { forecast[i] += mean[i % window.dimension] }
+    }
+    self.forecast = forecast
     self.window = window
     self.options = options
     design = laggedDesign(
@@ -64,6 +80,20 @@ public struct DifferentiableVAR: Sendable {
 
   /// dL/dz (T x K) from dL/dzhat ((T - p) x K).
   public func backward(forecastGradient gzh: [Double], mode: VARGradientMode) throws -> [Double] {
+    let fitted = try backwardToFittedSeries(forecastGradient: gzh, mode: mode)
+    guard mean != nil else { return fitted }
+    // zhat = m + f(z - m), m = (1/T) sum_t z_t: dL/dz_t = dL/dc_t + (dL/dm - sum_s dL/dc_s) / T
+    // with dL/dm = sum_t dL/dzhat_t.
+    let k = window.dimension
+    var meanGradient = [Double](repeating: 0, count: k)
+    for i in gzh.indices { meanGradient[i % k] += gzh[i] }
+    for i in fitted.indices { meanGradient[i % k] -= fitted[i] }
+    let length = Double(window.length)
+    return fitted.indices.map { fitted[$0] + meanGradient[$0 % k] / length }
+  }
+
+  /// dL/d(the series the VAR is fitted on: z, or c = z - m when centred) from dL/dzhat.
+  private func backwardToFittedSeries(forecastGradient gzh: [Double], mode: VARGradientMode) throws -> [Double] {
     let k = window.dimension
     let p = options.lag
     let length = window.length

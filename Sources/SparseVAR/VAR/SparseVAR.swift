@@ -109,6 +109,21 @@ public struct Series: Sendable, Equatable {
     for v in values { s += (v - mean) * (v - mean) }
     return (s / count).squareRoot()
   }
+
+  /// The temporal mean of every dimension (K values; zeros for an empty series).
+  public var temporalMean: [Double] {
+    var mean = [Double](repeating: 0, count: dimension)
+    for (i, v) in values.enumerated() { mean[i % dimension] += v }
+    return mean.map { length > 0 ? $0 / Double(length) : 0 }
+  }
+
+  /// The series with `offset` (K values) subtracted at every time step.
+  public func subtracting(_ offset: [Double]) -> Series {
+    precondition(offset.count == dimension, "the offset needs one value per dimension")
+    var shifted = self
+    for i in shifted.values.indices { shifted.values[i] -= offset[i % dimension] }
+    return shifted
+  }
 }
 
 /// Progress of a long call: (done, total) -> continue? Returning false cancels.

@@ -193,9 +193,10 @@ class SparseVARAutoencoder:
             training); lasso_gradient: ``"implicit"`` or ``"unrolled"`` (end-to-end mode).
         p, alpha, eps_gamma: the VAR's lag, l1 penalty and LARS stabiliser (training and
             analysis).
-        center_latents: the analysis fits each run's VAR to its latents minus their temporal
-            mean (default True), so a run's constant latent offset (brightness, baseline) does
-            not enter its coefficients or the group tests; False = the paper's literal fit.
+        center_latents: every VAR is fitted to latents minus their temporal mean (default
+            True): each training window's, and in the analysis each run's, so a run's constant
+            latent offset (brightness, baseline) enters neither its coefficients nor the group
+            tests; False = the paper's literal fit.
         learning_rate, epochs (per ``fit`` call), window (frames per mini-batch, >= p + 2),
             shuffle_seed: training.
         n_threads: worker threads of the VAR fits and the swap test (0 = all cores).
