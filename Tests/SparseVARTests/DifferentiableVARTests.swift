@@ -66,11 +66,21 @@ import Testing
     for i in fd.indices { #expect(abs(embedded[i] - fd[i]) < 1e-7) }
   }
 
+  @Test func subtractingAnOffsetChecksItsLength() throws {
+    var rng = TestRandom(seed: 35)
+    let z = window(&rng)
+    #expect(throws: SparseVARError.self) { try z.subtracting([1, 2]) }
+    #expect(throws: SparseVARError.self) { try z.subtracting([Double](repeating: .nan, count: z.dimension)) }
+    let mean = z.temporalMean
+    let centred = try z.subtracting(mean)
+    for value in centred.temporalMean { #expect(abs(value) < 1e-12) }
+  }
+
   @Test func centredForecastAddsTheWindowMeanBack() throws {
     var rng = TestRandom(seed: 34)
     let z = window(&rng)
     let offset = (0..<z.dimension).map { Double($0) - 2 }
-    let shifted = z.subtracting(offset.map { -$0 })
+    let shifted = try z.subtracting(offset.map { -$0 })
     let plain = try DifferentiableVAR(window: z, options: options(), centered: true)
     let moved = try DifferentiableVAR(window: shifted, options: options(), centered: true)
     // A constant offset moves the forecast by itself and leaves the coefficients alone.

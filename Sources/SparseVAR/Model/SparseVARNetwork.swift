@@ -90,12 +90,14 @@ extension RunAnalysis {
     self.deviationImage = deviationImage
     self.reconstructionError = 0
     self.relativeError = 0
-    self.model = try SparseVARModel.fit(latents.subtracting(mean), options: options)
+    self.model = try SparseVARModel.fit(try latents.subtracting(mean), options: options)
   }
 
   /// z_t minus `latentMean` (T x K): the series the run's VAR was fitted on and the swap test
   /// forecasts.
-  public var centeredLatents: Series { latents.subtracting(latentMean) }
+  public var centeredLatents: Series {
+    get throws { try latents.subtracting(latentMean) }
+  }
 
   /// One-step forecasts zhat_t, t = p+1..T ((T - p) x K), of `series` (latents of frames of this
   /// run; its own latents by default) by the run's VAR: mean + sum_k A_k (z_{t-k} - mean).
@@ -104,14 +106,14 @@ extension RunAnalysis {
       throw SparseVARError.shape(
         "the series has K = \((series ?? latents).dimension) dimensions but the run's VAR has \(latentMean.count)")
     }
-    var out = try model.forecast((series ?? latents).subtracting(latentMean))
+    var out = try model.forecast(try (series ?? latents).subtracting(latentMean))
     for i in out.indices { out[i] += latentMean[i % latentMean.count] }
     return out
   }
 
   /// The run as the swap test sees it: its VAR and the series it was fitted on.
   public var fittedRun: FittedRun {
-    get throws { try FittedRun(model: model, series: centeredLatents) }
+    get throws { try FittedRun(model: model, series: try centeredLatents) }
   }
 }
 

@@ -55,7 +55,7 @@ public struct DifferentiableVAR: Sendable {
         "the VAR inside the network has no intercept and a fixed lambda")
     }
     let mean = centered ? window.temporalMean : nil
-    let fitted = mean.map { window.subtracting($0) } ?? window
+    let fitted = try mean.map { try window.subtracting($0) } ?? window
     try self.init(
       window: window, options: options, mean: mean, model: try SparseVARModel.fit(fitted, options: options))
   }
@@ -63,7 +63,7 @@ public struct DifferentiableVAR: Sendable {
   /// The same with given coefficients instead of a fit (for checking the embedded mode's gradient
   /// with the coefficients held fixed).
   init(window: Series, options: SparseVAROptions, mean: [Double]? = nil, model: SparseVARModel) throws {
-    let window = mean.map { window.subtracting($0) } ?? window
+    let window = try mean.map { try window.subtracting($0) } ?? window
     self.model = model
     self.mean = mean
     var forecast = try model.forecast(window)

@@ -118,8 +118,11 @@ public struct Series: Sendable, Equatable {
   }
 
   /// The series with `offset` (K values) subtracted at every time step.
-  public func subtracting(_ offset: [Double]) -> Series {
-    precondition(offset.count == dimension, "the offset needs one value per dimension")
+  public func subtracting(_ offset: [Double]) throws -> Series {
+    guard offset.count == dimension else {
+      throw SparseVARError.shape("the offset needs K = \(dimension) values, got \(offset.count)")
+    }
+    try requireFinite(offset, "the offset")
     var shifted = self
     for i in shifted.values.indices { shifted.values[i] -= offset[i % dimension] }
     return shifted
