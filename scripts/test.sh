@@ -17,7 +17,7 @@
 #  8. pytest                         tests/abi, tests/cli (the sparsevar tool),
 #                                    bindings/python/tests against the installed tree, and
 #                                    tests/validation (the method on the built-in data: about
-#                                    15 minutes on 2 cores, the longest step)
+#                                    7 minutes on 2 cores, the longest step)
 #
 # Programs find the installed library through an RPATH, -Wl,-rpath,$(pkg-config --variable=libdir
 # sparsevar), not through LD_LIBRARY_PATH, as a user's program would. The exported variables

@@ -6,6 +6,7 @@ The built-in synthetic two-photon experiment stands in for your recordings: each
 `load_runs()` with your own loading (e.g. tifffile.imread per run) to analyse real data.
 
     python3 examples/python/analyze_experiment.py              # quick: tiny preset, small model
+    python3 examples/python/analyze_experiment.py --validation-recipe   # README's, ~4 minutes
     python3 examples/python/analyze_experiment.py --preset small --epochs 3 --full-model
 
 Figures (matplotlib) are written to analyze_experiment_figures/.
@@ -23,8 +24,18 @@ parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--preset", default="tiny", choices=["tiny", "small", "standard"])
 parser.add_argument("--epochs", type=int, default=2)
 parser.add_argument("--full-model", action="store_true", help="depth 3, 32 channels (the paper's)")
+parser.add_argument("--validation-recipe", action="store_true",
+                    help="the README's validation recipe: small preset, depth 5 (K = 6), "
+                         "32 channels, 10 epochs at learning rate 3e-3")
 parser.add_argument("--output", default="analyze_experiment_figures")
 args = parser.parse_args()
+if args.validation_recipe:
+    args.preset = "small"
+    model_settings = dict(depth=5, channels=32, epochs=10, learning_rate=3e-3, window=64)
+elif args.full_model:
+    model_settings = dict(depth=3, channels=32, epochs=args.epochs, window=64)
+else:
+    model_settings = dict(depth=2, channels=8, epochs=args.epochs, window=32)
 
 
 # %% Load the runs: a list of (T, H, W) arrays and their conditions
@@ -46,10 +57,8 @@ for frames, label in zip(runs, labels):
 print(dataset)
 
 # %% Train the autoencoder with its embedded sparse VAR (a progress bar shows the windows)
-model = sparsevar.SparseVARAutoencoder(
-    depth=3 if args.full_model else 2, channels=32 if args.full_model else 8,
-    mode="end_to_end", p=5, alpha=0.01, epochs=args.epochs,
-    window=64 if args.full_model else 32, seed=0)
+model = sparsevar.SparseVARAutoencoder(mode="end_to_end", p=5, alpha=0.01, seed=0,
+                                       **model_settings)
 model.fit(dataset)  # also analyses every run: its own VAR on the whole run
 print(model)
 print("R_var per run:", np.round(model.r_var_, 4))
