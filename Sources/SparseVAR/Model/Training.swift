@@ -34,7 +34,8 @@ public enum TrainingMode: Sendable, Equatable {
 extension ConvolutionalAutoencoder {
   /// Loss of one window of frames [T, 1, H, W] (normalised to [0, 1]) and, accumulated into the
   /// parameters' gradients, its gradient. `meanFrame` has H * W values (used with the skip
-  /// connection). `var` gives the VAR's lag, lambda, eps_gamma, mask and threads.
+  /// connection). `var` gives the VAR's lag, lambda, eps_gamma, mask and threads; `centered`
+  /// fits it to the window's latents minus their temporal mean (`TrainingOptions.centerLatents`).
   /// - Returns: L_rec of the window.
   public func trainingLoss(
     window frames: Tensor<Scalar>, meanFrame: [Scalar], mode: TrainingMode, var options: SparseVAROptions,
