@@ -57,7 +57,7 @@ struct Demo: ParsableCommand {
 
   @Option(help: "Size of the built-in experiment: tiny, small, standard or full.")
   var preset: SyntheticTwoPhotonOptions.Preset = .small
-  @Flag(help: "The paper's full size (same as --preset full; hours on 2 cores).") var full = false
+  @Flag(help: "The paper's full size (same as --preset full; about an hour on 2 cores, 5 GB of memory).") var full = false
   @Option(name: [.short, .customLong("output")], help: "Folder for the report, figures and models.")
   var output: String = "sparsevar-demo"
   @Option(name: .customLong("data-seed"), help: "Seed of the synthetic data.") var dataSeed: UInt64 = 1
