@@ -6,7 +6,7 @@ The built-in synthetic two-photon experiment stands in for your recordings: each
 `load_runs()` with your own loading (e.g. tifffile.imread per run) to analyse real data.
 
     python3 examples/python/analyze_experiment.py              # quick: tiny preset, small model
-    python3 examples/python/analyze_experiment.py --validation-recipe   # README's, ~4 minutes
+    python3 examples/python/analyze_experiment.py --validation-recipe   # README's, ~5 minutes
     python3 examples/python/analyze_experiment.py --preset small --epochs 3 --full-model
 
 Figures (matplotlib) are written to analyze_experiment_figures/.
