@@ -102,13 +102,7 @@ extension RunAnalysis {
   /// One-step forecasts zhat_t, t = p+1..T ((T - p) x K), of `series` (latents of frames of this
   /// run; its own latents by default) by the run's VAR: mean + sum_k A_k (z_{t-k} - mean).
   public func forecast(_ series: Series? = nil) throws -> [Double] {
-    guard (series ?? latents).dimension == latentMean.count else {
-      throw SparseVARError.shape(
-        "the series has K = \((series ?? latents).dimension) dimensions but the run's VAR has \(latentMean.count)")
-    }
-    var out = try model.forecast(try (series ?? latents).subtracting(latentMean))
-    for i in out.indices { out[i] += latentMean[i % latentMean.count] }
-    return out
+    try model.forecast(series ?? latents, around: latentMean)
   }
 
   /// The run as the swap test sees it: its VAR and the series it was fitted on.

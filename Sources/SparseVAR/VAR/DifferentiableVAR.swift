@@ -63,14 +63,10 @@ public struct DifferentiableVAR: Sendable {
   /// The same with given coefficients instead of a fit (for checking the embedded mode's gradient
   /// with the coefficients held fixed).
   init(window: Series, options: SparseVAROptions, mean: [Double]? = nil, model: SparseVARModel) throws {
-    let window = try mean.map { try window.subtracting($0) } ?? window
     self.model = model
     self.mean = mean
-    var forecast = try model.forecast(window)
-    if let mean {
-      for i in forecast.indices { forecast[i] += mean[i % window.dimension] }
-    }
-    self.forecast = forecast
+    forecast = try mean.map { try model.forecast(window, around: $0) } ?? model.forecast(window)
+    let window = try mean.map { try window.subtracting($0) } ?? window
     self.window = window
     self.options = options
     design = laggedDesign(

@@ -57,6 +57,18 @@ extension SparseVARModel {
     return total / Double(n)
   }
 
+  /// One-step forecasts of `series` around `mean` (K values): zhat_t = mean + sum_k A_k
+  /// (z_{t-k} - mean), for a VAR fitted to a series minus its mean; (T - p) x K, row-major.
+  public func forecast(_ series: Series, around mean: [Double]) throws -> [Double] {
+    guard series.dimension == dimension else {
+      throw SparseVARError.shape(
+        "the series has K = \(series.dimension) dimensions but the VAR has \(dimension)")
+    }
+    var out = try forecast(try series.subtracting(mean))
+    for i in out.indices { out[i] += mean[i % dimension] }
+    return out
+  }
+
   /// R_var = mean over t = p+1..T of ||z_t - zhat_t||^2 / ||z_t||^2 (time points with z_t = 0
   /// are skipped).
   public func relativeError(_ series: Series) throws -> Double {
