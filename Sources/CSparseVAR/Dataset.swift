@@ -53,12 +53,8 @@ func frameBatch(_ dataset: FrameDataset, _ count: Int64, _ height: Int64, _ widt
       message: "the frames are \(height) x \(width) (height x width) but the dataset was created for raw "
         + "frames of \(dataset.inputHeight) x \(dataset.inputWidth)")
   }
-  let pixels = dataset.inputHeight * dataset.inputWidth
-  let (total, overflow) = Int(count).multipliedReportingOverflow(by: pixels)
-  guard !overflow, total <= Int(Int32.max) * 64 else {
-    throw ABIError(status: .shape, message: "\(count) frames of \(height) x \(width) are too many for one call")
-  }
-  return total
+  return try elementCount(
+    try size(count, "count"), dataset.inputHeight, dataset.inputWidth, what: "the frames (count x height x width)")
 }
 
 /// A caller's frame array as a buffer (NULL allowed only for an empty batch).
@@ -105,7 +101,7 @@ func frameBuffer<T>(_ frames: UnsafePointer<T>?, count: Int) throws -> UnsafeBuf
     let factor = downscale == 0 ? 1 : try size(downscale, "downscale")
     let dataset = try FrameDataset(
       height: h, width: w, preprocessing: FramePreprocessing(crop: crop, downscale: factor))
-    result.pointee = retainHandle(DatasetObject(dataset), as: sparsevar_dataset.self)
+    result.pointee = try retainHandle(DatasetObject(dataset), as: sparsevar_dataset.self)
   }
 }
 
