@@ -84,13 +84,15 @@ func write<T>(_ values: [T], to pointer: UnsafeMutablePointer<T>?, capacity: Int
 /// so that a handle of one type passed where another is expected is refused. Detecting a freed
 /// handle is best effort: it reads memory that was freed, and works only until that memory is
 /// reused.
+/// The magic comes last: malloc's free lists reuse the first words of a freed block, so it
+/// survives there longest.
 struct HandleBox {
   static let live: UInt64 = 0x5350_5641_5248_444C  // "SPVARHDL"
   static let freed: UInt64 = 0x5350_5641_5246_5245  // "SPVARFRE"
 
-  var magic: UInt64
-  var type: ObjectIdentifier
   var object: Unmanaged<AnyObject>
+  var type: ObjectIdentifier
+  var magic: UInt64
 }
 
 /// Stores a Swift object behind a typed C handle (retained: release with `release`). Handles are
@@ -102,7 +104,7 @@ func retainHandle<Handle>(_ object: AnyObject, as: Handle.Type) throws -> Unsafe
   }
   let box = raw.bindMemory(to: HandleBox.self, capacity: 1)
   box.initialize(
-    to: HandleBox(magic: HandleBox.live, type: ObjectIdentifier(type(of: object)), object: .passRetained(object)))
+    to: HandleBox(object: .passRetained(object), type: ObjectIdentifier(type(of: object)), magic: HandleBox.live))
   return raw.assumingMemoryBound(to: Handle.self)
 }
 
@@ -120,7 +122,7 @@ func object<Handle, T: AnyObject>(_ handle: UnsafePointer<Handle>?, _ type: T.Ty
 {
   let h = try require(handle, name)
   guard let box = box(h, T.self) else {
-    let magic = UnsafeRawPointer(h).load(as: UInt64.self)
+    let magic = UnsafeRawPointer(h).assumingMemoryBound(to: HandleBox.self).pointee.magic
     throw ABIError(
       status: .invalidArgument,
       message: magic == HandleBox.freed

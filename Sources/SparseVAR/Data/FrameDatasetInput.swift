@@ -155,6 +155,8 @@ extension FrameDataset {
           + (overflow ? "more values than can be addressed" : "\(expected) values")
           + ", got \(frames.count)")
     }
+    // Memory first: a batch that cannot be stored is refused before it is read.
+    try reserveStorage(count: count, run: run, floatingPoint: T.framePixelIsFloatingPoint)
     if T.framePixelIsFloatingPoint, let bad = frames.firstIndex(where: { !$0.framePixelIsStorable }) {
       let frame = bad / rawPixels
       let row = (bad % rawPixels) / geometry.input.width
@@ -166,8 +168,6 @@ extension FrameDataset {
       throw SparseVARError.invalidArgument(
         "the frame value \(frames[bad]) \(place) is beyond Float's range (frames are stored as Float)")
     }
-
-    try reserveStorage(count: count, run: run, floatingPoint: T.framePixelIsFloatingPoint)
 
     // Commit: infallible from here on.
     let id: Int
