@@ -75,7 +75,7 @@ public func checkedBytes<T>(_ count: Int, of _: T.Type, what: @autoclosure () ->
   guard count >= 0 else { throw SparseVARError.shape("\(what()): a negative size \(count)") }
   guard count <= MemoryLimits.maxCount(of: T.self) else {
     throw SparseVARError.noMemory(
-      "\(what()) needs \(count) values of \(MemoryLayout<T>.stride) bytes, more than the "
+      "out of memory: \(what()) needs \(count) values of \(MemoryLayout<T>.stride) bytes, more than the "
         + "\(MemoryLimits.maxBytes >> 40) TiB a process can address")
   }
   return count * MemoryLayout<T>.stride
@@ -88,15 +88,26 @@ public func checkedBytes<T>(_ count: Int, of _: T.Type, what: @autoclosure () ->
 public func reserveMemory(bytes: Int, what: @autoclosure () -> String) throws {
   guard bytes >= 0, bytes <= MemoryLimits.maxBytes else {
     throw SparseVARError.noMemory(
-      "\(what()) needs \(bytes) bytes, more than the \(MemoryLimits.maxBytes >> 40) TiB a process can address")
+      "out of memory: \(what()) needs \(bytes) bytes, more than the \(MemoryLimits.maxBytes >> 40) TiB a process can address")
   }
   if bytes < 1 << 20 { return }
   guard let probe = malloc(bytes) else {
     throw SparseVARError.noMemory(
-      "\(what()) needs \(formatBytes(bytes)), which could not be allocated")
+      "out of memory: \(what()) needs \(formatBytes(bytes)), which could not be allocated")
+  }
+  // The probe must reach the allocator: without a use, the optimiser removes a malloc that is
+  // freed at once (assuming it succeeded). Passing it to an external call is such a use.
+  guard usableSize(probe) >= bytes else {
+    free(probe)
+    throw SparseVARError.noMemory("out of memory: \(what()) needs \(formatBytes(bytes))")
   }
   free(probe)
 }
+
+/// glibc's malloc_usable_size (malloc.h, which the Glibc module does not import): the bytes a
+/// block from malloc can hold.
+@_silgen_name("malloc_usable_size")
+private func usableSize(_ pointer: UnsafeMutableRawPointer) -> Int
 
 /// Checks that `count` elements of `T` can be allocated now (`checkedBytes`, then
 /// `reserveMemory`).
