@@ -108,16 +108,16 @@ section "C programs under AddressSanitizer and UndefinedBehaviorSanitizer: tests
 # The test programs of tests/c again, built with clang -fsanitize=address,undefined (the Swift
 # toolchain's clang, which ships the sanitizer runtimes; SANITIZER_CC overrides it). Only the C
 # programs are instrumented, not libsparsevar.so, but ASan's malloc and free serve the whole
-# process, so a buffer overrun of the programs, a double free of memory the library handed out or
-# undefined behaviour in the C code is caught. ASan options (docs/robustness.md):
-#   detect_leaks=0                the statically linked Swift runtime keeps its metadata caches
-#                                 for the life of the process, which LeakSanitizer reports;
+# process, the library's Swift objects included: a buffer overrun of the programs, a double free,
+# undefined behaviour in the C code, and (LeakSanitizer, on by default) a handle or any memory the
+# library allocated and never freed by exit are caught; test_hostile.c's children exit through
+# exit() so that each is checked for leaks too. ASan options (docs/robustness.md):
 #   allocator_may_return_null=1   a failed allocation returns NULL (as malloc does) instead of
 #   max_allocation_size_mb=4096   aborting, and allocations above 4 GiB fail: test_hostile.c cannot
 #                                 limit its address space under ASan (which maps terabytes of
 #                                 shadow memory) and relies on this instead.
 SANITIZER_CC=${SANITIZER_CC:-clang}
-export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1:max_allocation_size_mb=4096:abort_on_error=0
+export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1:max_allocation_size_mb=4096
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 SAN_OUT=$BUILD_DIR/c-programs-sanitized
 rm -rf "$SAN_OUT"
