@@ -91,9 +91,10 @@ public struct Series: Sendable, Equatable {
     guard length >= 0, dimension >= 1 else {
       throw SparseVARError.shape("a series needs K >= 1 dimensions, got \(dimension)")
     }
-    guard values.count == length * dimension else {
+    let count = try checkedProduct(length, dimension, what: "a series of \(length) x \(dimension)")
+    guard values.count == count else {
       throw SparseVARError.shape(
-        "a series of \(length) x \(dimension) needs \(length * dimension) values, got \(values.count)")
+        "a series of \(length) x \(dimension) needs \(count) values, got \(values.count)")
     }
     try requireFinite(values, "the series")
     self.length = length
