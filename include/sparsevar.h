@@ -634,7 +634,8 @@ SPARSEVAR_API int32_t sparsevar_bonferroni(double *out, const double *p_values, 
  * an error). A call that fails leaves the dataset as it was: no frame of a refused batch is kept.
  * ============================================================================================== */
 
-/// Creates an empty dataset for raw frames of height x width pixels.
+/// Creates an empty dataset for raw frames of height x width pixels. SPARSEVAR_E_NO_MEMORY when
+/// the stored frame is too large to allocate its mean frame (8 bytes per stored pixel).
 /// @param out          receives the handle (NULL on failure); free it with sparsevar_dataset_free.
 /// @param height       raw frame height H >= 1, as every frame will be given.
 /// @param width        raw frame width W >= 1.
@@ -811,7 +812,8 @@ SPARSEVAR_API int32_t sparsevar_dataset_frames(
 /// Creates an untrained model with default parameters for frames of height x width pixels (the
 /// size after preprocessing: sparsevar_dataset_shape's height and width). Both must be
 /// multiples of 2^depth, which is checked when the network is built (at the first training, or
-/// by sparsevar_model_latent_shape), since depth may still change.
+/// by sparsevar_model_latent_shape), since depth may still change; so is memory: a network whose
+/// parameters and smallest training step cannot be allocated gives SPARSEVAR_E_NO_MEMORY then.
 /// @param out     receives the handle (NULL on failure); free it with sparsevar_model_free.
 /// @param height  frame height in [1, 65536].
 /// @param width   frame width in [1, 65536].

@@ -63,7 +63,8 @@ func frameBuffer<T>(_ frames: UnsafePointer<T>?, count: Int) throws -> UnsafeBuf
   return UnsafeBufferPointer(start: try require(frames, "frames"), count: count)
 }
 
-/// Creates an empty dataset for raw frames of height x width pixels.
+/// Creates an empty dataset for raw frames of height x width pixels. SPARSEVAR_E_NO_MEMORY when
+/// the stored frame is too large to allocate its mean frame (8 bytes per stored pixel).
 /// @param out          receives the handle (NULL on failure); free it with sparsevar_dataset_free.
 /// @param height       raw frame height H >= 1, as every frame will be given.
 /// @param width        raw frame width W >= 1.

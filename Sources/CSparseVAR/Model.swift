@@ -264,7 +264,8 @@ func modelObject(_ handle: UnsafePointer<sparsevar_model>?) throws -> ModelObjec
 /// Creates an untrained model with default parameters for frames of height x width pixels (the
 /// size after preprocessing: sparsevar_dataset_shape's height and width). Both must be
 /// multiples of 2^depth, which is checked when the network is built (at the first training, or
-/// by sparsevar_model_latent_shape), since depth may still change.
+/// by sparsevar_model_latent_shape), since depth may still change; so is memory: a network whose
+/// parameters and smallest training step cannot be allocated gives SPARSEVAR_E_NO_MEMORY then.
 /// @param out     receives the handle (NULL on failure); free it with sparsevar_model_free.
 /// @param height  frame height in [1, 65536].
 /// @param width   frame width in [1, 65536].

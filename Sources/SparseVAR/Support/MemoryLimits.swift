@@ -112,8 +112,7 @@ private func usableSize(_ pointer: UnsafeMutableRawPointer) -> Int
 /// Checks that `count` elements of `T` can be allocated now (`checkedBytes`, then
 /// `reserveMemory`).
 public func reserveMemory<T>(_ count: Int, of type: T.Type, what: @autoclosure () -> String) throws {
-  let name = what()
-  try reserveMemory(bytes: try checkedBytes(count, of: type, what: name), what: name)
+  try reserveMemory(bytes: try checkedBytes(count, of: type, what: what()), what: what())
 }
 
 /// A byte count for messages: "12.0 GiB".
