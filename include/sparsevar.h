@@ -28,6 +28,16 @@
  *            queries say how much to allocate. Memory never crosses allocators: a handle is
  *            released with its own sparsevar_<object>_free, which accepts NULL.
  * Pointers   The library never keeps a caller's pointer after a call returns: inputs are copied.
+ *            An array shorter than its sizes say is undefined behaviour (it cannot be detected).
+ * Sizes      Every product and sum of sizes is checked: one that overflows a 64-bit count gives
+ *            SPARSEVAR_E_SHAPE. Large buffers are reserved before they are made: sizes whose
+ *            memory cannot be allocated (or exceeds the 2^47 bytes a process can address) give
+ *            SPARSEVAR_E_NO_MEMORY, with the object left as it was (docs/robustness.md).
+ * Handles    Each handle carries a type tag checked on entry: a handle of another type (a
+ *            sparsevar_var where a sparsevar_model is expected) gives SPARSEVAR_E_INVALID_ARGUMENT,
+ *            and so does a handle already freed, on a best-effort basis (until its memory is
+ *            reused); freeing it again is then a no-op. Any other pointer posing as a handle is
+ *            undefined behaviour.
  * Callbacks  A progress callback takes the caller's `void *user` pointer as its last argument and
  *            cancels the call by returning non-zero (the call then returns SPARSEVAR_E_INTERRUPTED).
  * Threads    Distinct handles may be used concurrently from distinct threads; one handle must not be
@@ -126,7 +136,8 @@ enum {
   SPARSEVAR_E_BUFFER_TOO_SMALL = -6,
   /// A progress callback returned non-zero; the object was left as it was before the call.
   SPARSEVAR_E_INTERRUPTED = -7,
-  /// Memory could not be allocated.
+  /// Memory could not be allocated, or the sizes given ask for more than a process can address
+  /// (2^47 bytes for one buffer); the object is left as it was.
   SPARSEVAR_E_NO_MEMORY = -8,
   /// A model file is truncated, corrupted, or of a newer format version.
   SPARSEVAR_E_FORMAT = -9,
@@ -623,7 +634,8 @@ SPARSEVAR_API int32_t sparsevar_bonferroni(double *out, const double *p_values, 
  * an error). A call that fails leaves the dataset as it was: no frame of a refused batch is kept.
  * ============================================================================================== */
 
-/// Creates an empty dataset for raw frames of height x width pixels.
+/// Creates an empty dataset for raw frames of height x width pixels. SPARSEVAR_E_NO_MEMORY when
+/// the stored frame is too large to allocate its mean frame (8 bytes per stored pixel).
 /// @param out          receives the handle (NULL on failure); free it with sparsevar_dataset_free.
 /// @param height       raw frame height H >= 1, as every frame will be given.
 /// @param width        raw frame width W >= 1.
@@ -800,7 +812,8 @@ SPARSEVAR_API int32_t sparsevar_dataset_frames(
 /// Creates an untrained model with default parameters for frames of height x width pixels (the
 /// size after preprocessing: sparsevar_dataset_shape's height and width). Both must be
 /// multiples of 2^depth, which is checked when the network is built (at the first training, or
-/// by sparsevar_model_latent_shape), since depth may still change.
+/// by sparsevar_model_latent_shape), since depth may still change; so is memory: a network whose
+/// parameters and smallest training step cannot be allocated gives SPARSEVAR_E_NO_MEMORY then.
 /// @param out     receives the handle (NULL on failure); free it with sparsevar_model_free.
 /// @param height  frame height in [1, 65536].
 /// @param width   frame width in [1, 65536].

@@ -11,7 +11,8 @@
 #  5. C programs                     tests/c/*.c and examples/c/*.c, each compiled with
 #                                    ${CC:-cc} -std=c99 -Wall -Wextra -Werror -pedantic and the flags of
 #                                    `pkg-config --cflags --libs sparsevar` only, and run
-#                                    (a directory's Makefile is run too)
+#                                    (a directory's Makefile is run too); then tests/c again
+#                                    under AddressSanitizer and UndefinedBehaviorSanitizer
 #  6. Python binding                 pip install ./bindings/python
 #  7. examples                       examples/swift (swift run) and examples/python/*.py
 #  8. pytest                         tests/abi, tests/cli (the sparsevar tool),
@@ -101,6 +102,44 @@ for dir in tests/c examples/c; do
   fi
 done
 note "$c_programs C program(s) built and run"
+
+# ------------------------------------------------------------------------------------------------
+section "C programs under AddressSanitizer and UndefinedBehaviorSanitizer: tests/c"
+# The test programs of tests/c again, built with clang -fsanitize=address,undefined (the Swift
+# toolchain's clang, which ships the sanitizer runtimes; SANITIZER_CC overrides it). Only the C
+# programs are instrumented, not libsparsevar.so, but ASan's malloc and free serve the whole
+# process, the library's Swift objects included: a buffer overrun of the programs, a double free,
+# undefined behaviour in the C code, and (LeakSanitizer, on by default) a handle or any memory the
+# library allocated and never freed by exit are caught; test_hostile.c's children exit through
+# exit() so that each is checked for leaks too. ASan options (docs/robustness.md):
+#   allocator_may_return_null=1   a failed allocation returns NULL (as malloc does) instead of
+#   max_allocation_size_mb=4096   aborting, and allocations above 4 GiB fail: test_hostile.c cannot
+#                                 limit its address space under ASan (which maps terabytes of
+#                                 shadow memory) and relies on this instead.
+SANITIZER_CC=${SANITIZER_CC:-clang}
+export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1:max_allocation_size_mb=4096
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+SAN_OUT=$BUILD_DIR/c-programs-sanitized
+rm -rf "$SAN_OUT"
+mkdir -p "$SAN_OUT"
+shopt -s nullglob
+sources=(tests/c/*.c)
+shopt -u nullglob
+mains=() helpers=()
+for source in "${sources[@]}"; do
+  if grep -Eq '\bmain[[:space:]]*\(' "$source"; then mains+=("$source"); else helpers+=("$source"); fi
+done
+for source in "${mains[@]}"; do
+  executable=$SAN_OUT/$(basename "$source" .c)
+  note "compile $source with -fsanitize=address,undefined"
+  "$SANITIZER_CC" -std=c99 -Wall -Wextra -Werror -pedantic -g -O1 -fno-omit-frame-pointer \
+    -fsanitize=address,undefined -fno-sanitize-recover=undefined -Itests/c "$source" "${helpers[@]}" \
+    "${PKG_FLAGS[@]}" -Wl,-rpath,"$LIBDIR" -lm -o "$executable"
+  note "run $source under ASan and UBSan"
+  (cd tests/c && timeout 900 "$executable")
+done
+unset ASAN_OPTIONS UBSAN_OPTIONS
+note "${#mains[@]} C program(s) built and run with sanitizers"
 
 # ------------------------------------------------------------------------------------------------
 section "Python binding: pip install ./bindings/python"

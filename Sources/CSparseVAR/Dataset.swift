@@ -53,12 +53,8 @@ func frameBatch(_ dataset: FrameDataset, _ count: Int64, _ height: Int64, _ widt
       message: "the frames are \(height) x \(width) (height x width) but the dataset was created for raw "
         + "frames of \(dataset.inputHeight) x \(dataset.inputWidth)")
   }
-  let pixels = dataset.inputHeight * dataset.inputWidth
-  let (total, overflow) = Int(count).multipliedReportingOverflow(by: pixels)
-  guard !overflow, total <= Int(Int32.max) * 64 else {
-    throw ABIError(status: .shape, message: "\(count) frames of \(height) x \(width) are too many for one call")
-  }
-  return total
+  return try elementCount(
+    try size(count, "count"), dataset.inputHeight, dataset.inputWidth, what: "the frames (count x height x width)")
 }
 
 /// A caller's frame array as a buffer (NULL allowed only for an empty batch).
@@ -67,7 +63,8 @@ func frameBuffer<T>(_ frames: UnsafePointer<T>?, count: Int) throws -> UnsafeBuf
   return UnsafeBufferPointer(start: try require(frames, "frames"), count: count)
 }
 
-/// Creates an empty dataset for raw frames of height x width pixels.
+/// Creates an empty dataset for raw frames of height x width pixels. SPARSEVAR_E_NO_MEMORY when
+/// the stored frame is too large to allocate its mean frame (8 bytes per stored pixel).
 /// @param out          receives the handle (NULL on failure); free it with sparsevar_dataset_free.
 /// @param height       raw frame height H >= 1, as every frame will be given.
 /// @param width        raw frame width W >= 1.
@@ -105,7 +102,7 @@ func frameBuffer<T>(_ frames: UnsafePointer<T>?, count: Int) throws -> UnsafeBuf
     let factor = downscale == 0 ? 1 : try size(downscale, "downscale")
     let dataset = try FrameDataset(
       height: h, width: w, preprocessing: FramePreprocessing(crop: crop, downscale: factor))
-    result.pointee = retainHandle(DatasetObject(dataset), as: sparsevar_dataset.self)
+    result.pointee = try retainHandle(DatasetObject(dataset), as: sparsevar_dataset.self)
   }
 }
 

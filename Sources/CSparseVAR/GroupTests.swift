@@ -80,7 +80,7 @@ final class TestResultObject {
 ) -> Int32 {
   out?.pointee = nil
   return guarded {
-    try require(out, "out").pointee = retainHandle(VARSetObject(), as: sparsevar_var_set.self)
+    try require(out, "out").pointee = try retainHandle(VARSetObject(), as: sparsevar_var_set.self)
   }
 }
 
@@ -223,7 +223,7 @@ func testParameter(_ raw: Int32) throws -> TestParameter {
     let (a, b) = try object.groups(label_a, label_b)
     let outcome = try GroupTests.coefficientSwap(
       object.runs, groupA: a, groupB: b, options: object.options, threads: object.threads)
-    result.pointee = retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
+    result.pointee = try retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
   }
 }
 
@@ -240,7 +240,7 @@ func testParameter(_ raw: Int32) throws -> TestParameter {
     let (a, b) = try object.groups(label_a, label_b)
     let outcome = try GroupTests.influenceDistance(
       object.runs.map(\.model), groupA: a, groupB: b, options: object.options)
-    result.pointee = retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
+    result.pointee = try retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
   }
 }
 

@@ -31,7 +31,7 @@ func larsProblem(
 ) throws -> (Matrix, [Double]) {
   let rows = try size(n, "n", minimum: 1)
   let cols = try size(p, "p", minimum: 1)
-  let xs = try readDoubles(x, count: rows * cols, "x")
+  let xs = try readDoubles(x, count: try elementCount(rows, cols, what: "the design x (n x p)"), "x")
   let ys = try readDoubles(y, count: rows, "y")
   return (try Matrix(rows: rows, cols: cols, storage: xs), ys)
 }
@@ -75,7 +75,7 @@ func larsProblem(
     let path = try LassoLARS.path(
       x: xs, y: ys, lambdaMin: lambda_min,
       options: .init(epsGamma: eps_gamma, maxIterations: iterations))
-    result.pointee = retainHandle(LARSPathObject(path: path, features: xs.cols), as: sparsevar_lars_path.self)
+    result.pointee = try retainHandle(LARSPathObject(path: path, features: xs.cols), as: sparsevar_lars_path.self)
   }
 }
 

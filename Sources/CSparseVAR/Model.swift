@@ -261,19 +261,11 @@ func modelObject(_ handle: UnsafePointer<sparsevar_model>?) throws -> ModelObjec
   try object(handle, ModelObject.self, "model")
 }
 
-/// `a * b` for sizes, or `.shape` when it overflows.
-func product(_ a: Int, _ b: Int, _ what: String) throws -> Int {
-  let (value, overflow) = a.multipliedReportingOverflow(by: b)
-  guard !overflow, value <= Int(Int32.max) * 64 else {
-    throw ABIError(status: .shape, message: "\(what) is too large")
-  }
-  return value
-}
-
 /// Creates an untrained model with default parameters for frames of height x width pixels (the
 /// size after preprocessing: sparsevar_dataset_shape's height and width). Both must be
 /// multiples of 2^depth, which is checked when the network is built (at the first training, or
-/// by sparsevar_model_latent_shape), since depth may still change.
+/// by sparsevar_model_latent_shape), since depth may still change; so is memory: a network whose
+/// parameters and smallest training step cannot be allocated gives SPARSEVAR_E_NO_MEMORY then.
 /// @param out     receives the handle (NULL on failure); free it with sparsevar_model_free.
 /// @param height  frame height in [1, 65536].
 /// @param width   frame width in [1, 65536].
@@ -287,7 +279,7 @@ func product(_ a: Int, _ b: Int, _ what: String) throws -> Int {
       throw ABIError(
         status: .invalidArgument, message: "the frame size must be in [1, 65536] x [1, 65536], got \(height) x \(width)")
     }
-    result.pointee = retainHandle(ModelObject(height: Int(height), width: Int(width)), as: sparsevar_model.self)
+    result.pointee = try retainHandle(ModelObject(height: Int(height), width: Int(width)), as: sparsevar_model.self)
   }
 }
 
@@ -624,7 +616,7 @@ func writeRunValues(
     let m = try modelObject(model)
     let net = try m.analysedNetwork()
     let outcome = try net.swapTest(label_a, label_b, options: m.testOptions)
-    result.pointee = retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
+    result.pointee = try retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
   }
 }
 
@@ -641,7 +633,7 @@ func writeRunValues(
     let m = try modelObject(model)
     let net = try m.analysedNetwork()
     let outcome = try net.influenceTest(label_a, label_b, options: m.testOptions)
-    result.pointee = retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
+    result.pointee = try retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
   }
 }
 
@@ -700,6 +692,13 @@ func mapBuffer(_ m: ModelObject, _ gain: Double, _ out: UnsafeMutablePointer<Flo
   }
 }
 
+/// The number of values count * height * width of a frames argument.
+func frameCount(_ count: Int64, _ height: Int64, _ width: Int64) throws -> Int {
+  try elementCount(
+    try size(count, "count"), try size(height, "height"), try size(width, "width"),
+    what: "the frames (count x height x width)")
+}
+
 func encodeFrames(
   _ model: UnsafeMutablePointer<sparsevar_model>?, _ frames: () throws -> [Float], _ count: Int64,
   _ height: Int64, _ width: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
@@ -716,7 +715,7 @@ func encodeFrames(
         + "(the size after preprocessing)")
   }
   let n = try size(count, "count")
-  _ = try requireCapacity(out, len, needed: try product(n, net.network.latentSize, "count * K"), "out")
+  _ = try requireCapacity(out, len, needed: try elementCount(n, net.network.latentSize, what: "the latents (count x K)"), "out")
   let values = try frames()
   guard values.allSatisfy({ $0.isFinite }) else {
     throw ABIError(status: .nonFinite, message: "the frames contain NaN or infinity")
@@ -736,8 +735,9 @@ func encodeFrames(
     try encodeFrames(
       model,
       {
-        let n = try product(try size(count, "count"), Int(height * width), "count * height * width")
+        let n = try frameCount(count, height, width)
         if n == 0 { return [] }
+        try reserveMemory(n, of: Float.self, what: "a copy of the frames")
         return Array(UnsafeBufferPointer(start: try require(frames, "frames"), count: n))
       }, count, height, width, out, len)
   }
@@ -753,8 +753,9 @@ func encodeFrames(
     try encodeFrames(
       model,
       {
-        let n = try product(try size(count, "count"), Int(height * width), "count * height * width")
+        let n = try frameCount(count, height, width)
         if n == 0 { return [] }
+        try reserveMemory(n, of: Float.self, what: "a copy of the frames")
         return UnsafeBufferPointer(start: try require(frames, "frames"), count: n).map { Float($0) }
       }, count, height, width, out, len)
   }
@@ -795,6 +796,6 @@ func encodeFrames(
     let result = try require(out, "out")
     let file = String(cString: try require(path, "path"))
     let net = try SparseVARNetwork.load(from: file)
-    result.pointee = retainHandle(ModelObject(loaded: net), as: sparsevar_model.self)
+    result.pointee = try retainHandle(ModelObject(loaded: net), as: sparsevar_model.self)
   }
 }

@@ -26,7 +26,8 @@ import SparseVAR
   case bufferTooSmall = -6
   /// A progress callback returned non-zero; the object was left as it was before the call.
   case interrupted = -7
-  /// Memory could not be allocated.
+  /// Memory could not be allocated, or the sizes given ask for more than a process can address
+  /// (2^47 bytes for one buffer); the object is left as it was.
   case noMemory = -8
   /// A model file is truncated, corrupted, or of a newer format version.
   case format = -9
@@ -65,6 +66,7 @@ func fail(_ error: Error) -> Int32 {
   case .interrupted(let m): return fail(.interrupted, m)
   case .format(let m): return fail(.format, m)
   case .io(let m): return fail(.io, m)
+  case .noMemory(let m): return fail(.noMemory, m)
   }
 }
 

@@ -41,7 +41,7 @@ final class SyntheticObject {
     guard seed >= 0 else { throw ABIError(status: .invalidArgument, message: "the seed must be >= 0, got \(seed)") }
     let choice: SyntheticTwoPhotonOptions.Preset = [.tiny, .small, .standard, .full][Int(p.rawValue)]
     let generator = try SyntheticTwoPhotonGenerator(.preset(choice, seed: UInt64(seed)))
-    result.pointee = retainHandle(SyntheticObject(generator), as: sparsevar_synthetic.self)
+    result.pointee = try retainHandle(SyntheticObject(generator), as: sparsevar_synthetic.self)
   }
 }
 
@@ -97,8 +97,9 @@ final class SyntheticObject {
       throw ABIError(status: .invalidArgument, message: "run \(run) is out of range (0..<\(g.runCount))")
     }
     let frames = try g.frameCount(run: Int(run))
-    guard first >= 0, count >= 0, first + count <= Int64(frames) else {
-      throw ABIError(status: .invalidArgument, message: "frames \(first) ..< \(first + count) are outside run \(run)'s \(frames) frames")
+    guard first >= 0, count >= 0, first <= Int64(frames), count <= Int64(frames) - first else {
+      throw ABIError(
+        status: .invalidArgument, message: "frames \(first) ..< \(first &+ count) are outside run \(run)'s \(frames) frames")
     }
     let needed = Int(count) * g.options.height * g.options.width
     _ = try requireCapacity(out, len, needed: needed, "out")

@@ -99,7 +99,7 @@ func parameter(_ raw: Int32) throws -> VARParameter {
   out?.pointee = nil
   return guarded {
     let result = try require(out, "out")
-    result.pointee = retainHandle(VARObject(), as: sparsevar_var.self)
+    result.pointee = try retainHandle(VARObject(), as: sparsevar_var.self)
   }
 }
 
@@ -186,7 +186,9 @@ func parameter(_ raw: Int32) throws -> VARParameter {
       return
     }
     let base = try require(mask, "mask")
-    object.options.mask = UnsafeBufferPointer(start: base, count: dimension * dimension).map { $0 != 0 }
+    let entries = try elementCount(dimension, dimension, what: "the mask (k x k)")
+    try reserveMemory(entries, of: Bool.self, what: "the mask")
+    object.options.mask = UnsafeBufferPointer(start: base, count: entries).map { $0 != 0 }
   }
 }
 
@@ -218,7 +220,7 @@ func fitVAR(
   _ var_: UnsafeMutablePointer<sparsevar_var>?, _ z: UnsafePointer<Double>?, _ t: Int64, _ k: Int64,
   _ progress: ProgressCallback?, _ user: UnsafeMutableRawPointer?
 ) -> Int32 {
-  fitVAR(var_, { try readDoubles(z, count: try size(t, "t") * (try size(k, "k", minimum: 1)), "z") }, t, k, progress, user)
+  fitVAR(var_, { try readDoubles(z, count: try seriesCount(t, k), "z") }, t, k, progress, user)
 }
 
 /// As sparsevar_var_fit_f64 for a float series (computation in double precision).
@@ -226,7 +228,7 @@ func fitVAR(
   _ var_: UnsafeMutablePointer<sparsevar_var>?, _ z: UnsafePointer<Float>?, _ t: Int64, _ k: Int64,
   _ progress: ProgressCallback?, _ user: UnsafeMutableRawPointer?
 ) -> Int32 {
-  fitVAR(var_, { try readFloats(z, count: try size(t, "t") * (try size(k, "k", minimum: 1)), "z") }, t, k, progress, user)
+  fitVAR(var_, { try readFloats(z, count: try seriesCount(t, k), "z") }, t, k, progress, user)
 }
 
 /// Lag p and dimension K of the fitted VAR (SPARSEVAR_E_NOT_FITTED before a fit).
@@ -320,11 +322,15 @@ func criterionPath(_ var_: UnsafePointer<sparsevar_var>?, _ output: Int64) throw
   return paths[Int(output)]
 }
 
+/// The number of values t * k of a series argument (t >= 0, k >= 1).
+func seriesCount(_ t: Int64, _ k: Int64) throws -> Int {
+  try elementCount(try size(t, "t"), try size(k, "k", minimum: 1), what: "the series (t x k)")
+}
+
 /// Reads a series argument of a fitted VAR's dimension.
 func seriesArgument(_ z: UnsafePointer<Double>?, _ t: Int64, _ k: Int64) throws -> Series {
-  let length = try size(t, "t")
-  let dimension = try size(k, "k", minimum: 1)
-  return try Series(length: length, dimension: dimension, values: try readDoubles(z, count: length * dimension, "z"))
+  let values = try readDoubles(z, count: try seriesCount(t, k), "z")
+  return try Series(length: try size(t, "t"), dimension: try size(k, "k", minimum: 1), values: values)
 }
 
 /// One-step forecasts of a series z (t x k) by the fitted VAR: out holds (t - p) x K values,

@@ -28,6 +28,7 @@ private func thrownKind(_ body: () throws -> Void) -> String? {
     case .interrupted: return "interrupted"
     case .format: return "format"
     case .io: return "io"
+    case .noMemory: return "noMemory"
     }
   } catch {
     return "other"

@@ -77,6 +77,29 @@ def test_clear_errors(tmp_path, arguments, message):
     assert message in done.stderr + done.stdout, done.stderr
 
 
+def _limit_address_space():
+    """In the child: at most 4 GiB of address space, so that sizes beyond memory fail quickly."""
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--lag", "9223372036854775807"], "too short for a VAR of lag 9223372036854775807"),
+    (["--channels", "100000000"], "out of memory"),
+    (["--latent-channels", "1000000000000"], "out of memory"),
+    (["--depth", "9223372036854775807"], "depth must be in 1...8"),
+    (["--downscale", "9223372036854775807"], "not divisible by the downscale factor"),
+    (["--crop", "9223372036854775807x9223372036854775807"], "does not fit"),
+])
+def test_hostile_sizes_are_errors_not_crashes(synthetic, tmp_path, options, message):
+    runs = sorted(str(synthetic / p) for p in os.listdir(synthetic) if p.startswith("run_"))[:2]
+    done = subprocess.run(
+        [CLI, "train", *runs, "--labels", "F,N", "-o", str(tmp_path / "m.svnet"), *options],
+        capture_output=True, text=True, timeout=600, preexec_fn=_limit_address_space)
+    assert done.returncode == 1, f"exit {done.returncode} (a negative one is a signal):\n{done.stderr}"
+    assert message in done.stderr, done.stderr
+
+
 def test_help_explains_the_commands():
     text = run("--help").stdout
     for command in ("demo", "train", "analyze", "test", "maps", "synth"):

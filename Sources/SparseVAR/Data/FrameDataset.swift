@@ -96,11 +96,14 @@ public final class FrameDataset: @unchecked Sendable {
 
   /// An empty dataset for raw frames of `height x width` pixels.
   /// - Throws: `.invalidArgument` / `.shape` when the sizes are not positive, the crop does not
-  ///   fit, the factor is < 1, or the cropped size is not divisible by the factor.
+  ///   fit, the factor is < 1, or the cropped size is not divisible by the factor; `.noMemory`
+  ///   when the stored frame is too large to allocate its mean frame.
   public init(height: Int, width: Int, preprocessing: FramePreprocessing = FramePreprocessing()) throws {
     geometry = try FrameGeometry(
       input: FrameSize(height: height, width: width), preprocessing: preprocessing)
     self.preprocessing = preprocessing
+    try reserveMemory(
+      geometry.output.pixels, of: Double.self, what: "the mean frame of a dataset of \(geometry.output) pixels")
     pixelSums = [Double](repeating: 0, count: geometry.output.pixels)
   }
 
@@ -212,6 +215,7 @@ public final class FrameDataset: @unchecked Sendable {
   public func frames(run: Int, range: Range<Int>) throws -> [Float] {
     try checkRead(run: run, range: range)
     let count = range.count * geometry.output.pixels
+    try reserveMemory(count, of: Float.self, what: "\(range.count) frames of \(geometry.output) pixels as Float")
     return try [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
       try copyFrames(run: run, range: range, into: buffer)
       initialised = count

@@ -155,6 +155,8 @@ extension FrameDataset {
           + (overflow ? "more values than can be addressed" : "\(expected) values")
           + ", got \(frames.count)")
     }
+    // Memory first: a batch that cannot be stored is refused before it is read.
+    try reserveStorage(count: count, run: run, floatingPoint: T.framePixelIsFloatingPoint)
     if T.framePixelIsFloatingPoint, let bad = frames.firstIndex(where: { !$0.framePixelIsStorable }) {
       let frame = bad / rawPixels
       let row = (bad % rawPixels) / geometry.input.width
@@ -190,6 +192,30 @@ extension FrameDataset {
     runs[id].frameCount += count
     totalFrameCount += count
     return id
+  }
+
+  /// Checks that storing `count` more frames in run `run` (nil = a new run) can be allocated:
+  /// their stored pixels, the array the run's storage grows into, and, when floating-point frames
+  /// reach UInt16 storage, the Float copy of every stored frame. Throws `.noMemory` (or `.shape`
+  /// when the sizes overflow) before anything changes.
+  func reserveStorage(count: Int, run: Int?, floatingPoint: Bool) throws {
+    let what = "storing \(count) frame\(count == 1 ? "" : "s") of \(geometry.output) pixels"
+    let pixels = geometry.output.pixels
+    let added = try checkedProduct(count, pixels, what: what)
+    let toFloat = floatingPoint || storageType == .float32
+    let bytesPerPixel = toFloat ? FrameStorageType.float32.bytesPerPixel : FrameStorageType.uint16.bytesPerPixel
+    var elements = added
+    if let run {
+      // Appending: the run's array grows into a new buffer of at least twice its capacity.
+      let held = try checkedProduct(runs[run].frameCount, pixels, what: what)
+      let capacity = storageType == .float32 ? runs[run].f32.capacity : runs[run].u16.capacity
+      elements = max(try checkedSum(held, added, what: what), 2 * capacity)
+    }
+    if floatingPoint, storageType == .uint16 {
+      // Every stored frame is converted to Float first.
+      elements = try checkedSum(elements, try checkedProduct(totalFrameCount, pixels, what: what), what: what)
+    }
+    try reserveMemory(bytes: try checkedProduct(elements, bytesPerPixel, what: what), what: what)
   }
 
   /// Crops / downscales `count` validated raw frames onto the end of `storage`, updating the

@@ -433,6 +433,12 @@ public enum LassoLARS {
     guard options.maxIterations >= 0 else {
       throw SparseVARError.invalidArgument("max_iter must be >= 0 (0 = no limit)")
     }
+    // The Gram matrix X^T X (p x p) and an n x p gradient or copy of X.
+    let what = "a lasso of n = \(x.rows), p = \(x.cols)"
+    try reserveMemory(
+      try checkedSum(
+        try checkedProduct(x.cols, x.cols, what: what), try checkedProduct(2, x.rows, x.cols, what: what), what: what),
+      of: Double.self, what: what)
   }
 
   /// The whole path from lambda_max down to `lambdaMin` (0 = to the least-squares end).

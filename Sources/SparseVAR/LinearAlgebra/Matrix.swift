@@ -21,9 +21,9 @@ public struct Matrix: Sendable, Equatable {
 
   /// Wraps `storage` (row-major, `rows * cols` values).
   public init(rows: Int, cols: Int, storage: [Double]) throws {
-    guard rows >= 0, cols >= 0, storage.count == rows * cols else {
-      throw SparseVARError.shape(
-        "matrix of \(rows) x \(cols) needs \(max(0, rows * cols)) values, got \(storage.count)")
+    let count = try checkedProduct(rows, cols, what: "a matrix of \(rows) x \(cols)")
+    guard storage.count == count else {
+      throw SparseVARError.shape("a matrix of \(rows) x \(cols) needs \(count) values, got \(storage.count)")
     }
     self.rows = rows
     self.cols = cols

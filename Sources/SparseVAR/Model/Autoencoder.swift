@@ -48,6 +48,41 @@ public struct AutoencoderConfiguration: Sendable, Equatable {
   }
 }
 
+extension AutoencoderConfiguration {
+  /// Trainable values of the network (weights and biases of every convolution, batch norm scale
+  /// and shift); `.shape` when the count overflows.
+  public func parameterCount() throws -> Int {
+    let what = "a network of \(channels) channels and \(latentChannels) latent channels"
+    let c = channels
+    let hidden = try checkedSum(try checkedProduct(9, c, c, what: what), c, what: what)  // 3x3 conv c -> c
+    let norm = try checkedProduct(2, c, what: what)
+    let blocks = try checkedSum(
+      9 * c + c, norm,  // first encoder block, 1 -> c
+      try checkedProduct(depth - 1, try checkedSum(hidden, norm, what: what), what: what),  // other encoder blocks
+      try checkedProduct(depth - 1, try checkedSum(hidden, norm, what: what), what: what),  // decoder blocks c -> c
+      9 * c + 1 + 2,  // last decoder block, c -> 1
+      what: what)
+    let latent = try checkedProduct(2, c, latentChannels, what: what)  // 1x1 convs c <-> latent
+    return try checkedSum(blocks, latent, c, latentChannels, what: what)
+  }
+
+  /// Floats one forward and backward pass over `frames` frames of `height` x `width` pixels
+  /// holds at most, an upper estimate for the memory check that refuses sizes which cannot be
+  /// allocated (before an array allocation would abort): per frame and hidden channel 16 values
+  /// per pixel (each layer's output, its cached input and its gradient, over the levels, whose
+  /// planes shrink by 4), per frame a weight gradient of a 3x3 convolution, and the patches of a
+  /// 3x3 convolution per worker.
+  public func stepValues(height: Int, width: Int, frames: Int, threads: Int) throws -> Int {
+    let what = "a training step on \(frames) frames of \(height) x \(width) pixels with \(channels) channels"
+    let pixels = try checkedProduct(height, width, what: what)
+    let activations = try checkedProduct(16, frames, channels, pixels, what: what)
+    let latent = try checkedProduct(4, frames, latentChannels, pixels, what: what)
+    let weightGradients = try checkedProduct(frames, 9, channels, channels, what: what)
+    let patches = try checkedProduct(2 * max(1, threads), 9, channels, pixels, what: what)
+    return try checkedSum(activations, latent, weightGradients, patches, what: what)
+  }
+}
+
 /// One encoder block.
 final class EncoderBlock<Scalar: NetworkScalar> {
   let conv: Conv2D<Scalar>
@@ -117,6 +152,10 @@ public final class ConvolutionalAutoencoder<Scalar: NetworkScalar> {
   /// Builds the network with weights initialised from `configuration.seed`.
   public init(configuration: AutoencoderConfiguration, height: Int, width: Int) throws {
     try configuration.validate(height: height, width: width)
+    // Weights, their gradients and Adam's two moments.
+    try reserveMemory(
+      try checkedProduct(4, try configuration.parameterCount(), what: "the network's parameters"), of: Scalar.self,
+      what: "a network of \(configuration.channels) channels and \(configuration.latentChannels) latent channels")
     self.configuration = configuration
     self.height = height
     self.width = width

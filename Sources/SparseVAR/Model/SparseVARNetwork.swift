@@ -37,7 +37,7 @@ public struct TrainingOptions: Sendable, Equatable {
       throw SparseVARError.invalidArgument("the learning rate must be finite and > 0, got \(learningRate)")
     }
     guard epochs >= 0 else { throw SparseVARError.invalidArgument("epochs must be >= 0, got \(epochs)") }
-    guard varOptions.lag >= 1, window >= varOptions.lag + 2 else {
+    guard varOptions.lag >= 1, varOptions.lag <= window - 2 else {
       throw SparseVARError.invalidArgument(
         "a window of \(window) frames is too short for a VAR of lag \(varOptions.lag): it needs at least lag + 2")
     }
@@ -128,6 +128,14 @@ public final class SparseVARNetwork {
 
   public init(configuration: AutoencoderConfiguration, height: Int, width: Int, training: TrainingOptions = .init()) throws {
     try training.validate()
+    // A network whose smallest training step (a window of lag + 2 frames) and mean frame cannot
+    // be allocated is refused now, before its arrays are made.
+    try reserveMemory(
+      try checkedSum(
+        try configuration.stepValues(
+          height: height, width: width, frames: training.varOptions.lag + 2, threads: availableCores),
+        try checkedProduct(height, width, what: "the mean frame"), what: "a network for \(height) x \(width) frames"),
+      of: Float.self, what: "a network for \(height) x \(width) frames")
     network = try ConvolutionalAutoencoder(configuration: configuration, height: height, width: width)
     self.training = training
     meanFrame = [Float](repeating: 0, count: height * width)
@@ -157,6 +165,10 @@ public final class SparseVARNetwork {
       throw SparseVARError.invalidArgument(
         "the dataset has no window of at least \(training.varOptions.lag + 2) frames to train on")
     }
+    let longest = windows.map(\.count).max() ?? 0
+    try reserveMemory(
+      try network.configuration.stepValues(height: height, width: width, frames: longest, threads: availableCores),
+      of: Float.self, what: "training on windows of \(longest) frames of \(height) x \(width) pixels")
     if epochsCompleted == 0 { meanFrame = try dataset.meanFrame }
     network.threads = training.varOptions.threads
     optimizer.learningRate = training.learningRate
@@ -198,9 +210,18 @@ public final class SparseVARNetwork {
     guard frames.count == count * pixels else {
       throw SparseVARError.shape("\(count) frames of \(height) x \(width) need \(count * pixels) values, got \(frames.count)")
     }
+    let chunk = max(1, training.window)
+    // One chunk's pass, and the pooling indices of every frame (a quarter of the first level's
+    // activations, a third over all levels), kept for decoding.
+    let what = "encoding \(count) frames of \(height) x \(width) pixels"
+    try reserveMemory(
+      try checkedSum(
+        try network.configuration.stepValues(
+          height: height, width: width, frames: min(chunk, count), threads: availableCores),
+        try checkedProduct(count, network.configuration.channels, pixels, what: what) / 3, what: what),
+      of: Float.self, what: what)
     var latents: [Double] = []
     var indices: [[PoolingIndices]] = []
-    let chunk = max(1, training.window)
     for start in stride(from: 0, to: count, by: chunk) {
       let n = min(chunk, count - start)
       var input = Array(frames[(start * pixels)..<((start + n) * pixels)])
@@ -259,8 +280,8 @@ public final class SparseVARNetwork {
     var results: [RunAnalysis] = []
     for run in 0..<dataset.runCount {
       let count = try dataset.frameCount(run: run)
-      guard count >= p + 2 else {
-        throw SparseVARError.shape("run \(run) has \(count) frames, fewer than lag + 2 = \(p + 2)")
+      guard p <= count - 2 else {
+        throw SparseVARError.shape("run \(run) has \(count) frames, fewer than lag + 2 = \(p &+ 2)")
       }
       let frames = try dataset.frames(run: run)
       let pixels = height * width

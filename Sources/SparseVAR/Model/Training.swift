@@ -78,7 +78,7 @@ extension ConvolutionalAutoencoder {
       decoded = try decode(latent, indices: indices, training: true)
     case .embedded, .endToEnd:
       first = options.lag
-      guard t >= options.lag + 2 else {
+      guard options.lag <= t - 2 else {
         throw SparseVARError.shape("a window of \(t) frames is too short for a VAR of lag \(options.lag)")
       }
       let series = try Series(length: t, dimension: k, values: latent.storage.map(\.asDouble))

@@ -138,14 +138,7 @@ public struct Tensor<Scalar: NetworkScalar>: Sendable, Equatable {
   }
 
   static func elementCount(_ shape: [Int]) throws -> Int {
-    var count = 1
-    for d in shape {
-      guard d >= 0 else { throw SparseVARError.shape("tensor shape \(shape) has a negative size") }
-      let (product, overflow) = count.multipliedReportingOverflow(by: d)
-      guard !overflow else { throw SparseVARError.shape("tensor shape \(shape) is too large") }
-      count = product
-    }
-    return count
+    try checkedProduct(shape, what: "tensor shape \(shape)")
   }
 }
 

@@ -23,11 +23,14 @@ public enum SparseVARError: Error, Equatable, CustomStringConvertible {
   case format(String)
   /// A file could not be opened, read or written.
   case io(String)
+  /// Memory for the call could not be allocated, or the sizes ask for more than a process can
+  /// address (see `MemoryLimits`); the object is unchanged.
+  case noMemory(String)
 
   public var message: String {
     switch self {
     case .invalidArgument(let m), .shape(let m), .nonFinite(let m), .notFitted(let m),
-      .numerical(let m), .interrupted(let m), .format(let m), .io(let m):
+      .numerical(let m), .interrupted(let m), .format(let m), .io(let m), .noMemory(let m):
       return m
     }
   }

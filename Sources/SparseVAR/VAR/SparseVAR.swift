@@ -91,9 +91,10 @@ public struct Series: Sendable, Equatable {
     guard length >= 0, dimension >= 1 else {
       throw SparseVARError.shape("a series needs K >= 1 dimensions, got \(dimension)")
     }
-    guard values.count == length * dimension else {
+    let count = try checkedProduct(length, dimension, what: "a series of \(length) x \(dimension)")
+    guard values.count == count else {
       throw SparseVARError.shape(
-        "a series of \(length) x \(dimension) needs \(length * dimension) values, got \(values.count)")
+        "a series of \(length) x \(dimension) needs \(count) values, got \(values.count)")
     }
     try requireFinite(values, "the series")
     self.length = length
@@ -225,9 +226,9 @@ extension SparseVARModel {
     guard options.lag >= 1 else {
       throw SparseVARError.invalidArgument("the lag p must be >= 1, got \(options.lag)")
     }
-    guard series.length >= options.lag + 2 else {
+    guard options.lag <= series.length - 2 else {
       throw SparseVARError.shape(
-        "a VAR of lag \(options.lag) needs at least \(options.lag + 2) time points, got \(series.length)")
+        "a VAR of lag \(options.lag) needs at least lag + 2 time points, got \(series.length)")
     }
     guard options.lambda >= 0, options.lambda.isFinite else {
       throw SparseVARError.invalidArgument("lambda must be finite and >= 0, got \(options.lambda)")
@@ -238,9 +239,22 @@ extension SparseVARModel {
     guard options.maxIterations >= 0, options.threads >= 0 else {
       throw SparseVARError.invalidArgument("max_iter and threads must be >= 0")
     }
-    if let mask = options.mask, mask.count != k * k {
+    if let mask = options.mask, mask.count != (try checkedProduct(k, k, what: "the mask (K x K)")) {
       throw SparseVARError.shape("the mask must be K x K = \(k * k) values, got \(mask.count)")
     }
+    try reserveMemory(try workingValues(series, options), of: Double.self, what: "a VAR fit of K = \(k), p = \(options.lag)")
+  }
+
+  /// Doubles a fit holds at once, for the memory check before it starts: with pK features, the
+  /// Gram matrix and its GEMM output (2 (pK)^2), X^T Y and its output, the solutions and the
+  /// coefficients (4 pK K), and the normalised series (T K).
+  static func workingValues(_ series: Series, _ options: SparseVAROptions) throws -> Int {
+    let what = "a VAR fit of K = \(series.dimension), p = \(options.lag)"
+    let features = try checkedProduct(options.lag, series.dimension, what: what)
+    return try checkedSum(
+      try checkedProduct(2, features, features, what: what),
+      try checkedProduct(4, features, series.dimension, what: what),
+      series.values.count, what: what)
   }
 
   /// Runs one output's full path and keeps the knot with the smallest criterion.

@@ -1,7 +1,7 @@
 """Bad input gives the documented exception and leaves every object unchanged."""
 
 import threading
-from ctypes import POINTER, c_double
+from ctypes import POINTER, byref, c_double, c_int64
 
 import numpy as np
 import pytest
@@ -244,3 +244,22 @@ def test_last_error_is_per_thread():
     assert "eps_gamma" in seen[1]
     assert lib.sparsevar_last_error() == main_message
     assert b"lambda" in main_message
+
+
+def test_sizes_beyond_memory_raise_out_of_memory():
+    # 2^24 x 2^24 pixels: the mean frame alone would exceed the 2^47 bytes a process can address.
+    with pytest.raises(sparsevar.OutOfMemoryError, match="out of memory"):
+        sparsevar.FrameDataset(1 << 24, 1 << 24)
+    assert issubclass(sparsevar.OutOfMemoryError, MemoryError)
+
+
+def test_handle_of_another_type_is_refused(fitted):
+    model, _ = fitted
+    n_runs, n_frames = c_int64(-1), c_int64(-1)
+    # A sparsevar_var handle passed where a sparsevar_dataset is expected.
+    with pytest.raises(sparsevar.InvalidArgumentError, match="another type"):
+        lib.sparsevar_dataset_size(model._handle, byref(n_runs), byref(n_frames))
+    assert n_runs.value == -1 and n_frames.value == -1
+    dataset = sparsevar.FrameDataset(8, 8)
+    lib.sparsevar_dataset_size(dataset._handle, byref(n_runs), byref(n_frames))
+    assert n_runs.value == 0 and n_frames.value == 0
