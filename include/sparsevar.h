@@ -199,7 +199,8 @@ typedef int32_t sparsevar_rank_sum_method;
 enum {
   /// Normal approximation with tie and continuity correction.
   SPARSEVAR_RANK_SUM_METHOD_ASYMPTOTIC = 0,
-  /// Exact null distribution of U (samples without ties).
+  /// Exact null distribution of U (samples without ties); its cost is bounded (see
+  /// sparsevar_rank_sum): larger samples give SPARSEVAR_E_INVALID_ARGUMENT.
   SPARSEVAR_RANK_SUM_METHOD_EXACT = 1
 };
 
@@ -596,7 +597,11 @@ SPARSEVAR_API int32_t sparsevar_test_result_matrix(
 /// Wilcoxon rank-sum / Mann-Whitney U test of x against y, equal to scipy.stats.mannwhitneyu
 /// (with continuity correction). statistic = U of x.
 /// @param alternative  a sparsevar_alternative value.
-/// @param method       a sparsevar_rank_sum_method value.
+/// @param method       a sparsevar_rank_sum_method value. The exact method's cost is bounded:
+///                     when min(nx, ny) * (k + 1) recursion steps, k the smaller tail of U,
+///                     exceed 10^9 (a few seconds; e.g. both samples above ~1400 near the
+///                     centre), SPARSEVAR_E_INVALID_ARGUMENT is returned at once: use the
+///                     asymptotic method.
 SPARSEVAR_API int32_t sparsevar_rank_sum(
     double *statistic,
     double *p_value,
