@@ -12,9 +12,13 @@
 #                                    ${CC:-cc} -std=c99 -Wall -Wextra -Werror -pedantic and the flags of
 #                                    `pkg-config --cflags --libs sparsevar` only, and run
 #                                    (a directory's Makefile is run too)
-#  6. Python binding                 pip install ./bindings/python
-#  7. examples                       examples/swift (swift run) and examples/python/*.py
-#  8. pytest                         tests/abi, tests/cli (the sparsevar tool),
+#  6. fuzzing                        tests/fuzz/run.sh: the libFuzzer harnesses of the model loader
+#                                    and the .npy and TIFF readers, built against build/prefix,
+#                                    20 s each on their committed seed corpora (about 70 s;
+#                                    SPARSEVAR_FUZZ_SECONDS changes the time)
+#  7. Python binding                 pip install ./bindings/python
+#  8. examples                       examples/swift (swift run) and examples/python/*.py
+#  9. pytest                         tests/abi, tests/cli (the sparsevar tool),
 #                                    bindings/python/tests against the installed tree, and
 #                                    tests/validation (the method on the built-in data: about
 #                                    7 minutes on 2 cores, the longest step)
@@ -101,6 +105,10 @@ for dir in tests/c examples/c; do
   fi
 done
 note "$c_programs C program(s) built and run"
+
+# ------------------------------------------------------------------------------------------------
+section "fuzzing: tests/fuzz/run.sh"
+bash tests/fuzz/run.sh
 
 # ------------------------------------------------------------------------------------------------
 section "Python binding: pip install ./bindings/python"

@@ -155,6 +155,20 @@ final class FrameFileReader {
 
   deinit { fclose(file) }
 
+  /// The data region at or after `offset`: where its bytes start and where the next hole (or
+  /// the end of the file) starts, by SEEK_DATA / SEEK_HOLE. A hole reads as zeros and takes no
+  /// time to skip; file systems that do not report holes give (offset, size).
+  func dataRegion(from offset: Int) -> (start: Int, end: Int) {
+    guard offset < size else { return (size, size) }
+    let descriptor = fileno(file)
+    position = -1  // lseek moves the descriptor under stdio: the next read seeks again.
+    let start = lseek(descriptor, off_t(offset), 3)  // SEEK_DATA (Linux; hidden by Glibc's module)
+    if start < 0 { return errno == ENXIO ? (size, size) : (offset, size) }
+    let end = lseek(descriptor, start, 4)  // SEEK_HOLE
+    guard end >= start else { return (Int(start), size) }
+    return (Int(start), min(Int(end), size))
+  }
+
   /// Throws `.format` unless bytes `offset ..< offset + count` lie inside the file.
   /// `what` names the bytes ("the npy header", "strip 3 of page 2").
   func requireRange(_ offset: Int, _ count: Int, _ what: @autoclosure () -> String) throws {

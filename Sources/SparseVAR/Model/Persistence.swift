@@ -274,14 +274,30 @@ extension SparseVARNetwork {
   }
 }
 
-/// FNV-1a, 64 bits.
-func fnv1a<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
-  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+let fnv1aOffsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+let fnv1aPrime: UInt64 = 0x0000_0100_0000_01b3
+
+/// FNV-1a, 64 bits, continuing from `hash`.
+func fnv1a<C: Collection>(_ bytes: C, from hash: UInt64 = fnv1aOffsetBasis) -> UInt64 where C.Element == UInt8 {
+  var hash = hash
   for b in bytes {
     hash ^= UInt64(b)
-    hash = hash &* 0x0000_0100_0000_01b3
+    hash = hash &* fnv1aPrime
   }
   return hash
+}
+
+/// fnv1aPrime^n modulo 2^64: what FNV-1a does to the hash over n zero bytes.
+func fnv1aPrimePower(_ n: Int) -> UInt64 {
+  var result: UInt64 = 1
+  var base = fnv1aPrime
+  var e = n
+  while e > 0 {
+    if e & 1 == 1 { result = result &* base }
+    base = base &* base
+    e >>= 1
+  }
+  return result
 }
 
 /// Little-endian field writer.
@@ -325,25 +341,31 @@ enum ModelBytes {
     }
   }
 
-  /// FNV-1a of bytes `range`, a file read 1 MiB at a time.
+  /// FNV-1a of bytes `range`, a file read 1 MiB at a time; the holes of a sparse file (zeros,
+  /// which only multiply the hash by a power of the FNV prime) are skipped without reading, so a
+  /// huge sparse file is refused in milliseconds.
   func fnv1a(_ range: Range<Int>) throws -> UInt64 {
     switch self {
     case .memory(let bytes):
       return SparseVAR.fnv1a(bytes[range])
     case .file(let file):
-      var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+      var hash = fnv1aOffsetBasis
       var block = [UInt8](repeating: 0, count: min(range.count, 1 << 20))
       var position = range.lowerBound
       while position < range.upperBound {
-        let n = min(block.count, range.upperBound - position)
-        try block.withUnsafeMutableBytes { raw in
-          try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<n]), at: position, "the model payload")
+        let region = file.dataRegion(from: position)
+        let dataStart = min(max(region.start, position), range.upperBound)
+        hash = hash &* fnv1aPrimePower(dataStart - position)  // the zeros of a hole
+        position = dataStart
+        let dataEnd = min(max(region.end, position + 1), range.upperBound)
+        while position < dataEnd {
+          let n = min(block.count, dataEnd - position)
+          try block.withUnsafeMutableBytes { raw in
+            try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<n]), at: position, "the model payload")
+          }
+          hash = SparseVAR.fnv1a(block[0..<n], from: hash)
+          position += n
         }
-        for b in block[0..<n] {
-          hash ^= UInt64(b)
-          hash = hash &* 0x0000_0100_0000_01b3
-        }
-        position += n
       }
       return hash
     }
