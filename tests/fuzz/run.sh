@@ -37,16 +37,16 @@ else
 fi
 
 read -r -a PKG_FLAGS <<<"$(pkg-config --cflags --libs sparsevar)"
-LIBDIR=$(pkg-config --variable=libdir sparsevar)
+LIBDIR=$(cd "$(pkg-config --variable=libdir sparsevar)" && pwd)  # absolute: the runs cd elsewhere
 
 rm -rf "$OUT"
-mkdir -p "$OUT"
+mkdir -p "$OUT/bin"
 build() {  # name, extra flags...
   local name=$1
   shift
   "$CC_FUZZ" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -Wall -Wextra -Werror "$@" "$HERE/fuzz_input.c" "${PKG_FLAGS[@]}" -Wl,-rpath,"$LIBDIR" \
-    -o "$OUT/$name"
+    -o "$OUT/bin/$name"
 }
 build fuzz_model_load "$HERE/fuzz_model_load.c"
 build fuzz_npy -DFUZZ_EXTENSION='".npy"' "$HERE/fuzz_frame_file.c"
@@ -61,7 +61,7 @@ run() {  # harness, corpus kind
   # The library may use several threads; leaks are checked by the C tests, not here.
   (cd "$OUT/$harness" &&
     ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
-      "$OUT/$harness" -max_total_time="$SECONDS_EACH" -timeout=20 -rss_limit_mb=4096 \
+      "$OUT/bin/$harness" -max_total_time="$SECONDS_EACH" -timeout=20 -rss_limit_mb=4096 \
       -max_len=65536 -print_final_stats=1 "$corpus" >"$OUT/$harness.log" 2>&1) || {
     echo "run.sh: $harness FOUND A PROBLEM (inputs in $OUT/$harness):" >&2
     tail -n 40 "$OUT/$harness.log" >&2
