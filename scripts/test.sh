@@ -13,8 +13,9 @@
 #                                    `pkg-config --cflags --libs sparsevar` only, and run
 #                                    (a directory's Makefile is run too)
 #  6. fuzzing                        tests/fuzz/run.sh: the libFuzzer harnesses of the model loader
-#                                    and the .npy and TIFF readers, built against build/prefix,
-#                                    20 s each on their committed seed corpora (about 70 s;
+#                                    (whole file, and payload behind a valid checksum) and the .npy
+#                                    and TIFF readers, built against build/prefix, 20 s each on
+#                                    their committed seed corpora (about 90 s;
 #                                    SPARSEVAR_FUZZ_SECONDS changes the time)
 #  7. Python binding                 pip install ./bindings/python
 #  8. examples                       examples/swift (swift run) and examples/python/*.py
