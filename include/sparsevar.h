@@ -210,7 +210,8 @@ typedef int32_t sparsevar_rank_sum_method;
 enum {
   /// Normal approximation with tie and continuity correction.
   SPARSEVAR_RANK_SUM_METHOD_ASYMPTOTIC = 0,
-  /// Exact null distribution of U (samples without ties).
+  /// Exact null distribution of U (samples without ties); its cost is bounded (see
+  /// sparsevar_rank_sum): larger samples give SPARSEVAR_E_INVALID_ARGUMENT.
   SPARSEVAR_RANK_SUM_METHOD_EXACT = 1
 };
 
@@ -607,7 +608,11 @@ SPARSEVAR_API int32_t sparsevar_test_result_matrix(
 /// Wilcoxon rank-sum / Mann-Whitney U test of x against y, equal to scipy.stats.mannwhitneyu
 /// (with continuity correction). statistic = U of x.
 /// @param alternative  a sparsevar_alternative value.
-/// @param method       a sparsevar_rank_sum_method value.
+/// @param method       a sparsevar_rank_sum_method value. The exact method's cost is bounded:
+///                     when min(nx, ny) * (k + 1) recursion steps, k the smaller tail of U,
+///                     exceed 10^9 (a few seconds; e.g. both samples above ~1400 near the
+///                     centre), SPARSEVAR_E_INVALID_ARGUMENT is returned at once: use the
+///                     asymptotic method.
 SPARSEVAR_API int32_t sparsevar_rank_sum(
     double *statistic,
     double *p_value,
@@ -733,6 +738,20 @@ SPARSEVAR_API int32_t sparsevar_dataset_add_run_f64(
     int32_t label,
     int32_t has_label,
     int64_t *run);
+
+/// Adds the frames of a recording file as one new run (as sparsevar_dataset_add_run_u16 does
+/// with the frames in memory), the format chosen by the extension: .npy (uint8, uint16, int16,
+/// float32 or float64, either byte order, C order, shape count x height x width) or .tif/.tiff
+/// (uncompressed grayscale pages, 8/16-bit unsigned, 16-bit signed, 32/64-bit float, strips or
+/// tiles, classic or BigTIFF). Only regular files are read; the file is opened without blocking
+/// (a FIFO or device gives SPARSEVAR_E_IO at once) and its header sizes are checked against its
+/// length before anything is allocated. SPARSEVAR_E_IO when it cannot be opened or read,
+/// SPARSEVAR_E_FORMAT for an unknown extension or a damaged or unsupported file,
+/// SPARSEVAR_E_SHAPE when its frames are not of the dataset's raw size.
+/// @param path  NUL-terminated path of the file.
+/// @param run   receives the new run's id (may be NULL).
+SPARSEVAR_API int32_t sparsevar_dataset_add_run_file(
+    sparsevar_dataset *dataset, const char *path, int32_t label, int32_t has_label, int64_t *run);
 
 /// Frame sizes (any pointer may be NULL): the raw size given at creation, and the size frames
 /// are stored and used at after crop and downscale (the frame size of a model trained on them).
@@ -989,8 +1008,10 @@ SPARSEVAR_API int32_t sparsevar_model_encode_f64(
     double *out,
     int64_t len);
 
-/// Saves the trained model to a file at `path` (replaced if it exists; written to
-/// `path`.partial and renamed into place): architecture, frame size, the parameters other than
+/// Saves the trained model to a file at `path` (replaced if it exists; written to a new
+/// temporary file in the same directory, created exclusively under a random name without
+/// following links, fsynced and renamed into place, then the directory fsynced, so concurrent
+/// saves to one path both succeed and a crash leaves the old or the new file whole): architecture, frame size, the parameters other than
 /// the SPARSEVAR_MODEL_PARAM_TEST_* ones, epochs completed, mean frame, weights, batch norm
 /// statistics and the analysis. Adam's moments are not saved (training a loaded model restarts
 /// them). SPARSEVAR_E_NOT_FITTED for an untrained model, SPARSEVAR_E_IO when the file cannot be
@@ -998,9 +1019,11 @@ SPARSEVAR_API int32_t sparsevar_model_encode_f64(
 SPARSEVAR_API int32_t sparsevar_model_save(const sparsevar_model *model, const char *path);
 
 /// Loads a model saved by sparsevar_model_save. The loaded model is trained: its architecture is
-/// fixed; its test parameters are the defaults. SPARSEVAR_E_IO when the file cannot be read,
+/// fixed; its test parameters are the defaults. SPARSEVAR_E_IO when the file cannot be read or
+/// is not a regular file (it is opened without blocking: a FIFO fails at once),
 /// SPARSEVAR_E_FORMAT when it is not an intact sparsevar model file of a version this library
-/// reads.
+/// reads, declares sizes its length cannot hold (checked before anything is allocated), or holds
+/// NaN, infinite or absurd values or a mask of the wrong length.
 /// @param out  receives the handle (NULL on failure); free it with sparsevar_model_free.
 SPARSEVAR_API int32_t sparsevar_model_load(sparsevar_model **out, const char *path);
 

@@ -13,9 +13,14 @@
 #                                    `pkg-config --cflags --libs sparsevar` only, and run
 #                                    (a directory's Makefile is run too); then tests/c again
 #                                    under AddressSanitizer and UndefinedBehaviorSanitizer
-#  6. Python binding                 pip install ./bindings/python
-#  7. examples                       examples/swift (swift run) and examples/python/*.py
-#  8. pytest                         tests/abi, tests/cli (the sparsevar tool),
+#  6. fuzzing                        tests/fuzz/run.sh: the libFuzzer harnesses of the model loader
+#                                    (whole file, and payload behind a valid checksum) and the .npy
+#                                    and TIFF readers, built against build/prefix, 20 s each on
+#                                    their committed seed corpora (about 90 s;
+#                                    SPARSEVAR_FUZZ_SECONDS changes the time)
+#  7. Python binding                 pip install ./bindings/python
+#  8. examples                       examples/swift (swift run) and examples/python/*.py
+#  9. pytest                         tests/abi, tests/cli (the sparsevar tool),
 #                                    bindings/python/tests against the installed tree, and
 #                                    tests/validation (the method on the built-in data: about
 #                                    7 minutes on 2 cores, the longest step)
@@ -140,6 +145,10 @@ for source in "${mains[@]}"; do
 done
 unset ASAN_OPTIONS UBSAN_OPTIONS
 note "${#mains[@]} C program(s) built and run with sanitizers"
+
+# ------------------------------------------------------------------------------------------------
+section "fuzzing: tests/fuzz/run.sh"
+bash tests/fuzz/run.sh
 
 # ------------------------------------------------------------------------------------------------
 section "Python binding: pip install ./bindings/python"

@@ -218,6 +218,30 @@ func frameBuffer<T>(_ frames: UnsafePointer<T>?, count: Int) throws -> UnsafeBuf
   }
 }
 
+/// Adds the frames of a recording file as one new run (as sparsevar_dataset_add_run_u16 does
+/// with the frames in memory), the format chosen by the extension: .npy (uint8, uint16, int16,
+/// float32 or float64, either byte order, C order, shape count x height x width) or .tif/.tiff
+/// (uncompressed grayscale pages, 8/16-bit unsigned, 16-bit signed, 32/64-bit float, strips or
+/// tiles, classic or BigTIFF). Only regular files are read; the file is opened without blocking
+/// (a FIFO or device gives SPARSEVAR_E_IO at once) and its header sizes are checked against its
+/// length before anything is allocated. SPARSEVAR_E_IO when it cannot be opened or read,
+/// SPARSEVAR_E_FORMAT for an unknown extension or a damaged or unsupported file,
+/// SPARSEVAR_E_SHAPE when its frames are not of the dataset's raw size.
+/// @param path  NUL-terminated path of the file.
+/// @param run   receives the new run's id (may be NULL).
+@c public func sparsevar_dataset_add_run_file(
+  _ dataset: UnsafeMutablePointer<sparsevar_dataset>?, _ path: UnsafePointer<CChar>?, _ label: Int32,
+  _ has_label: Int32, _ run: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  guarded {
+    let d = try datasetObject(dataset)
+    let value = try labelArgument(label, has_label)
+    let file = String(cString: try require(path, "path"))
+    let id = try d.addRun(try FrameFile.read(path: file), label: value)
+    run?.pointee = Int64(id)
+  }
+}
+
 /// Frame sizes (any pointer may be NULL): the raw size given at creation, and the size frames
 /// are stored and used at after crop and downscale (the frame size of a model trained on them).
 @c public func sparsevar_dataset_shape(

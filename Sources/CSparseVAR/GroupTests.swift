@@ -27,7 +27,8 @@ import _SparseVARHandles
 @c(sparsevar_rank_sum_method) public enum RankSumMethodChoice: Int32 {
   /// Normal approximation with tie and continuity correction.
   case asymptotic = 0
-  /// Exact null distribution of U (samples without ties).
+  /// Exact null distribution of U (samples without ties); its cost is bounded (see
+  /// sparsevar_rank_sum): larger samples give SPARSEVAR_E_INVALID_ARGUMENT.
   case exact = 1
 }
 
@@ -290,7 +291,11 @@ func testParameter(_ raw: Int32) throws -> TestParameter {
 /// Wilcoxon rank-sum / Mann-Whitney U test of x against y, equal to scipy.stats.mannwhitneyu
 /// (with continuity correction). statistic = U of x.
 /// @param alternative  a sparsevar_alternative value.
-/// @param method       a sparsevar_rank_sum_method value.
+/// @param method       a sparsevar_rank_sum_method value. The exact method's cost is bounded:
+///                     when min(nx, ny) * (k + 1) recursion steps, k the smaller tail of U,
+///                     exceed 10^9 (a few seconds; e.g. both samples above ~1400 near the
+///                     centre), SPARSEVAR_E_INVALID_ARGUMENT is returned at once: use the
+///                     asymptotic method.
 @c public func sparsevar_rank_sum(
   _ statistic: UnsafeMutablePointer<Double>?, _ p_value: UnsafeMutablePointer<Double>?,
   _ x: UnsafePointer<Double>?, _ nx: Int64, _ y: UnsafePointer<Double>?, _ ny: Int64,

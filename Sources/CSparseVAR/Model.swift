@@ -761,8 +761,10 @@ func encodeFrames(
   }
 }
 
-/// Saves the trained model to a file at `path` (replaced if it exists; written to
-/// `path`.partial and renamed into place): architecture, frame size, the parameters other than
+/// Saves the trained model to a file at `path` (replaced if it exists; written to a new
+/// temporary file in the same directory, created exclusively under a random name without
+/// following links, fsynced and renamed into place, then the directory fsynced, so concurrent
+/// saves to one path both succeed and a crash leaves the old or the new file whole): architecture, frame size, the parameters other than
 /// the SPARSEVAR_MODEL_PARAM_TEST_* ones, epochs completed, mean frame, weights, batch norm
 /// statistics and the analysis. Adam's moments are not saved (training a loaded model restarts
 /// them). SPARSEVAR_E_NOT_FITTED for an untrained model, SPARSEVAR_E_IO when the file cannot be
@@ -784,9 +786,11 @@ func encodeFrames(
 }
 
 /// Loads a model saved by sparsevar_model_save. The loaded model is trained: its architecture is
-/// fixed; its test parameters are the defaults. SPARSEVAR_E_IO when the file cannot be read,
+/// fixed; its test parameters are the defaults. SPARSEVAR_E_IO when the file cannot be read or
+/// is not a regular file (it is opened without blocking: a FIFO fails at once),
 /// SPARSEVAR_E_FORMAT when it is not an intact sparsevar model file of a version this library
-/// reads.
+/// reads, declares sizes its length cannot hold (checked before anything is allocated), or holds
+/// NaN, infinite or absurd values or a mask of the wrong length.
 /// @param out  receives the handle (NULL on failure); free it with sparsevar_model_free.
 @c public func sparsevar_model_load(
   _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_model>?>?, _ path: UnsafePointer<CChar>?

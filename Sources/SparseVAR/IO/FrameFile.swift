@@ -75,8 +75,8 @@ public enum FrameFile {
     }
   }
 
-  /// Writes `stack` to `path`, choosing the format by the extension. The file is written as
-  /// `<path>.partial` and renamed into place when complete.
+  /// Writes `stack` to `path`, choosing the format by the extension. The file is written to a
+  /// new temporary file in the same directory and renamed into place when complete.
   /// - Throws: `.format` for an unknown extension, `.invalidArgument` for a stack the format
   ///   cannot hold (TIFF: no frames, float64 samples, more than 4 GiB), `.io` when writing fails.
   public static func write(_ stack: FrameStack, to path: String) throws {

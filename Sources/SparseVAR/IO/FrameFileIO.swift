@@ -8,9 +8,13 @@
 //                     Pixel data go straight from the file into the destination array in one
 //                     fread per contiguous range; conversions that widen samples (8-bit to
 //                     UInt16, Int16 to Float) pass through a 1 MiB scratch block, so reading a
-//                     file needs its output array plus O(1 MiB).
-//   FrameFileWriter   writes to `<path>.partial` and renames it into place on `commit()`, so a
-//                     reader never sees half a file; an uncommitted writer removes its file.
+//                     file needs its output array plus O(1 MiB). It opens without blocking and
+//                     reads regular files only (a FIFO, device or directory is `.io` at once,
+//                     never a hang).
+//   FrameFileWriter   writes to a new, exclusively created temporary file in the target's
+//                     directory, fsyncs it and renames it into place on `commit()` (then fsyncs
+//                     the directory), so a reader never sees half a file and concurrent saves to
+//                     one path both succeed; an uncommitted writer removes its file.
 //
 // Errors: a file that cannot be opened, read or written is `.io` (with the path and strerror);
 // a file whose content is short or inconsistent is `.format`.
@@ -110,22 +114,39 @@ final class FrameFileReader {
   /// The stream's position (to skip needless seeks, which drop stdio's buffer).
   private var position = 0
 
-  /// Opens `path`.
+  /// Opens `path` without blocking (a FIFO or device never hangs the caller) and checks, on the
+  /// open descriptor, that it is a regular file.
   /// - Throws: `.io` when it cannot be opened or is not a regular file.
   init(path: String) throws {
-    guard let file = fopen(path, "rb") else {
+    let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+    guard descriptor >= 0 else {
       throw SparseVARError.io("cannot open \(path): \(frameFileErrnoText())")
     }
     var info = stat()
-    guard fstat(fileno(file), &info) == 0 else {
+    guard fstat(descriptor, &info) == 0 else {
       let reason = frameFileErrnoText()
-      fclose(file)
+      close(descriptor)
       throw SparseVARError.io("cannot read \(path): \(reason)")
     }
     guard (info.st_mode & S_IFMT) == S_IFREG else {
-      fclose(file)
-      let kind = (info.st_mode & S_IFMT) == S_IFDIR ? "a directory" : "not a regular file"
+      close(descriptor)
+      let kind: String
+      switch info.st_mode & S_IFMT {
+      case S_IFDIR: kind = "a directory"
+      case S_IFIFO: kind = "a FIFO (named pipe), not a regular file"
+      case S_IFCHR, S_IFBLK: kind = "a device, not a regular file"
+      case S_IFSOCK: kind = "a socket, not a regular file"
+      default: kind = "not a regular file"
+      }
       throw SparseVARError.io("cannot read \(path): it is \(kind)")
+    }
+    // A regular file: reads never block, but clear O_NONBLOCK so stdio sees an ordinary stream.
+    let flags = fcntl(descriptor, F_GETFL)
+    if flags >= 0 { _ = fcntl(descriptor, F_SETFL, flags & ~O_NONBLOCK) }
+    guard let file = fdopen(descriptor, "rb") else {
+      let reason = frameFileErrnoText()
+      close(descriptor)
+      throw SparseVARError.io("cannot read \(path): \(reason)")
     }
     self.path = path
     self.file = file
@@ -133,6 +154,20 @@ final class FrameFileReader {
   }
 
   deinit { fclose(file) }
+
+  /// The data region at or after `offset`: where its bytes start and where the next hole (or
+  /// the end of the file) starts, by SEEK_DATA / SEEK_HOLE. A hole reads as zeros and takes no
+  /// time to skip; file systems that do not report holes give (offset, size).
+  func dataRegion(from offset: Int) -> (start: Int, end: Int) {
+    guard offset < size else { return (size, size) }
+    let descriptor = fileno(file)
+    position = -1  // lseek moves the descriptor under stdio: the next read seeks again.
+    let start = lseek(descriptor, off_t(offset), 3)  // SEEK_DATA (Linux; hidden by Glibc's module)
+    if start < 0 { return errno == ENXIO ? (size, size) : (offset, size) }
+    let end = lseek(descriptor, start, 4)  // SEEK_HOLE
+    guard end >= start else { return (Int(start), size) }
+    return (Int(start), min(Int(end), size))
+  }
 
   /// Throws `.format` unless bytes `offset ..< offset + count` lie inside the file.
   /// `what` names the bytes ("the npy header", "strip 3 of page 2").
@@ -247,7 +282,16 @@ final class FrameFileReader {
   }
 }
 
-/// A file being written: `<path>.partial` until `commit()` renames it to `path`.
+/// A file being written: a new temporary file in the target's directory until `commit()`
+/// renames it to `path`.
+///
+/// The temporary file is `<directory>/.<name>.<16 random hex digits>.partial` (the name cut to
+/// 100 bytes), created with
+/// O_CREAT | O_EXCL | O_NOFOLLOW (a new file or nothing: an existing file or symbolic link of
+/// that name is never opened, and another random name is tried), so concurrent writers of one
+/// path never share a temporary file and the last rename wins. `commit()` flushes the file to
+/// disk (fsync) before the rename and the directory after it, so after a crash `path` holds the
+/// old or the new content, whole.
 final class FrameFileWriter {
   let path: String
   let temporary: String
@@ -255,15 +299,35 @@ final class FrameFileWriter {
   /// Bytes written so far.
   private(set) var offset = 0
 
-  /// Creates (or truncates) `<path>.partial`.
+  /// Creates the temporary file.
   /// - Throws: `.io` when it cannot be created.
   init(path: String) throws {
     self.path = path
-    temporary = path + ".partial"
-    guard let file = fopen(temporary, "wb") else {
-      throw SparseVARError.io("cannot open \(temporary) for writing: \(frameFileErrnoText())")
+    let (directory, fullName) = frameFileSplitPath(path)
+    // At most 100 bytes of the name, so that the temporary name stays within NAME_MAX.
+    let name = String(decoding: fullName.utf8.prefix(100), as: UTF8.self)
+    var generator = SystemRandomNumberGenerator()
+    var attempt = 0
+    while true {
+      let suffix = String(generator.next() as UInt64, radix: 16)
+      let candidate = directory + "." + name + "." + String(repeating: "0", count: 16 - suffix.count) + suffix + ".partial"
+      let descriptor = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0o666)
+      if descriptor >= 0 {
+        guard let file = fdopen(descriptor, "wb") else {
+          let reason = frameFileErrnoText()
+          close(descriptor)
+          unlink(candidate)
+          throw SparseVARError.io("cannot open \(candidate) for writing: \(reason)")
+        }
+        self.file = file
+        temporary = candidate
+        return
+      }
+      attempt += 1
+      guard errno == EEXIST, attempt < 64 else {
+        throw SparseVARError.io("cannot create a temporary file next to \(path): \(frameFileErrnoText())")
+      }
     }
-    self.file = file
   }
 
   /// Closes and removes the temporary file unless `commit()` succeeded.
@@ -313,21 +377,43 @@ final class FrameFileWriter {
     }
   }
 
-  /// Closes the file and renames it to `path`.
+  /// Flushes the file to disk, closes it, renames it to `path` and flushes the directory.
   func commit() throws {
     guard let file else { return }
     self.file = nil
-    guard fclose(file) == 0 else {
-      let reason = frameFileErrnoText()
+    let flushed = fflush(file) == 0 && fsync(fileno(file)) == 0
+    let reason = frameFileErrnoText()
+    guard fclose(file) == 0, flushed else {
+      let closeReason = flushed ? frameFileErrnoText() : reason
       unlink(temporary)
-      throw SparseVARError.io("cannot write \(temporary): \(reason)")
+      throw SparseVARError.io("cannot write \(temporary): \(closeReason)")
     }
     guard rename(temporary, path) == 0 else {
       let reason = frameFileErrnoText()
       unlink(temporary)
       throw SparseVARError.io("cannot rename \(temporary) to \(path): \(reason)")
     }
+    // The rename is durable once the directory is flushed. Some file systems cannot fsync a
+    // directory (EINVAL); the file itself is on disk then and the rename is as durable as they allow.
+    let directory = frameFileSplitPath(path).directory
+    let descriptor = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if descriptor >= 0 {
+      let synced = fsync(descriptor) == 0 || errno == EINVAL || errno == EROFS
+      let reason = frameFileErrnoText()
+      close(descriptor)
+      guard synced else { throw SparseVARError.io("cannot flush the directory of \(path): \(reason)") }
+    }
   }
+}
+
+/// `path` split after its last "/": the directory with its trailing slash ("" for a bare name)
+/// and the file name.
+func frameFileSplitPath(_ path: String) -> (directory: String, name: String) {
+  let bytes = Array(path.utf8)
+  guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return ("", path) }
+  return (
+    String(decoding: bytes[...slash], as: UTF8.self), String(decoding: bytes[(slash + 1)...], as: UTF8.self)
+  )
 }
 
 /// The whole contents of the regular file at `path`.
@@ -337,8 +423,8 @@ public func readFileBytes(_ path: String) throws -> [UInt8] {
   return try reader.bytes(at: 0, count: reader.size, "the file")
 }
 
-/// Writes `bytes` to `path` through `<path>.partial` renamed into place, so that a reader never
-/// sees half a file.
+/// Writes `bytes` to `path` through a new temporary file renamed into place (`FrameFileWriter`),
+/// so that a reader never sees half a file.
 /// - Throws: `.io` when it cannot be written.
 public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
   let writer = try FrameFileWriter(path: path)

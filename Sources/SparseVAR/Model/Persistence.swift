@@ -18,9 +18,13 @@
 // without centring (zero means). Adam's moments are not saved: training a loaded model restarts
 // them.
 //
-// Loading checks the magic, the version (a newer one is refused with a message naming both), the
-// length and the hash before reading a field, then every count and shape against the
-// architecture; any failure throws `.format` and no model is returned.
+// Loading validates in order, and allocates nothing for a field before it is known to fit: the
+// file type (a regular file, opened without blocking), the magic, the version (a newer one is
+// refused with a message naming both), the payload length against the file's length, the hash
+// (streamed from the file), the declared architecture and frame size against the bytes left,
+// then builds the network and checks every count and shape against the architecture, every
+// value against `SparseVARNetwork.valueLimits` (NaN, infinity and absurd magnitudes are refused)
+// and the mask's length against K x K. Any failure throws `.format` and no model is returned.
 //
 //===----------------------------------------------------------------------===//
 
@@ -92,11 +96,24 @@ extension SparseVARNetwork {
   /// Rebuilds a model from `serialized()` bytes. Throws `.format` for anything but a complete,
   /// intact file of a version this library reads.
   public convenience init(serialized bytes: [UInt8]) throws {
+    try self.init(modelBytes: .memory(bytes))
+  }
+
+  /// Rebuilds a model from a file or memory, validating in order: the header (magic, version,
+  /// payload length against the total size), the checksum (streamed, nothing allocated), the
+  /// architecture against the payload length (`minimumPayloadBytes`), and only then builds the
+  /// network and reads each field, every count checked against the bytes left before anything
+  /// is allocated for it, every value against `Self.valueLimits`. Any failure is `.format`.
+  convenience init(modelBytes source: ModelBytes) throws {
     let headerSize = Self.magic.count + 4 + 8
-    guard bytes.count >= headerSize + 8, Array(bytes[0..<Self.magic.count]) == Self.magic else {
-      throw SparseVARError.format("not a sparsevar model file (wrong magic bytes or too short)")
+    let size = source.count
+    guard size >= headerSize + 8 else {
+      throw SparseVARError.format("not a sparsevar model file (only \(size) bytes, fewer than its header and checksum)")
     }
-    var header = ByteReader(bytes, range: Self.magic.count..<headerSize)
+    var header = ByteReader(source, range: 0..<headerSize)
+    guard Array(try header.take(Self.magic.count)) == Self.magic else {
+      throw SparseVARError.format("not a sparsevar model file (wrong magic bytes)")
+    }
     let version = try header.uint32()
     guard version <= Self.formatVersion, version >= 1 else {
       throw SparseVARError.format(
@@ -104,16 +121,28 @@ extension SparseVARNetwork {
           + "use a newer sparsevar")
     }
     let length = try header.uint64()
-    guard length <= UInt64(bytes.count - headerSize - 8), Int(length) == bytes.count - headerSize - 8 else {
+    guard length == UInt64(size - headerSize - 8) else {
       throw SparseVARError.format(
-        "the model file is truncated or has trailing bytes: \(bytes.count) bytes for a payload of \(length)")
+        "the model file is truncated or has trailing bytes: \(size) bytes for a payload of \(length)")
     }
-    let payload = headerSize..<(headerSize + Int(length))
-    var tail = ByteReader(bytes, range: payload.upperBound..<bytes.count)
-    guard try tail.uint64() == fnv1a(bytes[payload]) else {
+    let payload = headerSize..<(size - 8)
+    var tail = ByteReader(source, range: payload.upperBound..<size)
+    guard try tail.uint64() == (try source.fnv1a(payload)) else {
       throw SparseVARError.format("the model file is corrupted (checksum mismatch)")
     }
-    var r = ByteReader(bytes, range: payload)
+    var r = ByteReader(source, range: payload)
+    do {
+      try self.init(reading: &r, version: version)
+    } catch SparseVARError.format(let message) {
+      throw SparseVARError.format(message)
+    } catch let error as SparseVARError {
+      // A value a layer refuses (a negative running variance, ...): the file is corrupt.
+      throw SparseVARError.format("the model file holds an invalid value: \(error.message)")
+    }
+  }
+
+  /// Reads the payload (after its checksum was verified).
+  private convenience init(reading r: inout ByteReader, version: UInt32) throws {
     var configuration = AutoencoderConfiguration()
     configuration.depth = try r.int(in: 1...8)
     configuration.channels = try r.int(in: 1...4096)
@@ -136,10 +165,21 @@ extension SparseVARNetwork {
     training.window = try r.int(in: 1...Int(Int32.max))
     training.seed = try r.uint64()
     training.centerLatents = version >= 2 ? try r.bool() : false
+    // The declared architecture must fit in what is left of the file before it is built.
+    guard let needed = Self.minimumPayloadBytes(configuration, height: height, width: width), needed <= r.remaining else {
+      throw SparseVARError.format(
+        "the model file is damaged: it declares a network of \(configuration.channels) channels, depth "
+          + "\(configuration.depth), for \(height) x \(width) frames, whose parameters need more than the "
+          + "\(r.remaining) bytes left in the file")
+    }
     do {
       try self.init(configuration: configuration, height: height, width: width, training: training)
     } catch let error as SparseVARError {
       throw SparseVARError.format("the model file describes an invalid model: \(error.message)")
+    }
+    if let mask = training.varOptions.mask, mask.count != network.latentSize * network.latentSize {
+      throw SparseVARError.format(
+        "the model file's mask has \(mask.count) values, K x K = \(network.latentSize) x \(network.latentSize) expected")
     }
     epochsCompleted = try r.int(in: 0...Int(Int32.max))
     meanFrame = try r.floats(count: height * width, "the mean frame")
@@ -174,22 +214,52 @@ extension SparseVARNetwork {
       guard k == network.latentSize else {
         throw SparseVARError.format("a run's latent size \(k) does not match the network's \(network.latentSize)")
       }
-      let latents = try Series(length: length, dimension: k, values: try r.doubles(count: length * k, "latents"))
+      guard let latentCount = frameFileProduct(length, k) else {
+        throw SparseVARError.format("a run's latents (\(length) x \(k)) run past the end of the model file")
+      }
+      let latents = try Series(length: length, dimension: k, values: try r.doubles(count: latentCount, "latents"))
       let latentMean = version >= 2 ? try r.doubles(count: k, "a latent mean") : [Double](repeating: 0, count: k)
-      guard latentMean.allSatisfy(\.isFinite) else { throw SparseVARError.format("a latent mean holds NaN or infinity") }
       let lag = try r.int(in: 1...1000)
       guard try r.int(in: 1...Int(Int32.max)) == k else { throw SparseVARError.format("a run's VAR has the wrong dimension") }
+      guard let coefficientCount = frameFileProduct(lag, k).flatMap({ frameFileProduct($0, k) }) else {
+        throw SparseVARError.format("a run's VAR coefficients run past the end of the model file")
+      }
+      let coefficients = try r.doubles(count: coefficientCount, "coefficients")
+      let intercept = try r.doubles(count: k, "an intercept")
+      let sigma = try r.double(nonNegative: "sigma")
+      let normalize = try r.bool()
+      let lambdas = try r.doubles(count: k, "lambdas")
+      guard lambdas.allSatisfy({ $0 >= 0 }) else { throw SparseVARError.format("a run's lambdas are negative") }
       let model = SparseVARModel(
-        lag: lag, dimension: k, coefficients: try r.doubles(count: lag * k * k, "coefficients"),
-        intercept: try r.doubles(count: k, "an intercept"), sigma: try r.double(), normalize: try r.bool(),
-        lambdas: try r.doubles(count: k, "lambdas"), criterionPaths: nil)
+        lag: lag, dimension: k, coefficients: coefficients, intercept: intercept, sigma: sigma, normalize: normalize,
+        lambdas: lambdas, criterionPaths: nil)
+      let reconstructionError = try r.double(nonNegative: "a reconstruction error")
+      let relativeError = try r.double(nonNegative: "an R_var")
       loaded.append(
         RunAnalysis(
-          latents: latents, latentMean: latentMean, model: model, reconstructionError: try r.double(), relativeError: try r.double(),
-          label: hasLabel ? label : nil, deviationImage: try r.floats(count: height * width, "a deviation image")))
+          latents: latents, latentMean: latentMean, model: model, reconstructionError: reconstructionError,
+          relativeError: relativeError, label: hasLabel ? label : nil,
+          deviationImage: try r.floats(count: height * width, "a deviation image")))
     }
     guard r.atEnd else { throw SparseVARError.format("the model file has unread bytes after its last field") }
     runs = loaded
+  }
+
+  /// Largest magnitude of a value accepted at load: network values (weights, mean frame, running
+  /// statistics, deviation images; frames are normalised to [0, 1]) and analysis values
+  /// (latents, VAR coefficients, intercepts, sigma, lambdas, errors). Larger values cannot come
+  /// from training and would overflow to infinity in the maps.
+  static let valueLimits = (network: Float(1e8), analysis: 1e12)
+
+  /// A lower bound on the payload bytes of a model of this architecture and frame size (its mean
+  /// frame and the weights of its convolutions, counted with 1 x 1 kernels), nil when it
+  /// overflows. A file shorter than this is refused before the network is built.
+  static func minimumPayloadBytes(_ c: AutoencoderConfiguration, height: Int, width: Int) -> Int? {
+    let hidden = frameFileProduct(c.channels, c.channels).flatMap { frameFileProduct($0, 2 * (c.depth - 1)) }
+    let latent = frameFileProduct(c.channels, c.latentChannels).flatMap { frameFileProduct($0, 2) }
+    let values = [frameFileProduct(height, width), hidden, latent, frameFileProduct(c.channels, 2)]
+      .reduce(Optional(0)) { total, term in total.flatMap { t in term.flatMap { frameFileSum(t, $0) } } }
+    return values.flatMap { frameFileProduct($0, 4) }
   }
 
   /// Writes the model to `path` (through a temporary file renamed into place, so a reader never
@@ -200,18 +270,34 @@ extension SparseVARNetwork {
 
   /// Reads a model written by `save(to:)`.
   public static func load(from path: String) throws -> SparseVARNetwork {
-    try SparseVARNetwork(serialized: try readFileBytes(path))
+    try SparseVARNetwork(modelBytes: .file(try FrameFileReader(path: path)))
   }
 }
 
-/// FNV-1a, 64 bits.
-func fnv1a<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
-  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+let fnv1aOffsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+let fnv1aPrime: UInt64 = 0x0000_0100_0000_01b3
+
+/// FNV-1a, 64 bits, continuing from `hash`.
+func fnv1a<C: Collection>(_ bytes: C, from hash: UInt64 = fnv1aOffsetBasis) -> UInt64 where C.Element == UInt8 {
+  var hash = hash
   for b in bytes {
     hash ^= UInt64(b)
-    hash = hash &* 0x0000_0100_0000_01b3
+    hash = hash &* fnv1aPrime
   }
   return hash
+}
+
+/// fnv1aPrime^n modulo 2^64: what FNV-1a does to the hash over n zero bytes.
+func fnv1aPrimePower(_ n: Int) -> UInt64 {
+  var result: UInt64 = 1
+  var base = fnv1aPrime
+  var e = n
+  while e > 0 {
+    if e & 1 == 1 { result = result &* base }
+    base = base &* base
+    e >>= 1
+  }
+  return result
 }
 
 /// Little-endian field writer.
@@ -234,22 +320,80 @@ struct ByteWriter {
   }
 }
 
-/// Bounds-checked little-endian field reader; every failure is `.format`.
+/// The bytes of a model: in memory, or a file read in place (so a file is never read whole
+/// before its header and sizes are checked).
+enum ModelBytes {
+  case memory([UInt8])
+  case file(FrameFileReader)
+
+  var count: Int {
+    switch self {
+    case .memory(let bytes): return bytes.count
+    case .file(let file): return file.size
+    }
+  }
+
+  /// Bytes `range` (which must lie inside `count`).
+  func bytes(_ range: Range<Int>) throws -> [UInt8] {
+    switch self {
+    case .memory(let bytes): return Array(bytes[range])
+    case .file(let file): return try file.bytes(at: range.lowerBound, count: range.count, "the model payload")
+    }
+  }
+
+  /// FNV-1a of bytes `range`, a file read 1 MiB at a time; the holes of a sparse file (zeros,
+  /// which only multiply the hash by a power of the FNV prime) are skipped without reading, so a
+  /// huge sparse file is refused in milliseconds.
+  func fnv1a(_ range: Range<Int>) throws -> UInt64 {
+    switch self {
+    case .memory(let bytes):
+      return SparseVAR.fnv1a(bytes[range])
+    case .file(let file):
+      var hash = fnv1aOffsetBasis
+      var block = [UInt8](repeating: 0, count: min(range.count, 1 << 20))
+      var position = range.lowerBound
+      while position < range.upperBound {
+        let region = file.dataRegion(from: position)
+        let dataStart = min(max(region.start, position), range.upperBound)
+        hash = hash &* fnv1aPrimePower(dataStart - position)  // the zeros of a hole
+        position = dataStart
+        let dataEnd = min(max(region.end, position + 1), range.upperBound)
+        while position < dataEnd {
+          let n = min(block.count, dataEnd - position)
+          try block.withUnsafeMutableBytes { raw in
+            try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<n]), at: position, "the model payload")
+          }
+          hash = SparseVAR.fnv1a(block[0..<n], from: hash)
+          position += n
+        }
+      }
+      return hash
+    }
+  }
+}
+
+/// Bounds-checked little-endian field reader; every failure is `.format`. A field's bytes are
+/// allocated only after they are known to lie inside the range.
 struct ByteReader {
-  let bytes: [UInt8]
+  let source: ModelBytes
   var position: Int
   let end: Int
   init(_ bytes: [UInt8], range: Range<Int>) {
-    self.bytes = bytes
+    self.init(.memory(bytes), range: range)
+  }
+  init(_ source: ModelBytes, range: Range<Int>) {
+    self.source = source
     position = range.lowerBound
     end = range.upperBound
   }
   var atEnd: Bool { position == end }
+  /// Bytes left to read.
+  var remaining: Int { end - position }
 
-  mutating func take(_ n: Int) throws -> ArraySlice<UInt8> {
+  mutating func take(_ n: Int) throws -> [UInt8] {
     guard n >= 0, n <= end - position else { throw SparseVARError.format("the model file ends in the middle of a field") }
     defer { position += n }
-    return bytes[position..<(position + n)]
+    return try source.bytes(position..<(position + n))
   }
   mutating func uint64() throws -> UInt64 {
     var v: UInt64 = 0
@@ -276,22 +420,48 @@ struct ByteReader {
     return b == 1
   }
   mutating func double() throws -> Double { Double(bitPattern: try uint64()) }
+  /// A finite value in 0...`SparseVARNetwork.valueLimits.analysis`.
+  mutating func double(nonNegative what: String) throws -> Double {
+    let v = try double()
+    guard v >= 0, v <= SparseVARNetwork.valueLimits.analysis else {
+      throw SparseVARError.format("\(what) in the model file is \(v), not a finite value >= 0")
+    }
+    return v
+  }
   mutating func count(_ expected: Int?, _ what: String, bytesEach: Int) throws -> Int {
-    let n = try int(in: 0...(Int(Int32.max) * 16))
-    guard n * bytesEach <= end - position else { throw SparseVARError.format("\(what) runs past the end of the model file") }
+    let n = try int(in: 0...Int(Int32.max) * 16)
+    guard let bytes = frameFileProduct(n, bytesEach), bytes <= end - position else {
+      throw SparseVARError.format("\(what) runs past the end of the model file")
+    }
     if let expected, n != expected {
       throw SparseVARError.format("\(what) has \(n) values in the model file, \(expected) expected")
     }
     return n
   }
+  /// `expected` doubles, each finite and at most `SparseVARNetwork.valueLimits.analysis` in magnitude.
   mutating func doubles(count expected: Int, _ what: String) throws -> [Double] {
     let n = try count(expected, what, bytesEach: 8)
-    return try (0..<n).map { _ in try double() }
+    let raw = try take(n * 8)
+    let limit = SparseVARNetwork.valueLimits.analysis
+    let values = raw.withUnsafeBytes { b in
+      (0..<n).map { Double(bitPattern: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) }
+    }
+    guard values.allSatisfy({ abs($0) <= limit }) else {
+      throw SparseVARError.format("\(what) in the model file holds NaN, infinity or a value beyond ±\(limit)")
+    }
+    return values
   }
+  /// `expected` floats, each finite and at most `SparseVARNetwork.valueLimits.network` in magnitude.
   mutating func floats(count expected: Int, _ what: String) throws -> [Float] {
     let n = try count(expected, what, bytesEach: 4)
-    let values = try (0..<n).map { _ in Float(bitPattern: try uint32()) }
-    guard values.allSatisfy({ $0.isFinite }) else { throw SparseVARError.format("\(what) holds NaN or infinity") }
+    let raw = try take(n * 4)
+    let limit = SparseVARNetwork.valueLimits.network
+    let values = raw.withUnsafeBytes { b in
+      (0..<n).map { Float(bitPattern: UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+    }
+    guard values.allSatisfy({ abs($0) <= limit }) else {
+      throw SparseVARError.format("\(what) in the model file holds NaN, infinity or a value beyond ±\(limit)")
+    }
     return values
   }
   mutating func ints() throws -> [Int] {

@@ -70,7 +70,9 @@ public struct RankSumResult: Sendable, Equatable {
 ///   is ignored. Cost in an optimized build: ~0.3 s for 500 x 500, 1-3 s for 1000 x 1000. When
 ///   both sizes exceed ~600 the recursion loses accuracy near the centre of the distribution
 ///   (for 1000 x 1000 only tails below ~1e-10 are reachable); this is detected, and `.numerical`
-///   is thrown rather than an inaccurate p-value returned: use `.asymptotic` there.
+///   is thrown rather than an inaccurate p-value returned: use `.asymptotic` there. The cost is
+///   bounded: when min(n_x, n_y) * (k + 1) exceeds `exactRankSumStepLimit` (10^9, a few seconds;
+///   e.g. both samples above ~1400 near the centre) `.invalidArgument` is thrown at once.
 ///
 /// For `.less` the upper tail of U of y is used, for `.twoSided` twice the upper tail of the
 /// larger of the two U's, capped at 1.
@@ -79,7 +81,8 @@ public struct RankSumResult: Sendable, Equatable {
 ///   - x: first sample (at least one finite value).
 ///   - y: second sample (at least one finite value).
 /// - Returns: U of x, the p-value and both sample sizes.
-/// - Throws: `.invalidArgument` for an empty sample, `.nonFinite` for NaN or infinity,
+/// - Throws: `.invalidArgument` for an empty sample or an exact p-value costing more than
+///   `exactRankSumStepLimit` steps, `.nonFinite` for NaN or infinity,
 ///   `.numerical` when the exact distribution cannot be computed accurately (see above).
 public func rankSumTest(
   _ x: [Double], _ y: [Double], alternative: RankSumAlternative = .greater,
@@ -183,6 +186,10 @@ func mannWhitneyUpperTail(_ k: Int, _ n1: Int, _ n2: Int) throws -> Double {
   return try mannWhitneyLowerCDF(complement, n1, n2)
 }
 
+/// Most recursion steps, min(n_x, n_y) * (k + 1), the exact rank-sum runs (about 2-6 s in an
+/// optimized build); larger costs are refused with `.invalidArgument`.
+public let exactRankSumStepLimit = 1_000_000_000
+
 /// P(U <= kMax) for the Mann-Whitney U of samples of sizes n1, n2 under the null without ties.
 ///
 /// The counts are the coefficients of the Gaussian binomial
@@ -204,6 +211,12 @@ func mannWhitneyLowerCDF(_ kMax: Int, _ n1: Int, _ n2: Int) throws -> Double {
   let m = min(n1, n2)
   let n = max(n1, n2)
   if kMax >= m * n { return 1 }
+  guard let steps = frameFileProduct(m, kMax + 1), steps <= exactRankSumStepLimit else {
+    throw SparseVARError.invalidArgument(
+      "rankSumTest: the exact null distribution for sample sizes \(n1) and \(n2) at U = \(kMax) takes "
+        + "\(m) x \(kMax + 1) recursion steps, more than the \(exactRankSumStepLimit) the exact method runs "
+        + "(a few seconds); use the asymptotic method for samples this large")
+  }
   if let total = binomialUpTo(n + m, m, limit: 1 << 53) {
     return hardingCounts(kMax, m, n) / Double(total)
   }

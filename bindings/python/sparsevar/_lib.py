@@ -30,7 +30,8 @@ NumericalError           -5   ArithmeticError
 BufferTooSmallError      -6   (a bug of this binding: please report it)
 CancelledError           -7   (a progress callback returned False)
 OutOfMemoryError         -8   MemoryError
-ModelFileError           -9   ValueError (a truncated, corrupted or newer-version model file)
+ModelFileError           -9   ValueError (a truncated, corrupted or newer-version model file,
+                                or a damaged or unsupported .npy / TIFF recording)
 FileAccessError         -10   OSError (a file could not be opened, read or written)
 SparsevarError          -99   (internal error) and any code this binding does not know
 =====================  =====  ===========================================================
@@ -155,7 +156,8 @@ class OutOfMemoryError(SparsevarError, MemoryError):
 
 
 class ModelFileError(SparsevarError, ValueError):
-    """A model file is truncated, corrupted or of a newer format version (status -9)."""
+    """A model file is truncated, corrupted or of a newer format version, or a recording file
+    (.npy, TIFF) is damaged or unsupported (status -9)."""
 
 
 class FileAccessError(SparsevarError, OSError):
@@ -299,6 +301,7 @@ _PROTOTYPES = [
      [_handle, _f32p, c_int64, c_int64, c_int64, c_int32, c_int32, _i64p]),
     ("sparsevar_dataset_add_run_f64", _status,
      [_handle, _f64p, c_int64, c_int64, c_int64, c_int32, c_int32, _i64p]),
+    ("sparsevar_dataset_add_run_file", _status, [_handle, c_char_p, c_int32, c_int32, _i64p]),
     ("sparsevar_dataset_shape", _status, [_handle, _i64p, _i64p, _i64p, _i64p]),
     ("sparsevar_dataset_size", _status, [_handle, _i64p, _i64p]),
     ("sparsevar_dataset_frame_count", _status, [_handle, c_int64, _i64p]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import weakref
 from ctypes import POINTER, byref, c_double, c_int32, c_int64, c_uint16, c_void_p
@@ -177,6 +178,16 @@ class FrameDataset:
         with self._using() as handle:
             function(handle, pointer, array.shape[0], array.shape[1], array.shape[2], value, has,
                      byref(run))
+        return int(run.value)
+
+    def add_run_file(self, path, label=None) -> int:
+        """Adds the frames of a .npy or .tif/.tiff recording (chosen by the extension) as one
+        run with an optional integer label; returns its id. Only regular files are read (a FIFO
+        raises at once); a damaged file raises without allocating for it."""
+        value, has = _label_args(label)
+        run = c_int64()
+        with self._using() as handle:
+            lib.sparsevar_dataset_add_run_file(handle, os.fsencode(path), value, has, byref(run))
         return int(run.value)
 
     # -- queries ----------------------------------------------------------------------------------
