@@ -12,9 +12,12 @@
 #                                    ${CC:-cc} -std=c99 -Wall -Wextra -Werror -pedantic and the flags of
 #                                    `pkg-config --cflags --libs sparsevar` only, and run
 #                                    (a directory's Makefile is run too)
-#  6. Python binding                 pip install ./bindings/python
-#  7. examples                       examples/swift (swift run) and examples/python/*.py
-#  8. pytest                         tests/abi, tests/cli (the sparsevar tool),
+#  6. CMake consumer                 tests/cmake-consumer, a C++ program using find_package(sparsevar)
+#                                    with CMAKE_PREFIX_PATH=build/prefix, built and run; the
+#                                    installed tool bin/sparsevar answers --help
+#  7. Python binding                 pip install ./bindings/python
+#  8. examples                       examples/swift (swift run) and examples/python/*.py
+#  9. pytest                         tests/abi, tests/cli (the sparsevar tool),
 #                                    bindings/python/tests against the installed tree, and
 #                                    tests/validation (the method on the built-in data: about
 #                                    7 minutes on 2 cores, the longest step)
@@ -101,6 +104,21 @@ for dir in tests/c examples/c; do
   fi
 done
 note "$c_programs C program(s) built and run"
+
+# ------------------------------------------------------------------------------------------------
+section "CMake consumer: tests/cmake-consumer (find_package(sparsevar)), bin/sparsevar"
+CONSUMER_OUT=$BUILD_DIR/cmake-consumer
+rm -rf "$CONSUMER_OUT"
+cmake -S tests/cmake-consumer -B "$CONSUMER_OUT" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_BUILD_TYPE=Release
+cmake --build "$CONSUMER_OUT"
+timeout 300 "$CONSUMER_OUT/fit_var"
+if [ -x "$PREFIX/bin/sparsevar" ]; then
+  note "run $PREFIX/bin/sparsevar --help"
+  tool_help=$("$PREFIX/bin/sparsevar" --help)
+  grep -q "USAGE: sparsevar " <<<"$tool_help"
+else
+  note "no bin/sparsevar (configured with -DSPARSEVAR_BUILD_TOOL=OFF)"
+fi
 
 # ------------------------------------------------------------------------------------------------
 section "Python binding: pip install ./bindings/python"
