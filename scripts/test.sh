@@ -16,8 +16,9 @@
 #                                    with CMAKE_PREFIX_PATH=build/prefix, built and run; the
 #                                    installed tool bin/sparsevar answers --help
 #  7. Python binding                 pip install ./bindings/python
-#  8. examples                       examples/swift (swift run) and examples/python/*.py
-#  9. pytest                         tests/abi, tests/cli (the sparsevar tool),
+#  8. examples                       examples/swift (swift run; it must not compile the tool's
+#                                    modules or swift-argument-parser) and examples/python/*.py
+#  9. pytest                         tests/abi, tests/cli (the installed tool bin/sparsevar),
 #                                    bindings/python/tests against the installed tree, and
 #                                    tests/validation (the method on the built-in data: about
 #                                    7 minutes on 2 cores, the longest step)
@@ -126,7 +127,15 @@ install_python_binding
 
 # ------------------------------------------------------------------------------------------------
 section "examples: Swift (examples/swift) and Python (examples/python)"
-(cd examples/swift && swift run --scratch-path "$ROOT/$SPARSEVAR_SWIFTPM_SCRATCH-example")
+EXAMPLE_SCRATCH=$ROOT/$SPARSEVAR_SWIFTPM_SCRATCH-example
+(cd examples/swift && swift run --scratch-path "$EXAMPLE_SCRATCH")
+# A package that uses only the SparseVAR product must not compile the tool, its report module or
+# swift-argument-parser (SwiftPM fetches every dependency, but compiles only what is needed).
+unneeded=$(find "$EXAMPLE_SCRATCH" -name '*.o' \( -path '*ArgumentParser*' -o -path '*sparsevar_cli.build*'   -o -path '*SparseVARReport.build*' \) | head -n 3)
+if [ -n "$unneeded" ]; then
+  note "examples/swift compiled modules it does not use: $unneeded"
+  exit 1
+fi
 for example in examples/python/*.py; do
   note "run $example"
   python3 "$example"
@@ -135,7 +144,12 @@ done
 # ------------------------------------------------------------------------------------------------
 section "pytest"
 test_paths=()
-export SPARSEVAR_CLI=$ROOT/$SPARSEVAR_SWIFTPM_SCRATCH/debug/sparsevar-cli
+# The installed tool (release: its tests take seconds, the debug build's minutes).
+if [ -x "$PREFIX/bin/sparsevar" ]; then
+  export SPARSEVAR_CLI=$PREFIX/bin/sparsevar
+else
+  export SPARSEVAR_CLI=$ROOT/$SPARSEVAR_SWIFTPM_SCRATCH/debug/sparsevar-cli
+fi
 for path in tests/abi tests/cli bindings/python/tests tests/validation; do
   if [ -d "$path" ]; then test_paths+=("$path"); fi
 done
