@@ -15,6 +15,7 @@ from ctypes import byref, c_double, c_int32, c_int64, c_void_p
 import numpy as np
 
 from ._interrupt import interruptible
+from ._labels import LabelNames
 from ._lib import (
     PROGRESS_CALLBACK,
     TRAINING_PROGRESS_CALLBACK,
@@ -23,7 +24,7 @@ from ._lib import (
     lib,
 )
 from ._util import argument_error, choice, f32_ptr, f64_ptr
-from .dataset import FrameDataset, LabelNames, _frames_array
+from .dataset import FrameDataset, _frames_array
 from .stats import GroupTestResult, _label
 
 __all__ = ["SparseVARAutoencoder"]
