@@ -21,7 +21,7 @@ struct Train: ParsableCommand {
     abstract: "Train the model on recordings (one file per run), analyse every run, and save the model.",
     discussion: """
       Each file is one run: a .npy stack (frames x height x width; uint16, float32 or float64) or a
-      multi-page TIFF stack (ScanImage). Give each run a condition with --labels F,F,N,N (one per file,
+      multi-page TIFF stack (ScanImage; --channel N for a stack of interleaved channels). Give each run a condition with --labels F,F,N,N (one per file,
       in order) or --labels-csv labels.csv (lines "file,condition"; a header line is allowed).
       """)
 
