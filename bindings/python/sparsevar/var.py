@@ -166,7 +166,14 @@ class SparseVAR:
                 continue
             if value is not default and value != default:
                 shown.append(f"{name}={value!r}")
-        return f"SparseVAR({', '.join(shown)})"
+        text = f"SparseVAR({', '.join(shown)})"
+        if self._handle is None:
+            return text + " [closed]"
+        if self._fitted:
+            nonzero = int(np.count_nonzero(self.coef_))
+            text += (f" [fitted: K={self.n_features_in_}, p={self.n_lags_}, {nonzero} of "
+                     f"{self.coef_.size} coefficients non-zero]")
+        return text
 
     # -- lifetime ---------------------------------------------------------------------------------
 

@@ -234,3 +234,20 @@ def test_string_labels_through_training_tests_and_maps(runs):
                                       numbered.contribution_map(label=0))
         with pytest.raises(sparsevar.InvalidArgumentError, match="no condition is named 'X'"):
             named.influence_test("F", "X")
+
+
+# -- reprs ------------------------------------------------------------------------------------------
+
+
+def test_reprs_are_one_short_line(rng):
+    z = var1_series(rng, t=300, k=30)
+    mask = np.ones((30, 30), bool)
+    model = sparsevar.SparseVAR(p=2, alpha=0.05, mask=mask)
+    assert repr(model) == "SparseVAR(p=2, alpha=0.05, mask=<30x30 mask>)"
+    model.fit(z)
+    text = repr(model)
+    nonzero = np.count_nonzero(model.coef_)
+    assert text == (f"SparseVAR(p=2, alpha=0.05, mask=<30x30 mask>) [fitted: K=30, p=2, {nonzero} "
+                    f"of 1800 coefficients non-zero]")
+    model.close()
+    assert repr(model).endswith("[closed]") and "\n" not in repr(model)
