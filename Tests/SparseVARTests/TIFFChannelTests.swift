@@ -139,6 +139,13 @@ private func message(_ body: () throws -> Void) -> String? {
     }
   }
 
+  @Test func imageJHyperstackOfSlicesIsRefused() throws {
+    let description = "ImageJ=1.54f\nimages=12\nchannels=1\nslices=2\nframes=6\nhyperstack=true\n"
+    let bytes = interleavedTIFF(pages, height: height, width: width, description: description)
+    let refusal = try withTIFF(bytes, "slices") { path in message { _ = try FrameFile.read(path: path) } }
+    #expect(refusal?.contains("2 z-slices per time point") == true)
+  }
+
   @Test func pageCountMustBeAMultipleOfTheChannels() throws {
     let bytes = interleavedTIFF(Array(pages.dropLast()), height: height, width: width,
                                 description: "ImageJ=1.54f\nchannels=2\n")

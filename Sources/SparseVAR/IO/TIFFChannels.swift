@@ -6,7 +6,7 @@
 // would mix the channels in time.
 //
 //   ImageJ      ImageDescription (270) "ImageJ=1.54f\nimages=200\nchannels=2\n..."; no
-//               "channels=" line means one channel.
+//               "channels=" line means one channel. A hyperstack of several z-slices is refused.
 //   ScanImage   ImageDescription or Software (305), MATLAB assignments, one per line:
 //                 2016 and later  SI.hChannels.channelSave = [1;2]    (saved channel numbers)
 //                 4 and 5         scanimage.SI4.channelsSave = [1 2] / ...channelSave = 1
@@ -54,6 +54,12 @@ extension TIFFFile {
   static func channelLayout(_ texts: [String], path: String) throws -> TIFFChannelLayout {
     for text in texts {
       if text.hasPrefix("ImageJ=") {
+        if let slices = assignment("slices", in: text), let count = Int(slices), count > 1 {
+          throw SparseVARError.format(
+            "\(path) is an ImageJ hyperstack of \(count) z-slices per time point (slices=\(count)): its "
+              + "pages would be read as frames with the slices interleaved in time; save one slice as "
+              + "a time series (ImageJ: Image > Hyperstacks > Reduce Dimensionality)")
+        }
         guard let value = assignment("channels", in: text) else { return .single }
         guard let count = Int(value), count >= 1 else {
           throw SparseVARError.format("\(path): its ImageJ description has channels=\(value), not a channel count")
