@@ -131,7 +131,8 @@ EXAMPLE_SCRATCH=$ROOT/$SPARSEVAR_SWIFTPM_SCRATCH-example
 (cd examples/swift && swift run --scratch-path "$EXAMPLE_SCRATCH")
 # A package that uses only the SparseVAR product must not compile the tool, its report module or
 # swift-argument-parser (SwiftPM fetches every dependency, but compiles only what is needed).
-unneeded=$(find "$EXAMPLE_SCRATCH" -name '*.o' \( -path '*ArgumentParser*' -o -path '*sparsevar_cli.build*'   -o -path '*SparseVARReport.build*' \) | head -n 3)
+unneeded=$(find "$EXAMPLE_SCRATCH" -name '*.o' \( -path '*ArgumentParser*' -o -path '*sparsevar_cli.build*' \
+  -o -path '*SparseVARReport.build*' \) | head -n 3)
 if [ -n "$unneeded" ]; then
   note "examples/swift compiled modules it does not use: $unneeded"
   exit 1
