@@ -1,4 +1,5 @@
-# Turns the shared object SwiftPM linked into the distributable one (run by CMakeLists.txt):
+# Turns the shared object (or the tool) SwiftPM linked into the distributable one (run by
+# CMakeLists.txt):
 #   cmake -DINPUT=<swiftpm libsparsevar.so> -DOUTPUT=<libsparsevar.so.X.Y.Z>
 #         -DSTRIP=ON|OFF -DSTRIP_COMMAND=<strip> -P finalize_library.cmake
 # - copies INPUT to OUTPUT (only when it changed, so that a no-op build stays a no-op);

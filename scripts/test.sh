@@ -18,9 +18,13 @@
 #                                    and TIFF readers, built against build/prefix, 20 s each on
 #                                    their committed seed corpora (about 90 s;
 #                                    SPARSEVAR_FUZZ_SECONDS changes the time)
-#  7. Python binding                 pip install ./bindings/python
-#  8. examples                       examples/swift (swift run) and examples/python/*.py
-#  9. pytest                         tests/abi, tests/cli (the sparsevar tool),
+#  7. CMake consumer                 tests/cmake-consumer, a C++ program using find_package(sparsevar)
+#                                    with CMAKE_PREFIX_PATH=build/prefix, built and run; the
+#                                    installed tool bin/sparsevar answers --help
+#  8. Python binding                 pip install ./bindings/python
+#  9. examples                       examples/swift (swift run; it must not compile the tool's
+#                                    modules or swift-argument-parser) and examples/python/*.py
+# 10. pytest                         tests/abi, tests/cli (the installed tool bin/sparsevar),
 #                                    bindings/python/tests against the installed tree, and
 #                                    tests/validation (the method on the built-in data: about
 #                                    7 minutes on 2 cores, the longest step)
@@ -151,12 +155,36 @@ section "fuzzing: tests/fuzz/run.sh"
 bash tests/fuzz/run.sh
 
 # ------------------------------------------------------------------------------------------------
+section "CMake consumer: tests/cmake-consumer (find_package(sparsevar)), bin/sparsevar"
+CONSUMER_OUT=$BUILD_DIR/cmake-consumer
+rm -rf "$CONSUMER_OUT"
+cmake -S tests/cmake-consumer -B "$CONSUMER_OUT" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_BUILD_TYPE=Release
+cmake --build "$CONSUMER_OUT"
+timeout 300 "$CONSUMER_OUT/fit_var"
+if [ -x "$PREFIX/bin/sparsevar" ]; then
+  note "run $PREFIX/bin/sparsevar --help"
+  tool_help=$("$PREFIX/bin/sparsevar" --help)
+  grep -q "USAGE: sparsevar " <<<"$tool_help"
+else
+  note "no bin/sparsevar (configured with -DSPARSEVAR_BUILD_TOOL=OFF)"
+fi
+
+# ------------------------------------------------------------------------------------------------
 section "Python binding: pip install ./bindings/python"
 install_python_binding
 
 # ------------------------------------------------------------------------------------------------
 section "examples: Swift (examples/swift) and Python (examples/python)"
-(cd examples/swift && swift run --scratch-path "$ROOT/$SPARSEVAR_SWIFTPM_SCRATCH-example")
+EXAMPLE_SCRATCH=$ROOT/$SPARSEVAR_SWIFTPM_SCRATCH-example
+(cd examples/swift && swift run --scratch-path "$EXAMPLE_SCRATCH")
+# A package that uses only the SparseVAR product must not compile the tool, its report module or
+# swift-argument-parser (SwiftPM fetches every dependency, but compiles only what is needed).
+unneeded=$(find "$EXAMPLE_SCRATCH" -name '*.o' \( -path '*ArgumentParser*' -o -path '*sparsevar_cli.build*' \
+  -o -path '*SparseVARReport.build*' \) | head -n 3)
+if [ -n "$unneeded" ]; then
+  note "examples/swift compiled modules it does not use: $unneeded"
+  exit 1
+fi
 for example in examples/python/*.py; do
   note "run $example"
   python3 "$example"
@@ -165,7 +193,12 @@ done
 # ------------------------------------------------------------------------------------------------
 section "pytest"
 test_paths=()
-export SPARSEVAR_CLI=$ROOT/$SPARSEVAR_SWIFTPM_SCRATCH/debug/sparsevar-cli
+# The installed tool (release: its tests take seconds, the debug build's minutes).
+if [ -x "$PREFIX/bin/sparsevar" ]; then
+  export SPARSEVAR_CLI=$PREFIX/bin/sparsevar
+else
+  export SPARSEVAR_CLI=$ROOT/$SPARSEVAR_SWIFTPM_SCRATCH/debug/sparsevar-cli
+fi
 for path in tests/abi tests/cli bindings/python/tests tests/validation; do
   if [ -d "$path" ]; then test_paths+=("$path"); fi
 done

@@ -4,7 +4,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 import SparseVAR
 
 /// Status code returned by every fallible sparsevar call. The values are pinned forever; new

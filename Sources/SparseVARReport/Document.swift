@@ -5,7 +5,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 import SparseVAR
 
 /// One figure: images side by side, each with a caption, saved as PNG files in the report folder.

@@ -6,7 +6,13 @@
 //===----------------------------------------------------------------------===//
 
 import ArgumentParser
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 import SparseVAR
 
 @main

@@ -6,7 +6,13 @@
 //===----------------------------------------------------------------------===//
 
 import ArgumentParser
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 import SparseVAR
 import SparseVARReport
 
@@ -15,7 +21,7 @@ struct Train: ParsableCommand {
     abstract: "Train the model on recordings (one file per run), analyse every run, and save the model.",
     discussion: """
       Each file is one run: a .npy stack (frames x height x width; uint16, float32 or float64) or a
-      multi-page TIFF stack (ScanImage). Give each run a condition with --labels F,F,N,N (one per file,
+      multi-page TIFF stack (ScanImage; --channel N for a stack of interleaved channels). Give each run a condition with --labels F,F,N,N (one per file,
       in order) or --labels-csv labels.csv (lines "file,condition"; a header line is allowed).
       """)
 
@@ -24,6 +30,8 @@ struct Train: ParsableCommand {
   @Option(name: .customLong("labels-csv"), help: "CSV file with lines \"file,condition\".") var labelsCSV: String?
   @Option(help: "Centre crop HEIGHTxWIDTH before downscaling (e.g. 768x512).") var crop: String?
   @Option(help: "Integer nearest-neighbour downscale factor (e.g. 4).") var downscale: Int = 1
+  @Option(help: "The channel to analyse (1, 2, ...) of TIFF stacks whose pages interleave several, as ScanImage and ImageJ save them (read from their metadata); required for those.")
+  var channel: Int?
   @Option(name: [.short, .customLong("output")], help: "Where to save the model.") var output: String = "model.svnet"
   @Option(help: "Also write the report into this folder.") var report: String?
   @OptionGroup var model: ModelOptions
@@ -33,6 +41,7 @@ struct Train: ParsableCommand {
     if labels != nil && labelsCSV != nil { throw ValidationError("use either --labels or --labels-csv, not both") }
     if labels == nil && labelsCSV == nil { throw ValidationError("give the runs' conditions with --labels or --labels-csv") }
     if downscale < 1 { throw ValidationError("--downscale must be >= 1, got \(downscale)") }
+    if let channel, channel < 1 { throw ValidationError("--channel must be >= 1, got \(channel)") }
   }
 
   func conditionNames() throws -> [String] {
@@ -73,7 +82,7 @@ struct Train: ParsableCommand {
       var dataset: FrameDataset? = nil
       var reading = ProgressLine(label: "reading recordings")
       for (index, file) in files.enumerated() {
-        let stack = try FrameFile.read(path: file)
+        let stack = try FrameFile.read(path: file, channel: channel)
         if dataset == nil { dataset = try FrameDataset(height: stack.height, width: stack.width, preprocessing: preprocessing) }
         guard let dataset, stack.height == dataset.inputHeight, stack.width == dataset.inputWidth else {
           throw SparseVARError.shape(

@@ -168,7 +168,7 @@ private struct HandTIFF {
 private let longDescription: [UInt64] =
   Array(
     ("frameNumbers = 1\nacquisitionNumbers = 1\n"
-      + String(repeating: "SI.hChannels.channelSave = [1;2]\n", count: 120)).utf8
+      + String(repeating: "SI.hChannels.channelSave = 1\n", count: 120)).utf8
   ).map(UInt64.init) + [0]
 
 // MARK: - Tests

@@ -104,3 +104,59 @@ def test_help_explains_the_commands():
     text = run("--help").stdout
     for command in ("demo", "train", "analyze", "test", "maps", "synth"):
         assert command in text
+
+
+def write_two_channel_tiff(path, first, second, description):
+    """A classic little-endian TIFF whose pages interleave two uint16 channels (first[0],
+    second[0], first[1], ...), as ScanImage and ImageJ write them, with `description` as the
+    first page's ImageDescription."""
+    import struct
+
+    frames, height, width = first.shape
+    out = bytearray(b"II*\0\0\0\0\0")
+    next_field = 4
+    text = description.encode() + b"\0"
+    for index in range(2 * frames):
+        pixels = (first if index % 2 == 0 else second)[index // 2].astype("<u2").tobytes()
+        strip = len(out)
+        out += pixels
+        entries = [(256, 4, 1, width), (257, 4, 1, height), (258, 3, 1, 16), (259, 3, 1, 1),
+                   (262, 3, 1, 1), (273, 4, 1, strip), (277, 3, 1, 1), (278, 4, 1, height),
+                   (279, 4, 1, len(pixels))]
+        if index == 0:
+            entries.append((270, 2, len(text), len(out)))
+            out += text
+        if len(out) % 2:
+            out += b"\0"
+        entries.sort()
+        struct.pack_into("<I", out, next_field, len(out))
+        out += struct.pack("<H", len(entries))
+        for tag, kind, count, value in entries:
+            field = struct.pack("<H", value) + b"\0\0" if kind == 3 else struct.pack("<I", value)
+            out += struct.pack("<HHI", tag, kind, count) + field
+        next_field = len(out)
+        out += b"\0\0\0\0"
+    path.write_bytes(bytes(out))
+
+
+def test_train_on_two_channel_tiffs_takes_a_channel(synthetic, tmp_path):
+    runs = sorted(p for p in os.listdir(synthetic) if p.startswith("run_"))[:4]
+    files = []
+    for name in runs:
+        frames = np.load(synthetic / name)
+        other = np.full_like(frames, 7)  # a second channel without dynamics
+        path = tmp_path / (name[:-4] + ".tif")
+        write_two_channel_tiff(path, other, frames, "ImageJ=1.54f\nimages=%d\nchannels=2\n"
+                               % (2 * len(frames)))
+        files.append(str(path))
+    labels = "F,F,N,N"
+    refused = run("train", *files, "--labels", labels, "-o", tmp_path / "m.svnet", *TINY_MODEL,
+                  check=False)
+    assert refused.returncode != 0
+    assert "2 interleaved channels" in refused.stderr + refused.stdout
+    run("train", *files, "--labels", labels, "--channel", "2", "-o", tmp_path / "m.svnet",
+        *TINY_MODEL)
+    assert (tmp_path / "m.svnet").exists()
+    missing = run("train", *files, "--labels", labels, "--channel", "3", "-o", tmp_path / "x.svnet",
+                  *TINY_MODEL, check=False)
+    assert missing.returncode != 0 and "channel 3 does not exist" in missing.stderr + missing.stdout

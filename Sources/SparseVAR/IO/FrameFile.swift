@@ -63,16 +63,37 @@ public enum FrameFile {
   /// - Throws: `.io` when the file cannot be opened or read (the message has the path and the
   ///   system's reason), `.format` for an unknown extension or a file that is truncated, damaged
   ///   or holds something other than a stack of grayscale frames (the message says what was found).
-  public static func read(path: String) throws -> FrameStack {
-    try read(path: path, format: format(of: path))
+  ///
+  /// `channel` (1-based) chooses one channel of a TIFF stack whose pages interleave several
+  /// (ScanImage, ImageJ hyperstacks; see TIFFChannelLayout); such a stack is refused without it
+  /// (`.invalidArgument` naming the channels), and so is a channel the file does not have. A
+  /// .npy array holds one channel.
+  public static func read(path: String, channel: Int? = nil) throws -> FrameStack {
+    try read(path: path, format: format(of: path), channel: channel)
   }
 
   /// Reads the frames of `path` as `format`, whatever its extension.
-  public static func read(path: String, format: FrameFileFormat) throws -> FrameStack {
+  public static func read(path: String, format: FrameFileFormat, channel: Int? = nil) throws -> FrameStack {
     switch format {
-    case .npy: return try NPYFile.read(path: path)
-    case .tiff: return try TIFFFile.read(path: path)
+    case .npy:
+      guard channel == nil || channel == 1 else {
+        throw SparseVARError.invalidArgument("\(path) is a .npy array of one channel: channel \(channel!) does not exist")
+      }
+      return try NPYFile.read(path: path)
+    case .tiff: return try TIFFFile.read(path: path, channel: channel)
     }
+  }
+
+  /// The channels of the TIFF stack at `path`, as its ScanImage or ImageJ metadata states them
+  /// (one for a TIFF without such metadata and for .npy).
+  public static func channels(path: String) throws -> TIFFChannelLayout {
+    guard try format(of: path) == .tiff else { return .single }
+    let file = try FrameFileReader(path: path)
+    let (layout, first) = try TIFFFile.readHeader(file)
+    guard let offset = Int(exactly: first), first != 0 else {
+      throw SparseVARError.format("\(path) has no pages: its first directory offset is 0")
+    }
+    return try TIFFFile.channelLayout(file, layout, firstPageAt: offset)
   }
 
   /// Writes `stack` to `path`, choosing the format by the extension. The file is written to a

@@ -11,7 +11,8 @@
 //                 (4 | 8 bytes; values that fit are stored in place, left-justified), then the
 //                 offset of the next IFD (0 after the last page)
 //
-// Tags used (all others, e.g. ScanImage's long ImageDescription, are skipped unread):
+// Tags used (all others are skipped unread; 270 ImageDescription and 305 Software of page 1 only
+// for the channel count):
 //
 //   256 ImageWidth, 257 ImageLength            required
 //   258 BitsPerSample, 339 SampleFormat         8 or 16 bits unsigned (SampleFormat 1),
@@ -36,8 +37,9 @@
 // once and reads each page's data straight into it, contiguous strips in one fread. A loop in
 // the IFD chain, a truncated file or pages of different sizes are `.format`.
 //
-// ScanImage saves several channels as interleaved pages (channel 1, channel 2, channel 1, ...);
-// this reader returns all pages in file order and cannot tell channels apart.
+// ScanImage and ImageJ save several channels as interleaved pages (channel 1, channel 2,
+// channel 1, ...): the channel count comes from their metadata on page 1 (TIFFChannels.swift),
+// and a stack of several channels is read one chosen channel at a time.
 //
 // The writer writes classic little-endian TIFF, one uncompressed strip per page, 16-bit
 // unsigned (from .uint16) or 32-bit float (from .float32) samples, BlackIsZero; files beyond
@@ -81,7 +83,7 @@ enum TIFFFile {
     256: "ImageWidth", 257: "ImageLength", 258: "BitsPerSample", 259: "Compression",
     262: "PhotometricInterpretation", 273: "StripOffsets", 277: "SamplesPerPixel", 278: "RowsPerStrip",
     279: "StripByteCounts", 322: "TileWidth", 323: "TileLength", 324: "TileOffsets",
-    325: "TileByteCounts", 339: "SampleFormat",
+    325: "TileByteCounts", 339: "SampleFormat", 270: "ImageDescription", 305: "Software",
   ]
 
   static let compressionNames: [Int: String] = [
@@ -127,7 +129,9 @@ enum TIFFFile {
 
   // MARK: - Reading
 
-  static func read(path: String) throws -> FrameStack {
+  /// The frames of channel `channel` (1-based; nil for a stack of one channel) of the stack at
+  /// `path`; a stack of several interleaved channels (TIFFChannels.swift) needs `channel`.
+  static func read(path: String, channel: Int? = nil) throws -> FrameStack {
     let file = try FrameFileReader(path: path)
     let (layout, firstDirectory) = try readHeader(file)
 
@@ -182,24 +186,26 @@ enum TIFFFile {
     guard let first else {
       throw SparseVARError.format("\(path) has no pages: its first directory offset is 0")
     }
+    let channels = try channelLayout(file, layout, firstPageAt: directories[0])
+    let pageNumbers = try pages(of: channel, channels, Array(directories.indices), path: path)
 
     // Pass 2: read the pixels into one allocation (its size is bounded by twice the file size).
     let pixels = first.width * first.height
-    let samples = pixels * directories.count
+    let samples = pixels * pageNumbers.count
     let sampleBytes = first.encoding.sampleType.bytesPerSample
     let storage = try makeFrameStorage(first.encoding.sampleType, samples: samples) { destination in
       var scratch: UnsafeMutableRawPointer?  // one tile, for tiled pages
       var scratchBytes = 0
       defer { scratch?.deallocate() }
-      for (k, offset) in directories.enumerated() {
-        let page = try readPage(file, layout, at: offset, number: k + 1)
+      for (k, index) in pageNumbers.enumerated() {
+        let page = try readPage(file, layout, at: directories[index], number: index + 1)
         guard page.width == first.width, page.height == first.height, page.encoding == first.encoding else {
           throw SparseVARError.io("cannot read \(path): it changed while it was being read")
         }
         let pageStart = destination + k * pixels * sampleBytes
         switch page.pieces {
         case .strips(let rows):
-          try readStrips(file, page, rows: rows, number: k + 1, into: pageStart)
+          try readStrips(file, page, rows: rows, number: index + 1, into: pageStart)
         case .tiles(let tw, let th):
           let needed = tw * th * sampleBytes
           let buffer: UnsafeMutableRawPointer
@@ -211,11 +217,11 @@ enum TIFFFile {
             (scratch, scratchBytes) = (buffer, needed)
           }
           try readTiles(
-            file, page, tileWidth: tw, tileHeight: th, number: k + 1, scratch: buffer, into: pageStart)
+            file, page, tileWidth: tw, tileHeight: th, number: index + 1, scratch: buffer, into: pageStart)
         }
       }
     }
-    return FrameStack(unchecked: directories.count, height: first.height, width: first.width, storage: storage)
+    return FrameStack(unchecked: pageNumbers.count, height: first.height, width: first.width, storage: storage)
   }
 
   static func intactNote(_ number: Int) -> String {

@@ -11,7 +11,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// The Adam optimiser over a fixed list of parameters (defaults: lr 1e-3, betas 0.9 / 0.999,
 /// eps 1e-8). `step()` reads each parameter's accumulated gradient and updates its value; it

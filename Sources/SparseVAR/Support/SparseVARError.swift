@@ -5,6 +5,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#if !SPARSEVAR_NO_FOUNDATION
+  #if canImport(FoundationEssentials)
+    import FoundationEssentials
+  #elseif canImport(Foundation)
+    import Foundation
+  #endif
+#endif
+
 /// An error raised by sparsevar. `message` says what was wrong and, where possible, what to do.
 public enum SparseVARError: Error, Equatable, CustomStringConvertible {
   /// An argument is out of range or inconsistent (negative lambda, lag < 1, ...).
@@ -37,6 +45,17 @@ public enum SparseVARError: Error, Equatable, CustomStringConvertible {
 
   public var description: String { message }
 }
+
+#if canImport(FoundationEssentials) || canImport(Foundation)
+  #if !SPARSEVAR_NO_FOUNDATION
+    /// `error.localizedDescription` (Foundation) is the library's message. The C library is built
+    /// with `-DSPARSEVAR_NO_FOUNDATION` (CMakeLists.txt): C callers read the message through
+    /// `sparsevar_last_error`, and the shared object need not carry Foundation.
+    extension SparseVARError: LocalizedError {
+      public var errorDescription: String? { message }
+    }
+  #endif
+#endif
 
 /// Throws `.nonFinite` naming `what` when `values` holds a NaN or an infinity.
 @inlinable

@@ -25,7 +25,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// The ground-truth time courses of one run. Matrices are frame-major: `latents[t * M + m]`.
 public struct SyntheticRunActivity: Sendable, Equatable {

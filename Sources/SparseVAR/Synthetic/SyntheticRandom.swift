@@ -15,7 +15,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// What a stream is used for; part of its seed, so streams of different purposes never overlap.
 enum SyntheticStreamPurpose: UInt64 {

@@ -24,7 +24,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// One simulated neuron: where it is, what it looks like and how it fires.
 public struct SyntheticNeuron: Sendable, Equatable {

@@ -12,7 +12,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 import _COpenBLAS
 
 /// Information criterion for choosing lambda per output along the lasso path, as scikit-learn's

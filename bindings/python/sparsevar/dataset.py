@@ -10,6 +10,7 @@ from ctypes import POINTER, byref, c_double, c_int32, c_int64, c_uint16, c_void_
 
 import numpy as np
 
+from ._labels import LabelNames
 from ._lib import lib
 from ._util import argument_error, f32_ptr, f64_ptr, shape_error
 
@@ -18,19 +19,6 @@ __all__ = ["FrameDataset"]
 
 def _free_dataset(handle):
     lib.sparsevar_dataset_free(handle)
-
-
-def _label_args(label):
-    """(label, has_label) for the C calls; None = unlabelled."""
-    if label is None:
-        return 0, 0
-    try:
-        value = int(label)
-    except (TypeError, ValueError):
-        raise argument_error(f"a label must be an integer or None, got {label!r}") from None
-    if value != label or not -2**31 <= value < 2**31:
-        raise argument_error(f"a label must be a 32-bit integer or None, got {label!r}")
-    return value, 1
 
 
 def _frames_array(frames, name="frames"):
@@ -98,17 +86,19 @@ class FrameDataset:
         self._finalizer = weakref.finalize(self, _free_dataset, handle)
         self.crop = None if crop is None else (int(crop_h), int(crop_w))
         self.downscale = int(downscale)
+        self._names = LabelNames()
 
     @classmethod
     def from_runs(cls, runs, labels=None, crop=None, downscale=1):
         """A dataset of whole runs: `runs` is a sequence of (T_i, H, W) arrays, `labels` one
-        label (int or None) per run, or None for unlabelled runs."""
+        label (a condition name, an int, or None) per run, or None for unlabelled runs."""
         runs = list(runs)
         if not runs:
             raise argument_error("from_runs needs at least one run")
         labels = [None] * len(runs) if labels is None else list(labels)
         if len(labels) != len(runs):
             raise shape_error(f"{len(runs)} runs but {len(labels)} labels")
+        _check_runs_orientation(runs)
         first = _frames_array(runs[0], "runs[0]")
         dataset = cls(first.shape[1], first.shape[2], crop=crop, downscale=downscale)
         try:
@@ -152,9 +142,9 @@ class FrameDataset:
 
     def begin_run(self, label=None) -> int:
         """Starts an empty run (to be filled with ``append``) and returns its id."""
-        value, has = _label_args(label)
         run = c_int64()
         with self._using() as handle:
+            value, has = self._label_id(label)
             lib.sparsevar_dataset_begin_run(handle, value, has, byref(run))
         return int(run.value)
 
@@ -165,17 +155,20 @@ class FrameDataset:
         pointer, kind = _pointer(array)
         function = getattr(lib, f"sparsevar_dataset_add_frames_{kind}")
         with self._using() as handle:
+            self._check_frame_axes(array)
             function(handle, _int(run, "run"), pointer, array.shape[0], array.shape[1],
                      array.shape[2])
 
     def add_run(self, frames, label=None) -> int:
-        """Adds a whole run of frames with an optional integer label; returns its id."""
+        """Adds a whole run of frames with an optional label (a condition name, an int, or
+        None); returns its id."""
         array = _frames_array(frames)
-        value, has = _label_args(label)
         pointer, kind = _pointer(array)
         function = getattr(lib, f"sparsevar_dataset_add_run_{kind}")
         run = c_int64()
         with self._using() as handle:
+            self._check_frame_axes(array)
+            value, has = self._label_id(label)
             function(handle, pointer, array.shape[0], array.shape[1], array.shape[2], value, has,
                      byref(run))
         return int(run.value)
@@ -184,11 +177,41 @@ class FrameDataset:
         """Adds the frames of a .npy or .tif/.tiff recording (chosen by the extension) as one
         run with an optional integer label; returns its id. Only regular files are read (a FIFO
         raises at once); a damaged file raises without allocating for it."""
-        value, has = _label_args(label)
+        value, has = self._label_id(label)
         run = c_int64()
         with self._using() as handle:
             lib.sparsevar_dataset_add_run_file(handle, os.fsencode(path), value, has, byref(run))
         return int(run.value)
+
+    def _check_frame_axes(self, array):
+        """Names the likely mistake when frames come as (H, W, T) for a dataset of (H, W)
+        frames, instead of the library's plain size mismatch."""
+        h, w = self.input_shape
+        if array.shape[1:] != (h, w) and array.shape[:2] == (h, w):
+            raise shape_error(
+                f"frames have shape {array.shape}: the dataset's frames are {h}x{w} and they "
+                f"look like (height, width, time); frames must be (time, height, width): pass "
+                f"np.moveaxis(frames, -1, 0)")
+
+    def _label_id(self, label):
+        """(label, has_label) for the C calls; a new condition name gets an unused integer."""
+        used = [value for value in self._integer_labels() if value is not None]
+        return self._names.id_for(label, used, create=True)
+
+    def _integer_labels(self):
+        label, has = c_int32(), c_int32()
+        values = []
+        with self._using() as handle:
+            for run in range(self.n_runs):
+                lib.sparsevar_dataset_get_label(handle, run, byref(label), byref(has))
+                values.append(int(label.value) if has.value else None)
+        return values
+
+    @property
+    def label_names(self) -> dict:
+        """{condition name: the integer label the library stores} for the string labels given
+        so far (empty when all labels are integers)."""
+        return dict(self._names.items())
 
     # -- queries ----------------------------------------------------------------------------------
 
@@ -257,21 +280,22 @@ class FrameDataset:
         return float(low.value), float(high.value)
 
     def get_label(self, run: int):
-        """Run `run`'s label (an int, or None when unlabelled)."""
+        """Run `run`'s label: its condition name when it was given as a string, else an int, or
+        None when unlabelled."""
         label, has = c_int32(), c_int32()
         with self._using() as handle:
             lib.sparsevar_dataset_get_label(handle, _int(run, "run"), byref(label), byref(has))
-        return int(label.value) if has.value else None
+        return self._names.name_of(int(label.value)) if has.value else None
 
     def set_label(self, run: int, label):
-        """Sets run `run`'s label (None = unlabelled)."""
-        value, has = _label_args(label)
+        """Sets run `run`'s label (a condition name, an int, or None = unlabelled)."""
         with self._using() as handle:
+            value, has = self._label_id(label)
             lib.sparsevar_dataset_set_label(handle, _int(run, "run"), value, has)
 
     @property
     def labels(self) -> list:
-        """Every run's label (int or None), by run id."""
+        """Every run's label (condition name, int or None), by run id."""
         with self._lock:
             return [self.get_label(i) for i in range(self.n_runs)]
 
@@ -311,11 +335,26 @@ class FrameDataset:
             if self.downscale > 1:
                 details.append(f"downscale {self.downscale}")
             size += f" ({', '.join(details)})"
-        labels = sorted({label for label in self.labels if label is not None})
+        labels = list(dict.fromkeys(label for label in self.labels if label is not None))
         text = f"FrameDataset({runs} run{'s' if runs != 1 else ''}, {frames} frames of {size}"
         if labels:
             text += f", labels {labels}"
         return text + f", {_bytes(self.memory_bytes)})"
+
+
+def _check_runs_orientation(runs):
+    """Refuses runs that look like (H, W, T): every run 3-D with the same first two axes but
+    lengths differing in the last, where (T, H, W) runs share the last two."""
+    shapes = [np.shape(run) for run in runs]
+    if len(shapes) < 2 or any(len(shape) != 3 for shape in shapes):
+        return
+    if len({shape[:2] for shape in shapes}) == 1 and len({shape[1:] for shape in shapes}) > 1:
+        h, w = shapes[0][:2]
+        raise shape_error(
+            f"the runs have shapes {', '.join(str(s) for s in shapes[:3])}"
+            f"{', ...' if len(shapes) > 3 else ''}: they share their first two axes and differ in "
+            f"the last, so they look like (height, width, time) with {h}x{w} frames; runs must "
+            f"be (time, height, width): pass np.moveaxis(run, -1, 0) for each")
 
 
 def _int(value, name) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import tempfile
 import threading
 import time
 import weakref
@@ -13,6 +14,8 @@ from ctypes import byref, c_double, c_int32, c_int64, c_void_p
 
 import numpy as np
 
+from ._interrupt import interruptible
+from ._labels import LabelNames
 from ._lib import (
     PROGRESS_CALLBACK,
     TRAINING_PROGRESS_CALLBACK,
@@ -104,14 +107,17 @@ class _TrainingProgress:
     every window's loss. An exception inside the callable cancels training and is re-raised
     after the C call returns."""
 
-    def __init__(self, function, bar):
+    def __init__(self, function, bar, interrupt):
         self.function = function
         self.bar = bar
+        self.interrupt = interrupt
         self.error = None
         self.losses = []
         self.pointer = TRAINING_PROGRESS_CALLBACK(self._call)
 
     def _call(self, epoch, epochs, window, windows, loss, _user):
+        if self.interrupt.requested:
+            return 1
         try:
             self.losses.append((int(epoch), float(loss)))
             if self.bar is not None:
@@ -209,7 +215,8 @@ class SparseVARAutoencoder:
         latents_: list of (T_i, K) arrays.
         latent_mean_: (n_runs, K) the means removed before each run's VAR fit (zeros without
             center_latents); forecasts are mean + sum_k A_k (z_{t-k} - mean).
-        labels_: list of each run's label (int or None) at the analysis.
+        labels_: list of each run's label at the analysis: its condition name when the
+            dataset was given string labels, else an int, or None.
         loss_history_: list of the window losses of every fit call so far.
         frame_shape_, latent_shape_ (channels, h, w), n_latents_ (K), n_epochs_completed_.
 
@@ -250,6 +257,7 @@ class SparseVARAutoencoder:
         self._closed = False
         self.dataset_ = None
         self.loss_history_ = []
+        self._names = LabelNames()
 
     # -- scikit-learn protocol -------------------------------------------------------------------
 
@@ -343,11 +351,14 @@ class SparseVARAutoencoder:
         Args:
             X: a FrameDataset, or a sequence of runs, each a (T_i, H, W) array (a dataset without
                 preprocessing is then built; pass a FrameDataset for crop / downscale).
-            labels: with a sequence of runs, one label (int or None) per run.
+            labels: with a sequence of runs, one label per run: a condition name (str), an
+                int, or None. Names are mapped to integer labels (``FrameDataset.label_names``)
+                and every method taking a group accepts the name.
             progress: True = a progress bar (tqdm when installed, else a line on stderr),
                 False / None = quiet, or a callable ``progress(epoch, epochs, window, windows,
                 loss)`` called after every window (returning False cancels: CancelledError;
-                the weights trained so far are kept, see ``n_epochs_completed_``).
+                the weights trained so far are kept, see ``n_epochs_completed_``). Ctrl-C stops
+                training the same way and raises KeyboardInterrupt.
             analyze: run ``analyze`` on the dataset after training.
 
         Returns:
@@ -366,18 +377,19 @@ class SparseVARAutoencoder:
             self._apply_parameters(handle)
             callable_ = progress if callable(progress) else None
             bar = _Bar("training", "window") if progress is True else None
-            callback = _TrainingProgress(callable_, bar)
-            try:
-                with dataset._using() as data:
-                    lib.sparsevar_model_train(handle, data, callback.pointer, None)
-            except CancelledError:
-                if callback.error is None:
-                    raise
-            finally:
-                if bar is not None:
-                    bar.close()
-                self.loss_history_.extend(loss for _, loss in callback.losses)
-                self._read_state()
+            with interruptible() as interrupt:
+                callback = _TrainingProgress(callable_, bar, interrupt)
+                try:
+                    with dataset._using() as data:
+                        lib.sparsevar_model_train(handle, data, callback.pointer, None)
+                except CancelledError:
+                    if callback.error is None:
+                        raise
+                finally:
+                    if bar is not None:
+                        bar.close()
+                    self.loss_history_.extend(loss for _, loss in callback.losses)
+                    self._read_state()
             if callback.error is not None:
                 error, callback.error = callback.error, None
                 raise error
@@ -432,11 +444,13 @@ class SparseVARAutoencoder:
         dataset = self.dataset_ if X is None else self._dataset(X, labels)
         if dataset is None:
             raise _not_fitted("the model has not been trained yet: call fit first")
-        with self._using() as handle:
+        with self._using() as handle, interruptible() as interrupt:
             bar = _Bar("analysis", "run") if progress is True else None
             error = []
 
             def forward(done, total, _user):
+                if interrupt.requested:
+                    return 1
                 try:
                     if bar is not None:
                         bar.update(0, 1, int(done) - 1, int(total))
@@ -448,8 +462,7 @@ class SparseVARAutoencoder:
                     return 1
                 return 0
 
-            pointer = PROGRESS_CALLBACK(forward) if (bar is not None or callable(progress)) \
-                else PROGRESS_CALLBACK()
+            pointer = PROGRESS_CALLBACK(forward)
             try:
                 with dataset._using() as data:
                     lib.sparsevar_model_analyze(handle, data, pointer, None)
@@ -461,6 +474,7 @@ class SparseVARAutoencoder:
                     bar.close()
             if error:
                 raise error[0]
+            self._names = dataset._names.copy()
             self._read_analysis(handle)
         return self
 
@@ -488,7 +502,7 @@ class SparseVARAutoencoder:
             latents.append(z)
             label, has = c_int32(), c_int32()
             lib.sparsevar_model_run_label(handle, i, byref(label), byref(has))
-            labels.append(int(label.value) if has.value else None)
+            labels.append(self._names.name_of(int(label.value)) if has.value else None)
         self.coef_ = coef
         self.influence_ = influence
         self.latent_mean_ = latent_mean
@@ -510,8 +524,14 @@ class SparseVARAutoencoder:
         """Influence-distance test between the analysed runs labelled `group_a` and `group_b`."""
         return self._test(lib.sparsevar_model_influence_test, group_a, group_b)
 
+    def _label(self, label) -> int:
+        """The integer label of a group given by its condition name or its integer label."""
+        if isinstance(label, (str, np.str_)):
+            return self._names.id_for(label)[0]
+        return _label(label)
+
     def _test(self, function, group_a, group_b):
-        a, b = _label(group_a), _label(group_b)
+        a, b = self._label(group_a), self._label(group_b)
         result = c_void_p()
         with self._using() as handle:
             for name in ("test_method", "permutations", "test_seed", "exact_limit", "n_threads"):
@@ -551,23 +571,42 @@ class SparseVARAutoencoder:
                     raise argument_error(f"run must be an integer, got {run!r}")
                 lib.sparsevar_model_contribution_map(handle, int(run), gain, f32_ptr(out), out.size)
             elif label is not None:
-                lib.sparsevar_model_group_map(handle, _label(label), gain, f32_ptr(out), out.size)
+                lib.sparsevar_model_group_map(handle, self._label(label), gain, f32_ptr(out),
+                                              out.size)
             else:
                 try:
                     a, b = difference
                 except (TypeError, ValueError):
                     raise argument_error(
                         f"difference must be a pair of labels (a, b), got {difference!r}") from None
-                lib.sparsevar_model_difference_map(handle, _label(a), _label(b), gain,
+                lib.sparsevar_model_difference_map(handle, self._label(a), self._label(b), gain,
                                                    f32_ptr(out), out.size)
         return out
 
-    def encode(self, frames) -> np.ndarray:
+    def encode(self, frames, value_range=None) -> np.ndarray:
         """Latents (count, K) of frames (count, height, width) or one (height, width) frame at
-        the model's frame size, normalised to [0, 1] as ``FrameDataset.frames`` gives them."""
+        the model's frame size.
+
+        The encoder takes frames normalised to [0, 1] as ``FrameDataset.frames`` gives them.
+        Raw frames (integer counts, e.g. uint16) are normalised here as the training data were,
+        (x - low) / (high - low): ``value_range=(low, high)`` in raw units, by default the range
+        of the dataset the model was fitted or analysed on (``dataset_.range``); a loaded model
+        has no dataset, so raw frames need ``value_range``. Float frames without
+        ``value_range`` are taken as normalised, and refused (InvalidArgumentError) when they lie
+        far outside [0, 1] (below -1 or above 2), as raw units would.
+        """
         array = _frames_array(frames)
-        if array.dtype == np.uint16:
-            array = array.astype(np.float32)
+        raw = array.dtype == np.uint16 or np.issubdtype(np.asarray(frames).dtype, np.integer)
+        if value_range is not None or raw:
+            low, high = self._value_range(value_range)
+            array = ((array.astype(np.float64) - low) / (high - low)).astype(np.float32)
+        elif (array.size and np.isfinite(array).all()  # non-finite: the library's error
+              and (array.min() < -1.0 or array.max() > 2.0)):
+            raise argument_error(
+                f"frames range over [{array.min():.6g}, {array.max():.6g}]: encode takes frames "
+                f"normalised to [0, 1] as FrameDataset.frames gives them; for raw frames pass "
+                f"value_range=(low, high), the raw range of the training data "
+                f"(FrameDataset.range)")
         with self._using() as handle:
             out = np.empty((array.shape[0], self.n_latents_), dtype=np.float64)
             if array.dtype == np.float32:
@@ -577,6 +616,52 @@ class SparseVARAutoencoder:
                 lib.sparsevar_model_encode_f64(handle, f64_ptr(array), *array.shape,
                                                f64_ptr(out), out.size)
         return out
+
+    def _value_range(self, value_range):
+        """(low, high) of the raw units: `value_range`, else the model's dataset's range."""
+        if value_range is None:
+            if self.dataset_ is None:
+                raise argument_error(
+                    "raw (integer) frames need the normalisation of the training data, and this "
+                    "model has no dataset (it was loaded): pass value_range=(low, high), the raw "
+                    "range FrameDataset.range gave for the training data, or frames normalised "
+                    "to [0, 1]")
+            return self.dataset_.range
+        try:
+            low, high = (float(v) for v in value_range)
+        except (TypeError, ValueError):
+            raise argument_error(
+                f"value_range must be a pair (low, high), got {value_range!r}") from None
+        if not (np.isfinite(low) and np.isfinite(high) and high > low):
+            raise argument_error(f"value_range must be finite with high > low, got {value_range!r}")
+        return low, high
+
+    def score(self, X=None, labels=None) -> float:
+        """Minus the reconstruction error, higher being better as scikit-learn's ``score``: the
+        mean over the forecast frames of all runs (t = p+1..T of each) and pixels of
+        (x_t - xhat_t)^2 in normalised units, i.e. minus the mean of ``l_rec_`` weighted by
+        each run's T - p. Without X, of the current analysis; with X (as ``fit``), of those runs,
+        analysed by a copy of the model so that this model's analysis is kept."""
+        if X is None:
+            with self._lock:
+                if getattr(self, "l_rec_", None) is None:
+                    raise _not_fitted("no analysis to score: call fit or analyze, or pass X")
+                return self._score_of(self)
+        dataset = self._dataset(X, labels)
+        with self._using() as handle, tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "model.svnet")
+            self._apply_parameters(handle)
+            lib.sparsevar_model_save(handle, os.fsencode(path))
+            copy = SparseVARAutoencoder.load(path)
+        with copy:
+            copy.set_params(n_threads=self.n_threads)
+            copy.analyze(dataset)
+            return self._score_of(copy)
+
+    @staticmethod
+    def _score_of(model):
+        weights = np.array([len(z) - model.n_lags_ for z in model.latents_], dtype=np.float64)
+        return float(-np.sum(weights * model.l_rec_) / np.sum(weights))
 
     # -- persistence ----------------------------------------------------------------------------------
 
@@ -599,6 +684,7 @@ class SparseVARAutoencoder:
         model._closed = False
         model.dataset_ = None
         model.loss_history_ = []
+        model._names = LabelNames()
         model._adopt(handle)
         for name in _PARAMS:
             value = c_double()

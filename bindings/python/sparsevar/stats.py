@@ -56,23 +56,36 @@ GroupTestResult = namedtuple(
     ["statistic", "pvalue", "pvalue_permutation", "n_inter", "n_intra", "matrix"])
 
 
-def mannwhitneyu(x, y, alternative: str = "greater", method: str = "asymptotic"):
-    """Wilcoxon rank-sum / Mann-Whitney U test of x against y, with tie and continuity
-    correction; the same numbers as ``scipy.stats.mannwhitneyu(x, y, alternative=alternative,
-    method=method)``.
+def mannwhitneyu(x, y, use_continuity: bool = True, alternative: str = "two-sided",
+                 method: str = "auto"):
+    """Wilcoxon rank-sum / Mann-Whitney U test of x against y, with tie correction; the same
+    signature, defaults and numbers as ``scipy.stats.mannwhitneyu`` for 1-D samples.
 
     Args:
         x, y: 1-D samples, finite, non-empty.
-        alternative: ``"greater"`` (x stochastically greater), ``"less"`` or ``"two-sided"``.
-        method: ``"asymptotic"`` (normal approximation) or ``"exact"`` (the exact null
-            distribution without ties; with ties, as scipy, evaluated at floor(U)).
+        use_continuity: the continuity correction of the normal approximation. Only True
+            (scipy's default) is available.
+        alternative: ``"two-sided"`` (default), ``"greater"`` (x stochastically greater) or
+            ``"less"``.
+        method: ``"auto"`` (default, as scipy: ``"exact"`` when a sample has at most 8 values
+            and there are no ties, ``"asymptotic"`` otherwise), ``"asymptotic"`` (normal
+            approximation) or ``"exact"`` (the exact null distribution without ties; with ties,
+            as scipy, evaluated at floor(U)).
 
     Returns:
         MannwhitneyuResult(statistic=U of x, pvalue).
     """
     x = as_f64(x, "x", ndim=1)
     y = as_f64(y, "y", ndim=1)
+    if use_continuity is not True:
+        raise argument_error(
+            "use_continuity=False is not available: the library always applies the continuity "
+            "correction (scipy's default)")
     alt = choice(alternative, _ALTERNATIVES, "alternative")
+    if isinstance(method, str) and method.lower() == "auto":
+        small = x.size <= 8 or y.size <= 8
+        ties = np.unique(np.concatenate([x, y])).size < x.size + y.size
+        method = "exact" if small and not ties else "asymptotic"
     meth = choice(method, _METHODS, "method")
     statistic, pvalue = c_double(), c_double()
     lib.sparsevar_rank_sum(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+import warnings
 import weakref
 from collections import namedtuple
 from ctypes import byref, c_double, c_int64, c_void_p
 
 import numpy as np
 
+from ._interrupt import interruptible
 from ._lib import PROGRESS_CALLBACK, CancelledError, SparsevarError, lib
 from ._util import argument_error, as_f64, choice, f32_ptr, f64_ptr, shape_error, u8_ptr
 
@@ -33,15 +35,21 @@ CriterionPath = namedtuple("CriterionPath", ["alphas", "criterion"])
 
 
 class _Progress:
-    """A Python progress callable as a C callback. An exception inside the callable cancels the
-    C call; it is kept in `error` to be re-raised once the call has returned."""
+    """A Python progress callable (or None) as a C callback that also stops the call on Ctrl-C
+    (``interrupt``, see ``_interrupt``). An exception inside the callable cancels the C call; it
+    is kept in `error` to be re-raised once the call has returned."""
 
-    def __init__(self, function):
+    def __init__(self, function, interrupt):
         self.function = function
+        self.interrupt = interrupt
         self.error = None
         self.pointer = PROGRESS_CALLBACK(self._call)
 
     def _call(self, done, total, _user):
+        if self.interrupt.requested:
+            return 1
+        if self.function is None:
+            return 0
         try:
             keep_going = self.function(int(done), int(total))
         except BaseException as error:  # noqa: BLE001 - re-raised after the C call returns
@@ -50,8 +58,22 @@ class _Progress:
         return 0 if keep_going is None or keep_going else 1
 
 
-#: A NULL progress callback (ctypes does not accept None for a CFUNCTYPE argument).
-_NO_PROGRESS = PROGRESS_CALLBACK()
+def _check_series_orientation(t, k, p):
+    """Refuses, or warns about, a series that looks transposed: (K, T) given for (T, K)."""
+    try:
+        lag = int(p)
+    except (TypeError, ValueError):
+        return  # the library reports the invalid p
+    if t < lag + 2 <= k:
+        raise shape_error(
+            f"z has shape ({t}, {k}): {t} time points of {k} series, too few for a VAR of lag "
+            f"{lag} (it needs at least {lag + 2}). z must be (T, K), one row per time point: if "
+            f"its rows are the series, pass z.T")
+    if k > t >= lag + 2:
+        warnings.warn(
+            f"z has shape ({t}, {k}): more series (K = {k}) than time points (T = {t}). z must "
+            f"be (T, K), one row per time point: if its rows are the series, pass z.T",
+            UserWarning, stacklevel=3)
 
 
 def _free_var(handle):
@@ -144,7 +166,14 @@ class SparseVAR:
                 continue
             if value is not default and value != default:
                 shown.append(f"{name}={value!r}")
-        return f"SparseVAR({', '.join(shown)})"
+        text = f"SparseVAR({', '.join(shown)})"
+        if self._handle is None:
+            return text + " [closed]"
+        if self._fitted:
+            nonzero = int(np.count_nonzero(self.coef_))
+            text += (f" [fitted: K={self.n_features_in_}, p={self.n_lags_}, {nonzero} of "
+                     f"{self.coef_.size} coefficients non-zero]")
+        return text
 
     # -- lifetime ---------------------------------------------------------------------------------
 
@@ -216,7 +245,8 @@ class SparseVAR:
                 library; computation is in double precision either way). T >= p + 2.
             progress: optional callable ``progress(done, total)`` called after each batch of
                 outputs; returning False cancels the fit (CancelledError). An exception raised
-                inside it also cancels the fit and is re-raised here.
+                inside it also cancels the fit and is re-raised here. Ctrl-C stops the fit
+                (KeyboardInterrupt), with or without a progress callable.
 
         On any error the previous fit (if any) is kept unchanged.
 
@@ -236,19 +266,19 @@ class SparseVAR:
         if series.ndim != 2:
             raise shape_error(f"z must be 2-D (T x K), got shape {series.shape}")
         t, k = series.shape
-        callback = _Progress(progress) if progress is not None else None
-        with self._lock:
+        _check_series_orientation(t, k, self.p)
+        with self._lock, interruptible() as interrupt:
+            callback = _Progress(progress, interrupt)
             handle = self._live_handle()
             self._apply_parameters(handle)
             try:
-                fit_function(handle, pointer, t, k,
-                             callback.pointer if callback is not None else _NO_PROGRESS, None)
+                fit_function(handle, pointer, t, k, callback.pointer, None)
             except CancelledError:
-                if callback is None or callback.error is None:
+                if callback.error is None:
                     raise
             else:
                 self._read_fit(handle)
-        if callback is not None and callback.error is not None:
+        if callback.error is not None:
             error = callback.error
             callback.error = None
             raise error
@@ -299,6 +329,25 @@ class SparseVAR:
 
     def _lag_or_zero(self):
         return self.n_lags_ if self._fitted else 0
+
+    def score(self, z) -> float:
+        """Coefficient of determination R^2 of the one-step forecasts of z (T, K), as
+        scikit-learn regressors define ``score``: ``sklearn.metrics.r2_score(z[p:],
+        self.predict(z))``, the mean over the K series of 1 - SS_res / SS_tot (a constant series
+        scores 1 when forecast exactly, else 0). 1 is perfect; higher is better. See ``r_var``
+        for the paper's relative error."""
+        series = self._series(z)
+        forecast = self.predict(series)
+        target = series[series.shape[0] - forecast.shape[0]:]
+        if target.shape[0] == 0:
+            raise shape_error(f"z has {series.shape[0]} time points: a VAR of lag "
+                              f"{self.n_lags_} forecasts none of them")
+        residual = ((target - forecast) ** 2).sum(axis=0)
+        total = ((target - target.mean(axis=0)) ** 2).sum(axis=0)
+        constant = total == 0
+        per_series = np.where(constant, np.where(residual == 0, 1.0, 0.0),
+                              1.0 - residual / np.where(constant, 1.0, total))
+        return float(per_series.mean())
 
     def r_var(self, z) -> float:
         """R_var = mean over t = p+1..T of ||z_t - zhat_t||^2 / ||z_t||^2 on the series z."""

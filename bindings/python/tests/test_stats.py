@@ -34,7 +34,7 @@ def _samples():
 
 
 @pytest.mark.parametrize("alternative", ALTERNATIVES)
-@pytest.mark.parametrize("method", ["asymptotic", "exact"])
+@pytest.mark.parametrize("method", ["asymptotic", "exact", "auto"])
 @pytest.mark.parametrize("name,x,y", _samples(), ids=[s[0] for s in _samples()])
 def test_mannwhitneyu_matches_scipy(name, x, y, method, alternative):
     result = sparsevar.mannwhitneyu(x, y, alternative=alternative, method=method)
@@ -47,10 +47,16 @@ def test_mannwhitneyu_matches_scipy(name, x, y, method, alternative):
         assert _close(result.pvalue, expected.pvalue), (result.pvalue, expected.pvalue)
 
 
-def test_mannwhitneyu_default_is_one_sided_greater(rng):
-    x, y = rng.standard_normal(8) + 1, rng.standard_normal(9)
-    assert sparsevar.mannwhitneyu(x, y) == sparsevar.mannwhitneyu(
-        x, y, alternative="greater", method="asymptotic")
+@pytest.mark.parametrize("name,x,y", _samples(), ids=[s[0] for s in _samples()])
+def test_mannwhitneyu_defaults_are_scipys(name, x, y):
+    # The name shadows scipy's, so a call without options must mean what it means in scipy
+    # (two-sided, continuity correction, method "auto"), positional use_continuity included.
+    result = sparsevar.mannwhitneyu(x, y)
+    expected = scipy.stats.mannwhitneyu(x, y)
+    assert result.statistic == expected.statistic
+    assert _close(result.pvalue, expected.pvalue), (result.pvalue, expected.pvalue)
+    assert sparsevar.mannwhitneyu(x, y, True, "less") == sparsevar.mannwhitneyu(
+        x, y, alternative="less")
 
 
 def test_mannwhitneyu_errors():
@@ -65,7 +71,9 @@ def test_mannwhitneyu_errors():
     with pytest.raises(sparsevar.InvalidArgumentError, match="alternative"):
         sparsevar.mannwhitneyu([1.0], [2.0], alternative="bigger")
     with pytest.raises(sparsevar.InvalidArgumentError, match="method"):
-        sparsevar.mannwhitneyu([1.0], [2.0], method="auto")
+        sparsevar.mannwhitneyu([1.0], [2.0], method="permutation")
+    with pytest.raises(sparsevar.InvalidArgumentError, match="use_continuity"):
+        sparsevar.mannwhitneyu([1.0], [2.0], use_continuity=False)
 
 
 def test_bonferroni():

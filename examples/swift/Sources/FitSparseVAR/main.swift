@@ -1,5 +1,5 @@
 // Simulates a sparse VAR(1) with K = 6 latents, fits it, and prints the recovered connections
-// next to the truth.
+// next to the truth; then shows an error's localizedDescription.
 import Foundation
 import SparseVAR
 
@@ -39,6 +39,20 @@ do {
     }
   }
   print(String(format: "R_var on the training series: %.3f", try model.relativeError(series)))
+
+  // Errors are LocalizedError: Foundation's localizedDescription is the library's message.
+  options.lag = 0
+  do {
+    _ = try SparseVARModel.fit(series, options: options)
+    print("a VAR of lag 0 was accepted")
+    exit(1)
+  } catch let error as SparseVARError {
+    print("lag 0: \(error.localizedDescription)")
+    guard (error as Error).localizedDescription == error.message else {
+      print("localizedDescription is not the library's message")
+      exit(1)
+    }
+  }
 } catch {
   print("sparsevar error: \(error)")
   exit(1)
