@@ -57,10 +57,10 @@ extension AutoencoderConfiguration {
     let hidden = try checkedSum(try checkedProduct(9, c, c, what: what), c, what: what)  // 3x3 conv c -> c
     let norm = try checkedProduct(2, c, what: what)
     let blocks = try checkedSum(
-      9 * c + c, norm,  // first encoder block, 1 -> c
+      try checkedProduct(10, c, what: what), norm,  // first encoder block, 1 -> c
       try checkedProduct(depth - 1, try checkedSum(hidden, norm, what: what), what: what),  // other encoder blocks
       try checkedProduct(depth - 1, try checkedSum(hidden, norm, what: what), what: what),  // decoder blocks c -> c
-      9 * c + 1 + 2,  // last decoder block, c -> 1
+      try checkedProduct(9, c, what: what), 3,  // last decoder block, c -> 1
       what: what)
     let latent = try checkedProduct(2, c, latentChannels, what: what)  // 1x1 convs c <-> latent
     return try checkedSum(blocks, latent, c, latentChannels, what: what)

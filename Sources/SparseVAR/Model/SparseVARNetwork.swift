@@ -128,6 +128,7 @@ public final class SparseVARNetwork {
 
   public init(configuration: AutoencoderConfiguration, height: Int, width: Int, training: TrainingOptions = .init()) throws {
     try training.validate()
+    try configuration.validate(height: height, width: width)
     // A network whose smallest training step (a window of lag + 2 frames) and mean frame cannot
     // be allocated is refused now, before its arrays are made.
     try reserveMemory(
