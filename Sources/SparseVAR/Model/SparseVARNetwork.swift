@@ -208,8 +208,9 @@ public final class SparseVARNetwork {
   /// frames: latents (count x K) and, per chunk, the pooling indices.
   public func encode(_ frames: [Float], count: Int) throws -> (latents: [Double], indices: [[PoolingIndices]]) {
     let pixels = height * width
-    guard frames.count == count * pixels else {
-      throw SparseVARError.shape("\(count) frames of \(height) x \(width) need \(count * pixels) values, got \(frames.count)")
+    let needed = try checkedProduct(count, pixels, what: "\(count) frames of \(height) x \(width)")
+    guard frames.count == needed else {
+      throw SparseVARError.shape("\(count) frames of \(height) x \(width) need \(needed) values, got \(frames.count)")
     }
     let chunk = max(1, training.window)
     // One chunk's pass, and the pooling indices of every frame (a quarter of the first level's
@@ -243,11 +244,14 @@ public final class SparseVARNetwork {
     let k = network.latentSize
     let s = network.latentShape
     let pixels = height * width
-    guard latents.count == count * k else {
-      throw SparseVARError.shape("\(count) latent vectors of K = \(k) need \(count * k) values, got \(latents.count)")
+    let needed = try checkedProduct(count, k, what: "\(count) latent vectors of K = \(k)")
+    guard latents.count == needed else {
+      throw SparseVARError.shape("\(count) latent vectors of K = \(k) need \(needed) values, got \(latents.count)")
     }
     let chunk = max(1, training.window)
-    var out = [Float](repeating: 0, count: count * pixels)
+    let values = try checkedProduct(count, pixels, what: "\(count) decoded frames of \(height) x \(width)")
+    try reserveMemory(values, of: Float.self, what: "\(count) decoded frames of \(height) x \(width)")
+    var out = [Float](repeating: 0, count: values)
     var done = 0
     while done < count {
       let frame = offset + done
