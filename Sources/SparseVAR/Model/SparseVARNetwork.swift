@@ -134,7 +134,7 @@ public final class SparseVARNetwork {
     try reserveMemory(
       try checkedSum(
         try configuration.stepValues(
-          height: height, width: width, frames: training.varOptions.lag + 2, threads: availableCores),
+          height: height, width: width, frames: training.varOptions.lag + 2, threads: training.varOptions.threads),
         try checkedProduct(height, width, what: "the mean frame"), what: "a network for \(height) x \(width) frames"),
       of: Float.self, what: "a network for \(height) x \(width) frames")
     network = try ConvolutionalAutoencoder(configuration: configuration, height: height, width: width)
@@ -168,7 +168,7 @@ public final class SparseVARNetwork {
     }
     let longest = windows.map(\.count).max() ?? 0
     try reserveMemory(
-      try network.configuration.stepValues(height: height, width: width, frames: longest, threads: availableCores),
+      try network.configuration.stepValues(height: height, width: width, frames: longest, threads: training.varOptions.threads),
       of: Float.self, what: "training on windows of \(longest) frames of \(height) x \(width) pixels")
     if epochsCompleted == 0 { meanFrame = try dataset.meanFrame }
     network.threads = training.varOptions.threads
@@ -219,7 +219,7 @@ public final class SparseVARNetwork {
     try reserveMemory(
       try checkedSum(
         try network.configuration.stepValues(
-          height: height, width: width, frames: min(chunk, count), threads: availableCores),
+          height: height, width: width, frames: min(chunk, count), threads: training.varOptions.threads),
         try checkedProduct(count, network.configuration.channels, pixels, what: what) / 3, what: what),
       of: Float.self, what: what)
     var latents: [Double] = []
