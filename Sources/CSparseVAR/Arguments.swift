@@ -83,9 +83,8 @@ func write<T>(_ values: [T], to pointer: UnsafeMutablePointer<T>?, capacity: Int
 /// is overwritten with `HandleBox.freed` when it is freed; `type` identifies the object's class,
 /// so that a handle of one type passed where another is expected is refused. Detecting a freed
 /// handle is best effort: it reads memory that was freed, and works only until that memory is
-/// reused.
-/// The magic comes last: malloc's free lists reuse the first words of a freed block, so it
-/// survives there longest.
+/// reused. The magic comes last because malloc's free lists overwrite the first words of a freed
+/// block.
 struct HandleBox {
   static let live: UInt64 = 0x5350_5641_5248_444C  // "SPVARHDL"
   static let freed: UInt64 = 0x5350_5641_5246_5245  // "SPVARFRE"

@@ -146,3 +146,18 @@ struct HostileSizeTests {
     #expect(try configuration.parameterCount() <= actual + 8)
   }
 }
+
+@Suite("Network sizes at the edges of Int")
+struct NetworkSizeEdgeTests {
+  @Test("channel counts near Int.max are errors, not traps")
+  func hugeChannelCounts() {
+    var configuration = AutoencoderConfiguration()
+    configuration.channels = Int.max
+    #expect(thrown { _ = try configuration.parameterCount() } != nil)
+    #expect(thrown { _ = try configuration.stepValues(height: 8, width: 8, frames: 7, threads: 2) } != nil)
+    #expect(thrown { _ = try SparseVARNetwork(configuration: configuration, height: 8, width: 8) } != nil)
+    configuration.channels = -1
+    #expect(thrown { _ = try SparseVARNetwork(configuration: configuration, height: 8, width: 8) } == .invalidArgument(
+      "depth must be in 1...8 and channels, latent channels >= 1 (got depth 3, channels -1, latent channels 1)"))
+  }
+}

@@ -57,10 +57,10 @@ extension AutoencoderConfiguration {
     let hidden = try checkedSum(try checkedProduct(9, c, c, what: what), c, what: what)  // 3x3 conv c -> c
     let norm = try checkedProduct(2, c, what: what)
     let blocks = try checkedSum(
-      9 * c + c, norm,  // first encoder block, 1 -> c
+      try checkedProduct(10, c, what: what), norm,  // first encoder block, 1 -> c
       try checkedProduct(depth - 1, try checkedSum(hidden, norm, what: what), what: what),  // other encoder blocks
       try checkedProduct(depth - 1, try checkedSum(hidden, norm, what: what), what: what),  // decoder blocks c -> c
-      9 * c + 1 + 2,  // last decoder block, c -> 1
+      try checkedProduct(9, c, what: what), 3,  // last decoder block, c -> 1
       what: what)
     let latent = try checkedProduct(2, c, latentChannels, what: what)  // 1x1 convs c <-> latent
     return try checkedSum(blocks, latent, c, latentChannels, what: what)
@@ -71,14 +71,15 @@ extension AutoencoderConfiguration {
   /// allocated (before an array allocation would abort): per frame and hidden channel 16 values
   /// per pixel (each layer's output, its cached input and its gradient, over the levels, whose
   /// planes shrink by 4), per frame a weight gradient of a 3x3 convolution, and the patches of a
-  /// 3x3 convolution per worker.
+  /// 3x3 convolution per worker (`threads`, 0 = all cores; at most one per frame).
   public func stepValues(height: Int, width: Int, frames: Int, threads: Int) throws -> Int {
     let what = "a training step on \(frames) frames of \(height) x \(width) pixels with \(channels) channels"
     let pixels = try checkedProduct(height, width, what: what)
     let activations = try checkedProduct(16, frames, channels, pixels, what: what)
     let latent = try checkedProduct(4, frames, latentChannels, pixels, what: what)
     let weightGradients = try checkedProduct(frames, 9, channels, channels, what: what)
-    let patches = try checkedProduct(2 * max(1, threads), 9, channels, pixels, what: what)
+    let workers = max(1, min(threads <= 0 ? availableCores : threads, frames))
+    let patches = try checkedProduct(2, workers, 9, channels, pixels, what: what)
     return try checkedSum(activations, latent, weightGradients, patches, what: what)
   }
 }

@@ -128,12 +128,13 @@ public final class SparseVARNetwork {
 
   public init(configuration: AutoencoderConfiguration, height: Int, width: Int, training: TrainingOptions = .init()) throws {
     try training.validate()
+    try configuration.validate(height: height, width: width)
     // A network whose smallest training step (a window of lag + 2 frames) and mean frame cannot
     // be allocated is refused now, before its arrays are made.
     try reserveMemory(
       try checkedSum(
         try configuration.stepValues(
-          height: height, width: width, frames: training.varOptions.lag + 2, threads: availableCores),
+          height: height, width: width, frames: training.varOptions.lag + 2, threads: training.varOptions.threads),
         try checkedProduct(height, width, what: "the mean frame"), what: "a network for \(height) x \(width) frames"),
       of: Float.self, what: "a network for \(height) x \(width) frames")
     network = try ConvolutionalAutoencoder(configuration: configuration, height: height, width: width)
@@ -167,7 +168,7 @@ public final class SparseVARNetwork {
     }
     let longest = windows.map(\.count).max() ?? 0
     try reserveMemory(
-      try network.configuration.stepValues(height: height, width: width, frames: longest, threads: availableCores),
+      try network.configuration.stepValues(height: height, width: width, frames: longest, threads: training.varOptions.threads),
       of: Float.self, what: "training on windows of \(longest) frames of \(height) x \(width) pixels")
     if epochsCompleted == 0 { meanFrame = try dataset.meanFrame }
     network.threads = training.varOptions.threads
@@ -207,8 +208,9 @@ public final class SparseVARNetwork {
   /// frames: latents (count x K) and, per chunk, the pooling indices.
   public func encode(_ frames: [Float], count: Int) throws -> (latents: [Double], indices: [[PoolingIndices]]) {
     let pixels = height * width
-    guard frames.count == count * pixels else {
-      throw SparseVARError.shape("\(count) frames of \(height) x \(width) need \(count * pixels) values, got \(frames.count)")
+    let needed = try checkedProduct(count, pixels, what: "\(count) frames of \(height) x \(width)")
+    guard frames.count == needed else {
+      throw SparseVARError.shape("\(count) frames of \(height) x \(width) need \(needed) values, got \(frames.count)")
     }
     let chunk = max(1, training.window)
     // One chunk's pass, and the pooling indices of every frame (a quarter of the first level's
@@ -217,7 +219,7 @@ public final class SparseVARNetwork {
     try reserveMemory(
       try checkedSum(
         try network.configuration.stepValues(
-          height: height, width: width, frames: min(chunk, count), threads: availableCores),
+          height: height, width: width, frames: min(chunk, count), threads: training.varOptions.threads),
         try checkedProduct(count, network.configuration.channels, pixels, what: what) / 3, what: what),
       of: Float.self, what: what)
     var latents: [Double] = []
@@ -242,11 +244,14 @@ public final class SparseVARNetwork {
     let k = network.latentSize
     let s = network.latentShape
     let pixels = height * width
-    guard latents.count == count * k else {
-      throw SparseVARError.shape("\(count) latent vectors of K = \(k) need \(count * k) values, got \(latents.count)")
+    let needed = try checkedProduct(count, k, what: "\(count) latent vectors of K = \(k)")
+    guard latents.count == needed else {
+      throw SparseVARError.shape("\(count) latent vectors of K = \(k) need \(needed) values, got \(latents.count)")
     }
     let chunk = max(1, training.window)
-    var out = [Float](repeating: 0, count: count * pixels)
+    let values = try checkedProduct(count, pixels, what: "\(count) decoded frames of \(height) x \(width)")
+    try reserveMemory(values, of: Float.self, what: "\(count) decoded frames of \(height) x \(width)")
+    var out = [Float](repeating: 0, count: values)
     var done = 0
     while done < count {
       let frame = offset + done
