@@ -99,6 +99,21 @@ private func finishes(within seconds: Double, _ body: @escaping @Sendable () -> 
     #expect(formatMessage { _ = try SparseVARNetwork(serialized: modelFile(payload: w.bytes)) } != nil)
   }
 
+  @Test func theMinimumPayloadIsALowerBound() throws {
+    for (depth, channels, latent, skip) in [(1, 1, 1, false), (2, 4, 1, true), (3, 8, 2, false), (2, 16, 3, true)] {
+      var configuration = AutoencoderConfiguration()
+      configuration.depth = depth
+      configuration.channels = channels
+      configuration.latentChannels = latent
+      configuration.skipConnection = skip
+      let network = try SparseVARNetwork(configuration: configuration, height: 16, width: 24)
+      let weights = network.network.parameters.filter { $0.name == "weight" }.map(\.value.count).reduce(0, +)
+      let bound = try #require(SparseVARNetwork.minimumPayloadBytes(configuration, height: 16, width: 24))
+      #expect(bound == 4 * (16 * 24 + weights))
+      #expect(bound <= (try network.serialized()).count - 28)
+    }
+  }
+
   @Test func nonFiniteAndAbsurdValuesAndWrongMasksAreRefused() throws {
     let network = try PersistenceTests().trainedNetwork()
     let intact = try network.serialized()

@@ -29,7 +29,8 @@
 # add the input to the corpus as corpus/<kind>/crash-<what>.
 #
 # New inputs found during a run stay in a scratch copy ($OUT), so the committed corpus changes
-# only by hand. OUT defaults to ${SPARSEVAR_BUILD_DIR:-build}/fuzz.
+# only by hand. The mutation seed is fixed (SPARSEVAR_FUZZ_SEED, default 1), so the test command
+# repeats the same inputs as far as the time allows; set it to 0 for a random one. OUT defaults to ${SPARSEVAR_BUILD_DIR:-build}/fuzz.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -38,6 +39,7 @@ SECONDS_EACH=${1:-${SPARSEVAR_FUZZ_SECONDS:-20}}
 BUILD=${SPARSEVAR_BUILD_DIR:-$ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 OUT=${OUT:-$BUILD/fuzz}
+SEED=${SPARSEVAR_FUZZ_SEED:-1}  # a fixed seed: the test command's runs repeat (0 = libFuzzer picks)
 
 SANITIZERS=fuzzer,address,undefined
 if [ "${SPARSEVAR_FUZZ_COVERAGE:-0}" = 1 ]; then
@@ -83,7 +85,7 @@ run() {  # harness, corpus kind
   # The library may use several threads; leaks are checked by the C tests, not here.
   (cd "$OUT/$harness" &&
     ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
-      "$OUT/bin/$harness" -max_total_time="$SECONDS_EACH" -timeout=20 -rss_limit_mb=4096 \
+      "$OUT/bin/$harness" -seed="$SEED" -max_total_time="$SECONDS_EACH" -timeout=20 -rss_limit_mb=4096 \
       -max_len=65536 -print_final_stats=1 "$corpus" >"$OUT/$harness.log" 2>&1) || {
     echo "run.sh: $harness FOUND A PROBLEM (inputs in $OUT/$harness):" >&2
     tail -n 40 "$OUT/$harness.log" >&2

@@ -286,10 +286,9 @@ final class FrameFileReader {
 /// renames it to `path`.
 ///
 /// The temporary file is `<directory>/.<name>.<16 random hex digits>.partial` (the name cut to
-/// 100 bytes), created with
-/// O_CREAT | O_EXCL | O_NOFOLLOW (a new file or nothing: an existing file or symbolic link of
-/// that name is never opened, and another random name is tried), so concurrent writers of one
-/// path never share a temporary file and the last rename wins. `commit()` flushes the file to
+/// 100 bytes), created with O_CREAT | O_EXCL | O_NOFOLLOW: a new file or nothing (an existing
+/// file or symbolic link of that name is never opened; another random name is tried), so
+/// concurrent writers of one path never share a temporary file and the last rename wins. `commit()` flushes the file to
 /// disk (fsync) before the rename and the directory after it, so after a crash `path` holds the
 /// old or the new content, whole.
 final class FrameFileWriter {

@@ -251,13 +251,17 @@ extension SparseVARNetwork {
   /// from training and would overflow to infinity in the maps.
   static let valueLimits = (network: Float(1e8), analysis: 1e12)
 
-  /// A lower bound on the payload bytes of a model of this architecture and frame size (its mean
-  /// frame and the weights of its convolutions, counted with 1 x 1 kernels), nil when it
-  /// overflows. A file shorter than this is refused before the network is built.
+  /// A lower bound on the payload bytes of a model of this architecture and frame size, nil when
+  /// it overflows: its mean frame and the weights of its convolutions (Autoencoder.swift: 3 x 3
+  /// kernels 1 -> C and (depth - 1) times C -> C in the encoder, the same mirrored in the
+  /// decoder, and the 1 x 1 kernels C -> L and L -> C), 4 bytes each. A payload shorter than
+  /// this is refused before the network (and its optimizer state, a few times this size) is built.
   static func minimumPayloadBytes(_ c: AutoencoderConfiguration, height: Int, width: Int) -> Int? {
     let hidden = frameFileProduct(c.channels, c.channels).flatMap { frameFileProduct($0, 2 * (c.depth - 1)) }
-    let latent = frameFileProduct(c.channels, c.latentChannels).flatMap { frameFileProduct($0, 2) }
-    let values = [frameFileProduct(height, width), hidden, latent, frameFileProduct(c.channels, 2)]
+    let outer = frameFileProduct(c.channels, 2)
+    let convolutions3x3 = hidden.flatMap { h in outer.flatMap { frameFileSum(h, $0) } }.flatMap { frameFileProduct($0, 9) }
+    let convolutions1x1 = frameFileProduct(c.channels, c.latentChannels).flatMap { frameFileProduct($0, 2) }
+    let values = [frameFileProduct(height, width), convolutions3x3, convolutions1x1]
       .reduce(Optional(0)) { total, term in total.flatMap { t in term.flatMap { frameFileSum(t, $0) } } }
     return values.flatMap { frameFileProduct($0, 4) }
   }
