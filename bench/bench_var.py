@@ -2,18 +2,22 @@
 """Paper-scale sparse VAR fit: sparsevar against scikit-learn's LARS-lasso, in one run.
 
 For each series length T and lambda, both tools fit the same VAR(p=5) with K=384 latents
-(sigma-normalised, no intercept, one lasso per output sharing the lagged design):
+(sigma-normalised, no intercept, one lasso per output sharing the lagged design), by default one
+core against one core (``--threads 1``):
 
-* sparsevar: ``SparseVAR(p=5, alpha=lambda, n_threads=THREADS).fit(z)``;
+* sparsevar: ``SparseVAR(p=5, alpha=lambda, n_threads=THREADS).fit(z)`` with every BLAS the
+  process loaded limited to THREADS threads (threadpoolctl);
 * scikit-learn: ``lars_path(X, u_j, method="lasso", alpha_min=lambda)`` for every output j, once
   without and once with a precomputed Gram matrix (X^T X and X^T u_j), keeping the faster. It is
   timed on one core (BLAS limited to one thread, after one untimed warm-up call) on an evenly
-  spaced subset of outputs (``--outputs``), scaled by K / outputs, and divided by THREADS: the
-  time it would take with the outputs spread perfectly over the same cores sparsevar uses (an
+  spaced subset of outputs (``--outputs``), scaled by K / outputs, and divided by THREADS (with
+  THREADS > 1: the time it would take with the outputs spread perfectly over the same cores, an
   assumption in scikit-learn's favour). The coefficients are compared on that subset.
 
 Each measurement runs in a fresh process, so the peak resident memory (ru_maxrss) is its own.
-Run ``python3 bench/bench_var.py`` (about 20 minutes on 2 cores; ``--quick`` for T = 64 only).
+The BLAS kernel each process ran (threadpoolctl's ``architecture``) is printed: set
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE change it, so compare like with like.
+Run ``python3 bench/bench_var.py`` (about 40 minutes; ``--quick`` for T = 64 only).
 """
 
 from __future__ import annotations
@@ -63,16 +67,27 @@ def peak_mib() -> float:
 
 # --- workers (each runs in its own process) --------------------------------------------------
 
+def blas_kernels() -> str:
+    """The BLAS libraries loaded in this process and the kernel each runs."""
+    from threadpoolctl import threadpool_info
+
+    return ", ".join(sorted({f"{os.path.basename(i['filepath'])}: {i.get('architecture')}"
+                             for i in threadpool_info() if i["user_api"] == "blas"}))
+
+
 def run_sparsevar(length: int, lam: float, threads: int, out: str) -> dict:
     import sparsevar
+    from threadpoolctl import threadpool_limits
 
     z = latent_series(length)
     model = sparsevar.SparseVAR(p=LAG, alpha=lam, n_threads=threads)
-    start = time.perf_counter()
-    model.fit(z)
-    seconds = time.perf_counter() - start
+    sparsevar.version()  # loads the library, so that threadpoolctl sees its BLAS
+    with threadpool_limits(threads):
+        start = time.perf_counter()
+        model.fit(z)
+        seconds = time.perf_counter() - start
     np.save(out, model.coef_)
-    return {"seconds": seconds, "peak_mib": peak_mib()}
+    return {"seconds": seconds, "peak_mib": peak_mib(), "blas": blas_kernels()}
 
 
 def _sklearn_outputs(args):
@@ -115,6 +130,7 @@ def run_sklearn(length: int, lam: float, threads: int, outputs: int, out: str) -
     np.save(out, np.array([best[1][j] for j in chosen]))
     result["outputs"] = chosen
     result["peak_mib"] = peak_mib()
+    result["blas"] = blas_kernels()
     return result
 
 
@@ -128,7 +144,8 @@ def measure(kind: str, *args) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="cores for sparsevar; scikit-learn's one-core time is divided by it")
     parser.add_argument("--outputs", type=int, default=16,
                         help="outputs scikit-learn is timed on (scaled to K)")
     parser.add_argument("--lengths", type=int, nargs="+", default=[64, 435, 1206])
@@ -151,11 +168,13 @@ def main() -> None:
     import sklearn
 
     print(f"sparsevar {sparsevar.version()}, scikit-learn {sklearn.__version__}, numpy {np.__version__}, "
-          f"{options.threads} threads, K = {K}, p = {LAG}; OPENBLAS_CORETYPE="
-          f"{os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
+          f"{options.threads} thread(s), K = {K}, p = {LAG}; OPENBLAS_CORETYPE="
+          f"{os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, OPENBLAS_L2_SIZE="
+          f"{os.environ.get('OPENBLAS_L2_SIZE', '(unset)')}")
     print("| T | lambda | sparsevar s | scikit-learn s (no Gram / Gram) | speed-up | max |coef diff| | "
           "peak MiB sparsevar / scikit-learn (one process) |")
     print("|---|---|---|---|---|---|---|")
+    kernels = set()
     with tempfile.TemporaryDirectory() as folder:
         for length in lengths:
             for lam in options.lambdas:
@@ -171,6 +190,8 @@ def main() -> None:
                       f"{theirs['no_gram_seconds_full_k']:.1f} / {theirs['gram_seconds_full_k']:.1f} | "
                       f"{reference / ours['seconds']:.1f}x | {difference:.1e} | "
                       f"{ours['peak_mib']:.0f} / {theirs['peak_mib']:.0f} |", flush=True)
+                kernels.update((ours["blas"], theirs["blas"]))
+    print("BLAS kernels run: " + "; ".join(sorted(kernels)))
 
 
 if __name__ == "__main__":
