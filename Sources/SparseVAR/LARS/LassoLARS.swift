@@ -228,7 +228,7 @@ struct LARSEngine {
         // Variables tied with the level (exactly, up to rounding) enter together: their step
         // size would be 0, which the step rule cannot take.
         let tieLevel = level * (1 - 64 * Double.ulpOfOne)
-        for j in 0..<p where ties && !blocked[j] && abs(cov[j]) >= tieLevel {
+        for j in 0..<(ties ? p : 0) where !blocked[j] && abs(cov[j]) >= tieLevel {
           if !addToActiveSet(j) {
             ignored[j] = true
             setBlocked(j, true)
@@ -350,6 +350,10 @@ struct LARSEngine {
     signs.append(cov[j] < 0 ? -1 : 1)
     setBlocked(j, true)
     slotOf.append(m)
+    if activeRows.isEmpty {
+      // Room for min(n, p) rows, the usual bound on the active set, so appending never copies.
+      activeRows.reserveCapacity((Swift.min(n, p) + 1) * p)
+    }
     activeRows.append(contentsOf: UnsafeBufferPointer(rebasing: gram[(j * p)..<((j + 1) * p)]))
     return true
   }
@@ -357,35 +361,39 @@ struct LARSEngine {
   /// Removes active position i, restoring the triangular factor by Givens rotations.
   private mutating func removeFromActiveSet(at i: Int) {
     let m = active.count
-    // Dense (m-1) x m copy of the factor without row i.
-    var r = [Double](repeating: 0, count: (m - 1) * m)
-    var row = 0
-    for k in 0..<m where k != i {
-      let start = k * (k + 1) / 2
-      for c in 0...k { r[row * m + c] = cholesky[start + c] }
-      row += 1
-    }
-    // Rows from i on carry one entry right of the diagonal: rotate it away, column pair by pair.
-    for k in i..<(m - 1) {
-      let a = r[k * m + k]
-      let b = r[k * m + k + 1]
-      let h = (a * a + b * b).squareRoot()
-      guard h > 0 else { continue }
-      let c = a / h
-      let s = b / h
-      for row in k..<(m - 1) {
-        let x = r[row * m + k]
-        let y = r[row * m + k + 1]
-        r[row * m + k] = c * x + s * y
-        r[row * m + k + 1] = -s * x + c * y
+    // Without row i, the rows from i on carry one entry right of the diagonal; Givens rotations
+    // of column pairs (k, k + 1), k = i..<m-1, take them away. Row by row, in place in the packed
+    // factor: each row gets the rotations of the rows above it, then defines its own.
+    var cosines = [Double](repeating: 1, count: m)
+    var sines = [Double](repeating: 0, count: m)
+    var rotates = [Bool](repeating: false, count: m)
+    var row = [Double](repeating: 0, count: m + 1)
+    cholesky.withUnsafeMutableBufferPointer { l in
+      for r in i..<(m - 1) {
+        let from = (r + 1) * (r + 2) / 2  // old row r + 1 becomes row r
+        for c in 0...(r + 1) { row[c] = l[from + c] }
+        for k in i..<r where rotates[k] {
+          let x = row[k]
+          let y = row[k + 1]
+          row[k] = cosines[k] * x + sines[k] * y
+          row[k + 1] = -sines[k] * x + cosines[k] * y
+        }
+        let a = row[r]
+        let b = row[r + 1]
+        let h = (a * a + b * b).squareRoot()
+        if h > 0 {
+          let c = a / h
+          let s = b / h
+          cosines[r] = c
+          sines[r] = s
+          rotates[r] = true
+          row[r] = c * a + s * b
+        }
+        let to = r * (r + 1) / 2
+        for c in 0...r { l[to + c] = row[c] }
       }
     }
-    var packed: [Double] = []
-    packed.reserveCapacity((m - 1) * m / 2)
-    for k in 0..<(m - 1) {
-      for c in 0...k { packed.append(r[k * m + c]) }
-    }
-    cholesky = packed
+    cholesky.removeLast(m)
     setBlocked(active[i], false)
     // The last slot's row moves into the freed slot.
     let freed = slotOf[i]
