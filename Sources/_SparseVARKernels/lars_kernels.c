@@ -146,13 +146,16 @@ static double smallest_step_avx2(double level, double normalizer, const double *
   return gamma;
 }
 
+/* Whether the processor has AVX2, looked up once (threads racing to look it up store the same). */
 static int has_avx2(void) {
   static int known = -1;
-  if (known < 0) {
+  int value = __atomic_load_n(&known, __ATOMIC_RELAXED);
+  if (value < 0) {
     __builtin_cpu_init();
-    known = __builtin_cpu_supports("avx2") ? 1 : 0;
+    value = __builtin_cpu_supports("avx2") ? 1 : 0;
+    __atomic_store_n(&known, value, __ATOMIC_RELAXED);
   }
-  return known;
+  return value;
 }
 #endif
 
