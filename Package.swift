@@ -23,7 +23,7 @@ let package = Package(
     // MARK: - Public API
     .target(
       name: "SparseVAR",
-      dependencies: ["_COpenBLAS"]
+      dependencies: ["_COpenBLAS", "_SparseVARKernels"]
     ),
     .target(name: "CSparseVAR", dependencies: ["SparseVAR", "_SparseVARHandles"]),
     /// Figures and documents of the report (PNG through libpng); used by the command-line tool.
@@ -39,6 +39,8 @@ let package = Package(
     // MARK: - Implementation details
     /// OpenBLAS (CBLAS) and LAPACKE from Debian's libopenblas-dev / liblapacke-dev.
     .systemLibrary(name: "_COpenBLAS"),
+    /// SIMD passes of the LARS-lasso solver (AVX2 chosen at run time), not exported.
+    .target(name: "_SparseVARKernels"),
     /// The opaque handle types of the C API, so that the generated header names them.
     .target(name: "_SparseVARHandles"),
     /// libpng's simplified API from Debian's libpng-dev.

@@ -12,7 +12,9 @@
 //
 // The solver works on the Gram matrix G = X^T X and c = X^T y, so many problems that share one
 // design (the K outputs of a VAR) share one G. It keeps a Cholesky factor of G restricted to the
-// active set, grown by a triangular solve and shrunk by Givens rotations.
+// active set, grown by a triangular solve and shrunk by Givens rotations. Per step it costs one
+// GEMV with the active rows of G (|A| x p) and three vectorised passes over the p correlations
+// (the largest, the step-size candidates, the update).
 //
 // Choices, where scikit-learn's lars_path(method="lasso") is the reference:
 // - the step to the next knot is the smallest positive candidate; each candidate's denominator
@@ -31,6 +33,7 @@
 //===----------------------------------------------------------------------===//
 
 import _COpenBLAS
+import _SparseVARKernels
 
 /// Options of the LARS-lasso solver.
 public struct LassoLARSOptions: Sendable, Equatable {
@@ -118,14 +121,22 @@ struct LARSEngine {
   private(set) var coef: [Double]
   private(set) var active: [Int] = []
   private var signs: [Double] = []
+  /// Correlations X^T (y - X w), padded with zeros to `lanes` values.
   private var cov: [Double]
-  private var isActive: [Bool]
   /// Variables that may never enter: excluded by a mask, or found degenerate.
   private var ignored: [Bool]
   /// Active or ignored: not a candidate for entering.
   private var blocked: [Bool]
-  /// Rows of G of the active variables, in active order (|A| x p), for one GEMV per step.
+  /// 1 for a candidate for entering, 0 for a blocked variable or padding (`lanes` values), so
+  /// that |cov| * free is the competing correlation, without branches.
+  private var free: [Double]
+  /// p rounded up to whole SIMD vectors.
+  private let lanes: Int
+  /// Rows of G of the active variables (|A| x p), in slot order: a removed row is replaced by
+  /// the last one instead of shifting all that follow.
   private var activeRows: [Double] = []
+  /// Slot in `activeRows` of each active position.
+  private var slotOf: [Int] = []
   /// Packed lower-triangular Cholesky factor of G[active, active] (row i holds i + 1 values).
   private var cholesky: [Double] = []
 
@@ -141,10 +152,19 @@ struct LARSEngine {
     self.maxIterations =
       options.maxIterations > 0 ? options.maxIterations : 8 * (n + xty.count) + 100
     self.coef = [Double](repeating: 0, count: p)
-    self.cov = Array(xty)
-    self.isActive = [Bool](repeating: false, count: p)
+    let lanes = (p + 7) / 8 * 8  // the kernels' arrays are whole vectors
+    self.lanes = lanes
+    self.cov = Array(xty) + [Double](repeating: 0, count: lanes - p)
     self.ignored = excluded ?? [Bool](repeating: false, count: p)
     self.blocked = self.ignored
+    self.free = [Double](repeating: 0, count: lanes)
+    for j in 0..<p where !ignored[j] { free[j] = 1 }
+  }
+
+  /// Marks variable j as (not) a candidate for entering.
+  private mutating func setBlocked(_ j: Int, _ value: Bool) {
+    blocked[j] = value
+    free[j] = value ? 0 : 1
   }
 
   /// lambda_max = max_j |x_j^T y| / n over the variables allowed to enter.
@@ -168,21 +188,17 @@ struct LARSEngine {
     // Coefficients at the previous knot; only the entries active in the last step differ.
     var previousCoef = coef
     var changedInLastStep: [Int] = []
-    var a = [Double](repeating: 0, count: p)
+    var a = [Double](repeating: 0, count: lanes)
+    var slotDirection: [Double] = []
     var stoppedEarly = false
 
     while true {
-      // The largest inactive correlation sets the current lambda.
+      // The largest inactive correlation sets the current lambda (the first variable reaching
+      // it is `best`); `ties` tells whether others are within rounding of it.
       var best = -1
-      var level = 0.0
-      cov.withUnsafeBufferPointer { cov in
-        blocked.withUnsafeBufferPointer { blocked in
-          for j in 0..<p where !blocked[j] && abs(cov[j]) > level {
-            best = j
-            level = abs(cov[j])
-          }
-        }
-      }
+      var tied: Int32 = 0
+      let level = lars_kernel_largest(cov, free, lanes, 1 - 64 * Double.ulpOfOne, &best, &tied)
+      let ties = tied != 0
       var alpha = level / Double(n)
       if alpha <= lambda + tolerance {
         if abs(alpha - lambda) > tolerance {
@@ -206,16 +222,16 @@ struct LARSEngine {
       if !justDropped {
         if !addToActiveSet(best) {
           ignored[best] = true
-          blocked[best] = true
+          setBlocked(best, true)
           continue
         }
         // Variables tied with the level (exactly, up to rounding) enter together: their step
         // size would be 0, which the step rule cannot take.
         let tieLevel = level * (1 - 64 * Double.ulpOfOne)
-        for j in 0..<p where !blocked[j] && abs(cov[j]) >= tieLevel {
+        for j in 0..<(ties ? p : 0) where !blocked[j] && abs(cov[j]) >= tieLevel {
           if !addToActiveSet(j) {
             ignored[j] = true
-            blocked[j] = true
+            setBlocked(j, true)
           }
         }
       }
@@ -237,34 +253,31 @@ struct LARSEngine {
         for i in direction.indices { direction[i] *= normalizer }
       }
       // a = G[:, A] * direction: how each correlation changes along the direction.
+      slotDirection.removeAll(keepingCapacity: true)
+      slotDirection.append(contentsOf: repeatElement(0, count: active.count))
+      for (i, slot) in slotOf.enumerated() { slotDirection[slot] = direction[i] }
       cblas_dgemv(
         CblasRowMajor, CblasTrans, Int32(active.count), Int32(p), 1.0, activeRows, Int32(p),
-        direction, 1, 0.0, &a, 1)
+        slotDirection, 1, 0.0, &a, 1)
 
-      // Step size: the first inactive variable to catch up, or the end of the path segment.
+      // Step size: the first inactive variable to catch up, (level -/+ c_j) / (normalizer -/+
+      // a_j), or the end of the path segment.
       var gamma = level / normalizer
       var kind = LARSStepKind.toLeastSquares
       var denominator = normalizer
-      a.withUnsafeBufferPointer { a in
-        cov.withUnsafeBufferPointer { cov in
-          blocked.withUnsafeBufferPointer { blocked in
-            for j in 0..<p where !blocked[j] {
-              // Candidates (level -/+ c_j) / (normalizer -/+ a_j); a division only for those that
-              // can beat the current step.
-              let d1 = stabilized(normalizer - a[j], tiny32)
-              let n1 = level - cov[j]
-              if d1 > 0 ? (n1 > 0 && n1 < gamma * d1) : (n1 < 0 && n1 > gamma * d1) {
-                let g1 = n1 / d1
-                if g1 > 0 && g1 < gamma { gamma = g1; kind = .enterSame(j); denominator = d1 }
-              }
-              let d2 = stabilized(normalizer + a[j], tiny32)
-              let n2 = level + cov[j]
-              if d2 > 0 ? (n2 > 0 && n2 < gamma * d2) : (n2 < 0 && n2 > gamma * d2) {
-                let g2 = n2 / d2
-                if g2 > 0 && g2 < gamma { gamma = g2; kind = .enterOpposite(j); denominator = d2 }
-              }
-            }
-          }
+      let stabilizer = epsGamma > 0 ? epsGamma : tiny32
+      var code = -1
+      let candidate = lars_kernel_smallest_step(
+        level, normalizer, cov, a, free, lanes, gamma, stabilizer, epsGamma > 0 ? 1 : 0, &code)
+      if code >= 0 {
+        let j = code / 2
+        gamma = candidate
+        if code % 2 == 0 {
+          kind = .enterSame(j)
+          denominator = stabilized(normalizer - a[j], tiny32)
+        } else {
+          kind = .enterOpposite(j)
+          denominator = stabilized(normalizer + a[j], tiny32)
         }
       }
       // Lasso modification: an active coefficient reaching zero ends the step there.
@@ -324,7 +337,7 @@ struct LARSEngine {
   /// the set as it was) when j is numerically a combination of the active variables.
   private mutating func addToActiveSet(_ j: Int) -> Bool {
     let m = active.count
-    var w = active.map { gram[$0 * p + j] }
+    var w = active.map { gram[j * p + $0] }  // G is symmetric: row j is contiguous
     if m > 0 {
       cblas_dtpsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, Int32(m), cholesky, &w, 1)
     }
@@ -335,8 +348,12 @@ struct LARSEngine {
     cholesky.append(pivot)
     active.append(j)
     signs.append(cov[j] < 0 ? -1 : 1)
-    isActive[j] = true
-    blocked[j] = true
+    setBlocked(j, true)
+    slotOf.append(m)
+    if activeRows.isEmpty {
+      // Room for min(n, p) rows, the usual bound on the active set, so appending never copies.
+      activeRows.reserveCapacity((Swift.min(n, p) + 1) * p)
+    }
     activeRows.append(contentsOf: UnsafeBufferPointer(rebasing: gram[(j * p)..<((j + 1) * p)]))
     return true
   }
@@ -344,38 +361,52 @@ struct LARSEngine {
   /// Removes active position i, restoring the triangular factor by Givens rotations.
   private mutating func removeFromActiveSet(at i: Int) {
     let m = active.count
-    // Dense (m-1) x m copy of the factor without row i.
-    var r = [Double](repeating: 0, count: (m - 1) * m)
-    var row = 0
-    for k in 0..<m where k != i {
-      let start = k * (k + 1) / 2
-      for c in 0...k { r[row * m + c] = cholesky[start + c] }
-      row += 1
-    }
-    // Rows from i on carry one entry right of the diagonal: rotate it away, column pair by pair.
-    for k in i..<(m - 1) {
-      let a = r[k * m + k]
-      let b = r[k * m + k + 1]
-      let h = (a * a + b * b).squareRoot()
-      guard h > 0 else { continue }
-      let c = a / h
-      let s = b / h
-      for row in k..<(m - 1) {
-        let x = r[row * m + k]
-        let y = r[row * m + k + 1]
-        r[row * m + k] = c * x + s * y
-        r[row * m + k + 1] = -s * x + c * y
+    // Without row i, the rows from i on carry one entry right of the diagonal; Givens rotations
+    // of column pairs (k, k + 1), k = i..<m-1, take them away. Row by row, in place in the packed
+    // factor: each row gets the rotations of the rows above it, then defines its own.
+    var cosines = [Double](repeating: 1, count: m)
+    var sines = [Double](repeating: 0, count: m)
+    var rotates = [Bool](repeating: false, count: m)
+    var row = [Double](repeating: 0, count: m + 1)
+    cholesky.withUnsafeMutableBufferPointer { l in
+      for r in i..<(m - 1) {
+        let from = (r + 1) * (r + 2) / 2  // old row r + 1 becomes row r
+        for c in 0...(r + 1) { row[c] = l[from + c] }
+        for k in i..<r where rotates[k] {
+          let x = row[k]
+          let y = row[k + 1]
+          row[k] = cosines[k] * x + sines[k] * y
+          row[k + 1] = -sines[k] * x + cosines[k] * y
+        }
+        let a = row[r]
+        let b = row[r + 1]
+        let h = (a * a + b * b).squareRoot()
+        if h > 0 {
+          let c = a / h
+          let s = b / h
+          cosines[r] = c
+          sines[r] = s
+          rotates[r] = true
+          row[r] = c * a + s * b
+        }
+        let to = r * (r + 1) / 2
+        for c in 0...r { l[to + c] = row[c] }
       }
     }
-    var packed: [Double] = []
-    packed.reserveCapacity((m - 1) * m / 2)
-    for k in 0..<(m - 1) {
-      for c in 0...k { packed.append(r[k * m + c]) }
+    cholesky.removeLast(m)
+    setBlocked(active[i], false)
+    // The last slot's row moves into the freed slot.
+    let freed = slotOf[i]
+    let last = m - 1
+    if freed != last {
+      activeRows.withUnsafeMutableBufferPointer { rows in
+        let base = rows.baseAddress!
+        (base + freed * p).update(from: base + last * p, count: p)
+      }
+      slotOf[slotOf.firstIndex(of: last)!] = freed
     }
-    cholesky = packed
-    isActive[active[i]] = false
-    blocked[active[i]] = false
-    activeRows.removeSubrange((i * p)..<((i + 1) * p))
+    activeRows.removeLast(p)
+    slotOf.remove(at: i)
     active.remove(at: i)
     signs.remove(at: i)
   }
