@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -389,6 +390,38 @@ static void hostile_datasets(void) {
   EXPECT_STATUS(E_NOMEM, sparsevar_dataset_add_run_f32(d, f32, HUGE_ROWS, H, W, 0, 0, NULL));
   EXPECT_STATUS(E_SHAPE, C(sparsevar_dataset_add_run_f64)(d, f64, MAX, H, W, 0, 0, NULL));
   EXPECT_STATUS(E_NOMEM, sparsevar_dataset_add_run_f64(d, f64, HUGE_ROWS, H, W, 0, 0, NULL));
+  /* Files: a NULL path, a FIFO instead of a regular file, and a .npy whose header declares
+     2^40 frames it does not hold are refused before anything is read or allocated. */
+  EXPECT_STATUS(E_ARG, C(sparsevar_dataset_add_run_file)(d, NULL, 0, 0, &run));
+  {
+    char dir[] = "/tmp/sparsevar-hostile-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "%s/run.npy", dir);
+    CHECK(mkfifo(fifo, 0600) == 0);
+    /* Opened without blocking and refused as not a regular file: never waits for a writer. */
+    EXPECT_STATUS(SPARSEVAR_E_IO, sparsevar_dataset_add_run_file(d, fifo, 0, 0, &run));
+    unlink(fifo);
+    rmdir(dir);
+  }
+  {
+    char path[] = "/tmp/sparsevar-hostile-XXXXXX.npy";
+    int fd = mkstemps(path, 4);
+    CHECK(fd >= 0);
+    if (fd >= 0) {
+      static const char header[] =
+          "\x93NUMPY\x01\x00\x76\x00{'descr': '<u2', 'fortran_order': False, "
+          "'shape': (1099511627776, 32, 32), }";
+      char block[128];
+      memset(block, ' ', sizeof block);
+      memcpy(block, header, sizeof header - 1);
+      block[sizeof block - 1] = '\n';
+      CHECK(write(fd, block, sizeof block) == (ssize_t)sizeof block);
+      close(fd);
+      EXPECT_STATUS(SPARSEVAR_E_FORMAT, sparsevar_dataset_add_run_file(d, path, 0, 0, &run));
+      unlink(path);
+    }
+  }
   /* Nothing of the refused batches was kept. */
   CHECK_OK(C(sparsevar_dataset_size)(d, &n, NULL));
   CHECK(n == 5);
