@@ -422,15 +422,15 @@ class _SerialRunner(_Runner):
 
     def submit(self, key, function, args):
         try:
-            return (function(*args), None)
+            return _Handle({"outcome": (function(*args), None)})
         except Exception:  # noqa: BLE001 - reported as the task's error
-            return (None, traceback.format_exc())
+            return _Handle({"outcome": (None, traceback.format_exc())})
 
     def wait(self, handles):
         return list(handles)
 
     def outcome(self, handle):
-        return handle
+        return handle.outcome
 
 
 class _ProcessRunner(_Runner):
