@@ -441,22 +441,17 @@ class _ProcessRunner(_Runner):
         self.workers, self.threads, self.allowed_failures = workers, threads, allowed_failures
         self.description = f"{workers} local processes x {threads} thread(s)"
         self.failures = {}
+        self.saved_environment = None
         self._start()
 
     def _start(self):
-        saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
-        os.environ.update(_thread_environment(self.threads))
-        try:
-            self.pool = concurrent.futures.ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"))
-            # Start every process now, with the thread variables in its environment.
-            list(self.pool.map(int, range(self.workers)))
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+        # Processes are spawned as tasks arrive: the thread variables stay in this process's
+        # environment (which spawned processes copy) until close().
+        if self.saved_environment is None:
+            self.saved_environment = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
+            os.environ.update(_thread_environment(self.threads))
+        self.pool = concurrent.futures.ProcessPoolExecutor(
+            self.workers, mp_context=multiprocessing.get_context("spawn"))
 
     def submit(self, key, function, args):
         handle = {"key": key, "function": function, "args": args}
@@ -495,6 +490,12 @@ class _ProcessRunner(_Runner):
 
     def close(self):
         self.pool.shutdown(wait=True, cancel_futures=True)
+        for name, value in (self.saved_environment or {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self.saved_environment = None
 
 
 class _Handle:

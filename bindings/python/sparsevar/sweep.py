@@ -172,8 +172,9 @@ def run(config: SweepConfig, cluster=None, workers=None, threads=None, progress=
             rows.append({"dataset": name, "alpha": alpha, "mode": mode, "seed_index": index,
                          "seed": seed, "train_key": train, "analysis_key": analysis})
 
-    runner = connect(cluster if cluster is not None else config.cluster,
-                     workers if workers is not None else config.workers, threads)
+    where = cluster if cluster is not None else config.cluster
+    runner = connect(where, workers if workers is not None else config.workers, threads)
+    owned = runner is not where  # a runner given by the caller stays open for its next sweep
     if progress:
         print(f"sparsevar.sweep: {runner.description}; results in {folder}", file=sys.stderr)
         if runner.dashboard:
@@ -213,7 +214,8 @@ def run(config: SweepConfig, cluster=None, workers=None, threads=None, progress=
     finally:
         if bar is not None:
             bar.close()
-        runner.close()
+        if owned:
+            runner.close()
     errors.update(block_errors)
     computed += block_computed
 
