@@ -9,7 +9,7 @@ model, and returns numpy arrays, numbers and bytes.
 Tasks:
     :func:`train_task`        trains one configuration on one dataset; returns the saved model.
     :func:`analyze_task`      analyses every run of a dataset with a trained model: per-run
-                              metrics, coefficients and the swap test's Delta matrix. (One
+                              metrics, influence vectors and the swap test's Delta matrix. (One
                               model's runs are analysed together: the dataset normalises pixels
                               by the range of all its runs, and Delta compares every pair.)
     :func:`permutation_task`  one block of run relabellings of an ensemble test
@@ -282,9 +282,10 @@ def analyze_task(source: DatasetSource, model: bytes, groups=(0, 1), threads: in
     model) and runs its swap test between the runs labelled groups[0] and groups[1].
 
     Returns arrays over the runs in the dataset's order: "labels" (int, -1 = unlabelled),
-    "l_rec", "r_var", "coef" (runs, p, K, K), "influence" (runs, K), and the swap test's
-    "delta" (runs, runs) matrix, "statistic" (U), "pvalue" (rank sum) and "pvalue_permutation"
-    (this training alone, relabelling runs), plus "seconds".
+    "l_rec", "r_var", "influence" (runs, K), and the swap test's "delta" (runs, runs) matrix,
+    "statistic" (U), "pvalue" (rank sum) and "pvalue_permutation" (this training alone,
+    relabelling runs), plus "seconds". The coefficients (runs x p x K x K, hundreds of MB at the
+    paper's size) are not returned: analyse the trained model again where they are needed.
     """
     start = time.perf_counter()
     with _thread_limits(threads), _loaded_model(model) as trained, \
@@ -295,7 +296,7 @@ def analyze_task(source: DatasetSource, model: bytes, groups=(0, 1), threads: in
         labels = np.array([-1 if label is None else label for label in trained.labels_],
                           dtype=np.int64)
         return {"labels": labels, "l_rec": trained.l_rec_.copy(), "r_var": trained.r_var_.copy(),
-                "coef": trained.coef_.copy(), "influence": trained.influence_.copy(),
+                "influence": trained.influence_.copy(),
                 "delta": np.asarray(test.matrix, dtype=np.float64),
                 "statistic": float(test.statistic), "pvalue": float(test.pvalue),
                 "pvalue_permutation": float(test.pvalue_permutation),
@@ -530,6 +531,8 @@ class _DaskRunner(_Runner):
     def outcome(self, future):
         if future.status == "finished":
             return future.result(), None
+        if future.status == "cancelled":
+            return None, "cancelled by the Dask scheduler (was the cluster shut down?)"
         error = future.exception()
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         return None, text
