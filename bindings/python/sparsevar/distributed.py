@@ -440,7 +440,8 @@ class _ProcessRunner(_Runner):
 
     def __init__(self, workers, threads, allowed_failures=3):
         self.workers, self.threads, self.allowed_failures = workers, threads, allowed_failures
-        self.description = f"{workers} local processes x {threads} thread(s)"
+        self.description = (f"{workers} local process{'es' if workers != 1 else ''} x "
+                            f"{threads} thread(s)")
         self.failures = {}
         self.saved_environment = None
         self._start()

@@ -95,7 +95,12 @@ class SweepConfig:
     threads: int = 1
 
     def __post_init__(self):
+        from .model import SparseVARAutoencoder
+
         reserved = {"alpha", "mode", "seed", "shuffle_seed", "test_seed", "n_threads"}
+        unknown = set(self.model) - set(SparseVARAutoencoder().get_params())
+        if unknown:
+            raise ValueError(f"unknown model parameters {sorted(unknown)}")
         if reserved & set(self.model):
             raise ValueError(f"model parameters {sorted(reserved & set(self.model))} are set by "
                              f"the sweep (alphas, modes, seeds, threads)")

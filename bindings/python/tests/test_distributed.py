@@ -326,4 +326,18 @@ def test_tasks_take_no_handles_and_seeds_come_from_the_root(tmp_path):
         pickle.dumps(SparseVARAutoencoder())
     with pytest.raises(ValueError, match="set by the sweep"):
         SweepConfig(datasets={"tiny": SyntheticSource()}, model={"alpha": 0.1})
+    with pytest.raises(ValueError, match="unknown model parameters"):
+        SweepConfig(datasets={"tiny": SyntheticSource()}, model={"lamda": 0.1})
     assert callable(analyze_task)
+
+
+def test_without_dask_the_default_runs_local_processes(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    runner = connect(None, workers=1, threads=1)
+    try:
+        assert runner.description == "1 local process x 1 thread(s)"
+        assert runner.dashboard is None
+    finally:
+        runner.close()
