@@ -91,9 +91,11 @@ def main():
                 if reference is None:
                     reference = values
                 identical = all(same({0: a}, {0: b}) for a, b in zip(values, reference))
-                print(f"{name:16s} sweep {seconds:6.1f} s (cluster start {startup:4.1f} s)   load "
-                      f"{load_before:.1f} -> {os.getloadavg()[0]:.1f}   results identical to the "
-                      f"first: {identical}")
+                # Seconds spent inside tasks / wall: how many ran at once on average.
+                busy = sum(row["train_seconds"] + row["analysis_seconds"] for row in result.runs)
+                print(f"{name:16s} sweep {seconds:6.1f} s (cluster start {startup:4.1f} s, tasks "
+                      f"busy {busy / seconds:.2f}x)   load {load_before:.1f} -> "
+                      f"{os.getloadavg()[0]:.1f}   results identical to the first: {identical}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
     best = {name: min(values) for name, values in times.items()}

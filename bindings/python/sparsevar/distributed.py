@@ -73,7 +73,7 @@ _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS
 class DatasetSource:
     """A picklable description of a dataset's runs. Subclasses define ``identity()`` (a JSON-able
     dict that changes whenever the frames or labels change: the results' keys derive from it),
-    ``labels()`` (one int or None per run) and ``runs()`` (an iterable of (T_i, H, W) arrays);
+    ``run_labels()`` (one int or None per run) and ``runs()`` (an iterable of (T_i, H, W) arrays);
     ``crop`` and ``downscale`` are the preprocessing of :class:`sparsevar.FrameDataset`."""
 
     crop = None
@@ -86,7 +86,7 @@ class DatasetSource:
         """(crop, downscale) of the FrameDataset."""
         return self.crop, self.downscale
 
-    def labels(self) -> list:
+    def run_labels(self) -> list:
         raise NotImplementedError
 
     def runs(self):
@@ -97,7 +97,7 @@ class DatasetSource:
         condition labels never reach training)."""
         from .dataset import FrameDataset
 
-        labels = self.labels() if labelled else None
+        labels = self.run_labels() if labelled else None
         crop, downscale = self.preprocessing()
         dataset = None
         try:
@@ -133,7 +133,7 @@ class SyntheticSource(DatasetSource):
 
         return SyntheticExperiment(self.preset, self.seed)
 
-    def labels(self):
+    def run_labels(self):
         with self._experiment() as experiment:
             return [int(label) for label in experiment.labels]
 
@@ -155,16 +155,16 @@ class FileSource(DatasetSource):
     time."""
 
     paths: tuple
-    labels_: tuple = None
+    labels: tuple = None
     crop: tuple = None
     downscale: int = 1
 
     def __post_init__(self):
         object.__setattr__(self, "paths", tuple(os.path.abspath(os.fspath(p)) for p in self.paths))
-        if self.labels_ is not None:
-            object.__setattr__(self, "labels_", tuple(self.labels_))
-            if len(self.labels_) != len(self.paths):
-                raise ValueError(f"{len(self.paths)} files but {len(self.labels_)} labels")
+        if self.labels is not None:
+            object.__setattr__(self, "labels", tuple(self.labels))
+            if len(self.labels) != len(self.paths):
+                raise ValueError(f"{len(self.paths)} files but {len(self.labels)} labels")
         if self.crop is not None:
             object.__setattr__(self, "crop", tuple(self.crop))
 
@@ -173,11 +173,11 @@ class FileSource(DatasetSource):
         for path in self.paths:
             status = os.stat(path)
             files.append([path, status.st_size, status.st_mtime_ns])
-        return {"files": files, "labels": self.labels(), "crop": self.crop,
+        return {"files": files, "labels": self.run_labels(), "crop": self.crop,
                 "downscale": self.downscale}
 
-    def labels(self):
-        return [None] * len(self.paths) if self.labels_ is None else list(self.labels_)
+    def run_labels(self):
+        return [None] * len(self.paths) if self.labels is None else list(self.labels)
 
     def runs(self):
         for path in self.paths:
@@ -197,7 +197,7 @@ class ArraySource(DatasetSource):
     data; give large data as files). Identity: a SHA-256 of the arrays' dtypes, shapes, bytes."""
 
     arrays: tuple
-    labels_: tuple = None
+    labels: tuple = None
     crop: tuple = None
     downscale: int = 1
     _digest: str = field(default="", repr=False)
@@ -205,10 +205,10 @@ class ArraySource(DatasetSource):
     def __post_init__(self):
         arrays = tuple(np.ascontiguousarray(a) for a in self.arrays)
         object.__setattr__(self, "arrays", arrays)
-        if self.labels_ is not None:
-            object.__setattr__(self, "labels_", tuple(self.labels_))
-            if len(self.labels_) != len(arrays):
-                raise ValueError(f"{len(arrays)} runs but {len(self.labels_)} labels")
+        if self.labels is not None:
+            object.__setattr__(self, "labels", tuple(self.labels))
+            if len(self.labels) != len(arrays):
+                raise ValueError(f"{len(arrays)} runs but {len(self.labels)} labels")
         if self.crop is not None:
             object.__setattr__(self, "crop", tuple(self.crop))
         if not self._digest:
@@ -219,11 +219,11 @@ class ArraySource(DatasetSource):
             object.__setattr__(self, "_digest", digest.hexdigest())
 
     def identity(self):
-        return {"arrays": self._digest, "labels": self.labels(), "crop": self.crop,
+        return {"arrays": self._digest, "labels": self.run_labels(), "crop": self.crop,
                 "downscale": self.downscale}
 
-    def labels(self):
-        return [None] * len(self.arrays) if self.labels_ is None else list(self.labels_)
+    def run_labels(self):
+        return [None] * len(self.arrays) if self.labels is None else list(self.labels)
 
     def runs(self):
         return iter(self.arrays)

@@ -151,6 +151,33 @@ def test_result_store_round_trip(tmp_path):
     assert os.listdir(tmp_path / "tasks") == ["k.npz"]  # no temporary file left
 
 
+def test_file_and_array_sources_open_their_runs_and_change_identity_with_the_data(tmp_path, rng):
+    from sparsevar.distributed import ArraySource, FileSource
+
+    runs = [rng.integers(0, 4000, (t, 12, 8)).astype(np.uint16) for t in (9, 7, 8)]
+    paths = []
+    for i, frames in enumerate(runs):
+        paths.append(tmp_path / f"run{i}.npy")
+        np.save(paths[-1], frames)
+    files = FileSource(paths, labels=[0, 1, 1], crop=(8, 8), downscale=2)
+    arrays = ArraySource(runs, labels=[0, 1, 1], crop=(8, 8), downscale=2)
+    for source in (files, arrays):
+        with source.open() as dataset:
+            assert dataset.labels == [0, 1, 1] and dataset.frame_counts == [9, 7, 8]
+            assert dataset.frame_shape == (4, 4)
+        with source.open(labelled=False) as dataset:
+            assert dataset.labels == [None, None, None]
+    before = (files.identity(), arrays.identity())
+    assert json.dumps(before)  # JSON-able: the keys hash it
+    runs[1][0, 0, 0] += 1
+    np.save(paths[1], runs[1])
+    os.utime(paths[1], ns=(1, 1))
+    assert files.identity() != before[0]
+    assert ArraySource(runs, labels=[0, 1, 1], crop=(8, 8), downscale=2).identity() != before[1]
+    with pytest.raises(ValueError, match="labels"):
+        FileSource(paths, labels=[0, 1])
+
+
 # ------------------------------------------------------------------------------------------------
 # Sweeps
 
