@@ -622,9 +622,14 @@ def execute(tasks, store: ResultStore, runner: _Runner, bar=None):
                     bar.update(1)
                 continue
             if all(k in results for k in task.after):
-                args = task.arguments(results) if callable(task.arguments) else task.arguments
-                running[runner.submit(key, task.function, args)] = key
                 waiting.remove(key)
+                try:
+                    args = task.arguments(results) if callable(task.arguments) else task.arguments
+                    running[runner.submit(key, task.function, args)] = key
+                except Exception:  # noqa: BLE001 - e.g. arguments that cannot be pickled
+                    errors[key] = traceback.format_exc()
+                    if bar is not None:
+                        bar.update(1)
 
     launch()
     while running:
@@ -640,6 +645,8 @@ def execute(tasks, store: ResultStore, runner: _Runner, bar=None):
             if bar is not None:
                 bar.update(1)
         launch()
-    for key in waiting:  # after a task that never ran (cannot happen without a cycle)
-        errors[key] = "skipped: its inputs never became available"
+    for key in waiting:  # after a task that could not be submitted, or a cycle
+        failed = [k for k in tasks[key].after if k in errors]
+        errors[key] = (f"skipped: {failed[0]} failed" if failed
+                       else "skipped: its inputs never became available")
     return results, errors, computed

@@ -74,10 +74,10 @@ def test_monte_carlo_pvalue_counts_its_blocks_relabellings_and_is_seeded(rng):
     matrices = rng.standard_normal((2, 13, 13))
     matrices += 0.3 * (labels[:, None] != labels[None, :])
     statistic = ensemble.RelabellingStatistic(matrices, range(6), range(6, 13))
-    blocks = ensemble.permutation_blocks(statistic, permutations=250, exact_limit=100,
-                                         block_size=100, seed=11)
+    blocks = ensemble.permutation_blocks(statistic, permutations=120, exact_limit=100,
+                                         block_size=50, seed=11)
     assert [b["kind"] for b in blocks] == ["random"] * 3
-    assert [b["count"] for b in blocks] == [100, 100, 50]
+    assert [b["count"] for b in blocks] == [50, 50, 20]
     # Brute force over the same relabellings, with scipy's U.
     runs = list(range(13))
     observed = _brute_force_u(matrices, set(range(6)), runs, "u")
@@ -88,17 +88,17 @@ def test_monte_carlo_pvalue_counts_its_blocks_relabellings_and_is_seeded(rng):
         for row in members:
             split = set(np.flatnonzero(row))
             count += _brute_force_u(matrices, split, runs, "u") >= observed - 1e-9
-    result = ensemble.ensemble_test(matrices, labels, 0, 1, permutations=250, exact_limit=100,
-                                    block_size=100, seed=11)
-    assert not result.exact and result.relabellings == 250
-    assert result.pvalue == pytest.approx((1 + count) / 251, abs=1e-12)
-    assert result.min_pvalue == pytest.approx(1 / 251)
+    result = ensemble.ensemble_test(matrices, labels, 0, 1, permutations=120, exact_limit=100,
+                                    block_size=50, seed=11)
+    assert not result.exact and result.relabellings == 120
+    assert result.pvalue == pytest.approx((1 + count) / 121, abs=1e-12)
+    assert result.min_pvalue == pytest.approx(1 / 121)
     # The blocks are independent: any order of evaluation gives the same counts.
     counts = [ensemble.permutation_block(statistic, b) for b in reversed(blocks)][::-1]
     assert ensemble.combine_blocks(statistic, blocks, counts).pvalue == result.pvalue
-    other = ensemble.ensemble_test(matrices, labels, 0, 1, permutations=250, exact_limit=100,
-                                   block_size=100, seed=12)
-    assert other.relabellings == 250  # another seed, other draws (p may differ)
+    other = ensemble.ensemble_test(matrices, labels, 0, 1, permutations=120, exact_limit=100,
+                                   block_size=50, seed=12)
+    assert other.relabellings == 120  # another seed, other draws (p may differ)
 
 
 def test_ensemble_test_is_calibrated_under_exchangeable_runs():
