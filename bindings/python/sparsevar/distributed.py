@@ -564,8 +564,17 @@ def connect(cluster=None, workers=None, threads=1) -> _Runner:
     from distributed import Client, LocalCluster
 
     if cluster is None:
-        local = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                             dashboard_address=":0", env=_thread_environment(threads))
+        import dask
+
+        # Dask sets MALLOC_TRIM_THRESHOLD_ in its workers' environment by default; that turns
+        # off glibc's adaptive mmap threshold and makes training about 1.6-2x slower (measured
+        # on the tiny preset). None removes it; the thread variables are set before the worker
+        # processes start.
+        environment = {**dask.config.get("distributed.nanny.pre-spawn-environ"),
+                       "MALLOC_TRIM_THRESHOLD_": None, **_thread_environment(threads)}
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": environment}):
+            local = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
+                                 dashboard_address=":0")
         client = Client(local)
         return _DaskRunner(client, threads, owned=(client, local))
     if isinstance(cluster, Client):
