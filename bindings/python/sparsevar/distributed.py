@@ -337,12 +337,12 @@ def _loaded_model(data: bytes):
 
 
 def task_key(kind: str, **inputs) -> str:
-    """The key of a task's result: a SHA-256 (24 hex digits) of its kind and its inputs (JSON;
-    give identities, parameters and seeds, never data)."""
-    from . import __version__
+    """The key of a task's result: a SHA-256 (24 hex digits) of its kind, its inputs (JSON; give
+    identities, parameters and seeds, never data) and the binding's and library's versions."""
+    from . import __version__, version
 
-    text = json.dumps({"kind": kind, "binding": __version__, **inputs}, sort_keys=True,
-                      default=_json_default)
+    text = json.dumps({"kind": kind, "binding": __version__, "library": version(), **inputs},
+                      sort_keys=True, default=_json_default)
     return f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:24]}"
 
 
