@@ -243,8 +243,8 @@ def run(config: SweepConfig, cluster=None, workers=None, threads=None, progress=
 
 
 class _AnalysisArguments:
-    """The arguments of an analysis task, the trained model's bytes taken from its training's
-    result (a picklable callable, unlike a closure)."""
+    """The arguments of an analysis task, built in this process once its training is done: the
+    trained model's bytes come from the training's result."""
 
     def __init__(self, train_key, source, groups, threads, test_params):
         self.train_key, self.source, self.groups = train_key, source, groups
