@@ -13,7 +13,9 @@ Configurations, all with the same 2 cores:
   dask-2x1          2 worker processes with 1 thread per task (the default split).
 Starting a cluster (a one-off cost per session) is timed apart from the sweep. The machine's load
 average is printed before and after each run: other work on the machine slows runs unevenly, so
-configurations are interleaved and repeated, and the best time of each is kept.
+configurations are interleaved and repeated, and the best time of each is kept. CPU is the
+user + system time of this process and of the Dask workers during the sweep: the work done,
+which contention does not inflate the way it inflates wall time.
 
     export SPARSEVAR_LIBRARY=$PWD/build/prefix/lib/libsparsevar.so
     python3 bench/bench_sweep.py [--seeds 4] [--alphas 0.02 0.05] [--epochs 2] [--repeat 2]
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -34,6 +37,26 @@ from sparsevar.sweep import SweepConfig, run
 
 CONFIGURATIONS = [("serial-2threads", "serial", None, 2), ("dask-1x2", None, 1, 2),
                   ("dask-2x1", None, 2, 1)]
+
+
+def _cpu_seconds_here():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_seconds_of_this_process():
+    import psutil
+
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
+
+
+def worker_cpu_seconds(runner):
+    """CPU seconds (user + system) used so far by the runner's worker processes (Dask)."""
+    client = getattr(runner, "client", None)
+    if client is None:
+        return 0.0
+    return sum(client.run(_cpu_seconds_of_this_process).values())
 
 
 def stored(folder, keys):
@@ -66,6 +89,7 @@ def main():
           f"{len(args.alphas) * args.seeds} trainings of {args.epochs} epoch(s) + analyses + "
           f"{len(args.alphas)} ensemble tests; {os.cpu_count()} cores")
     times = {name: [] for name, *_ in CONFIGURATIONS}
+    cpus = {name: [] for name, *_ in CONFIGURATIONS}
     reference = None
     root = tempfile.mkdtemp(prefix="bench-sweep-")
     try:
@@ -79,9 +103,12 @@ def main():
                 runner = connect(cluster, workers=workers, threads=threads)
                 startup = time.perf_counter() - start
                 load_before = os.getloadavg()[0]
+                cpu = _cpu_seconds_here() + worker_cpu_seconds(runner)
                 start = time.perf_counter()
                 result = run(config, cluster=runner, progress=False)
                 seconds = time.perf_counter() - start
+                cpu = _cpu_seconds_here() + worker_cpu_seconds(runner) - cpu
+                cpus[name].append(cpu)
                 runner.close()
                 times[name].append(seconds)
                 assert not result.errors, result.errors
@@ -93,17 +120,18 @@ def main():
                 identical = all(same({0: a}, {0: b}) for a, b in zip(values, reference))
                 # Seconds spent inside tasks / wall: how many ran at once on average.
                 busy = sum(row["train_seconds"] + row["analysis_seconds"] for row in result.runs)
-                print(f"{name:16s} sweep {seconds:6.1f} s (cluster start {startup:4.1f} s, tasks "
-                      f"busy {busy / seconds:.2f}x)   load {load_before:.1f} -> "
+                print(f"{name:16s} sweep {seconds:6.1f} s, CPU {cpu:6.1f} s (cluster start "
+                      f"{startup:4.1f} s, tasks busy {busy / seconds:.2f}x)   load {load_before:.1f} -> "
                       f"{os.getloadavg()[0]:.1f}   results identical to the first: {identical}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
     best = {name: min(values) for name, values in times.items()}
-    print("\n| configuration | sweep wall s (best of %d) | speed-up vs serial-2threads |"
-          % args.repeat)
-    print("|---|---|---|")
+    print("\n| configuration | sweep wall s (best of %d) | CPU s (least) | speed-up vs "
+          "serial-2threads |" % args.repeat)
+    print("|---|---|---|---|")
     for name, seconds in best.items():
-        print(f"| {name} | {seconds:.1f} | {best['serial-2threads'] / seconds:.2f}x |")
+        print(f"| {name} | {seconds:.1f} | {min(cpus[name]):.1f} | "
+              f"{best['serial-2threads'] / seconds:.2f}x |")
     print(f"\n2 workers vs 1 worker: {best['dask-1x2'] / best['dask-2x1']:.2f}x")
 
 
