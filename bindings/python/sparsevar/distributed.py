@@ -12,7 +12,7 @@ Tasks:
                               metrics, influence vectors and the swap test's Delta matrix. (One
                               model's runs are analysed together: the dataset normalises pixels
                               by the range of all its runs, and Delta compares every pair.)
-    :func:`permutation_task`  one block of run relabellings of an ensemble test
+    :func:`permutation_task`  one block of run relabelings of an ensemble test
                               (:mod:`sparsevar.ensemble`).
 
 Where they run (``cluster=`` of :func:`connect` and of ``sparsevar.sweep.run``):
@@ -284,7 +284,7 @@ def analyze_task(source: DatasetSource, model: bytes, groups=(0, 1), threads: in
     Returns arrays over the runs in the dataset's order: "labels" (int, -1 = unlabelled),
     "l_rec", "r_var", "influence" (runs, K), and the swap test's "delta" (runs, runs) matrix,
     "statistic" (U), "pvalue" (rank sum) and "pvalue_permutation" (this training alone,
-    relabelling runs), plus "seconds". The coefficients (runs x p x K x K, hundreds of MB at the
+    relabeling runs), plus "seconds". The coefficients (runs x p x K x K, hundreds of MB at the
     paper's size) are not returned: analyse the trained model again where they are needed.
     """
     start = time.perf_counter()
@@ -304,7 +304,7 @@ def analyze_task(source: DatasetSource, model: bytes, groups=(0, 1), threads: in
 
 
 def permutation_task(statistic, block) -> dict:
-    """Counts the relabellings of one block at least as extreme as the observed one
+    """Counts the relabelings of one block at least as extreme as the observed one
     (:func:`sparsevar.ensemble.permutation_block`)."""
     from .ensemble import permutation_block
 

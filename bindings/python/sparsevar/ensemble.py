@@ -1,20 +1,20 @@
-"""One permutation test over run relabellings for an ensemble of trainings (several training
+"""One permutation test over run relabelings for an ensemble of trainings (several training
 seeds of one configuration on the same runs).
 
 Each training s gives a pairwise matrix D_s over the same N runs (the swap test's Delta, or the
-influence distances). Averaging the statistic over the ensemble BEFORE the test, and relabelling
+influence distances). Averaging the statistic over the ensemble BEFORE the test, and relabeling
 whole runs identically in every member, keeps the test calibrated at the level of the runs (the
 independent units) while more trainings reduce the noise of training:
 
-- ``combine="u"``: for each relabelling, the rank-sum statistic U (inter-group pairs against
+- ``combine="u"``: for each relabeling, the rank-sum statistic U (inter-group pairs against
   intra-group pairs, as ``RunSet.swap_test``) is computed on every D_s and averaged; every
   member weighs the same whatever the scale of its latents;
 - ``combine="delta"``: U of the mean matrix (1/S) sum_s D_s.
 
-The p-value counts the relabellings whose statistic is at least the observed one. With at most
-``exact_limit`` distinct relabellings all are enumerated (the observed one included) and
+The p-value counts the relabelings whose statistic is at least the observed one. With at most
+``exact_limit`` distinct relabelings all are enumerated (the observed one included) and
 p = count / total, the smallest attainable p being 1 / total; otherwise ``permutations`` uniform
-random relabellings, drawn in blocks whose generators are spawned from ``seed`` by
+random relabelings, drawn in blocks whose generators are spawned from ``seed`` by
 :class:`numpy.random.SeedSequence`, give p = (1 + count) / (1 + permutations), at least
 1 / (1 + permutations). With one member and ``combine="u"`` this is the library's own
 permutation p-value of ``swap_test`` (exact enumeration; the Monte Carlo draws differ).
@@ -35,7 +35,7 @@ from ._util import argument_error, shape_error
 
 __all__ = [
     "EnsembleTestResult",
-    "RelabellingStatistic",
+    "RelabelingStatistic",
     "ensemble_test",
     "permutation_blocks",
     "permutation_block",
@@ -51,10 +51,10 @@ class EnsembleTestResult:
     Attributes:
         statistic: the observed statistic, U of the inter-group pairs (mean over the members
             with ``combine="u"``).
-        pvalue: permutation p-value over run relabellings (alternative: inter greater).
-        exact: whether every distinct relabelling was enumerated.
-        relabellings: relabellings evaluated (distinct ones when exact; random draws otherwise).
-        min_pvalue: the smallest p-value this test can give (1 / relabellings when exact,
+        pvalue: permutation p-value over run relabelings (alternative: inter greater).
+        exact: whether every distinct relabeling was enumerated.
+        relabelings: relabelings evaluated (distinct ones when exact; random draws otherwise).
+        min_pvalue: the smallest p-value this test can give (1 / relabelings when exact,
             1 / (1 + permutations) otherwise).
         n_members: number of trainings averaged; n_runs_a, n_runs_b: runs in each group.
         combine: ``"u"`` or ``"delta"``.
@@ -63,7 +63,7 @@ class EnsembleTestResult:
     statistic: float
     pvalue: float
     exact: bool
-    relabellings: int
+    relabelings: int
     min_pvalue: float
     n_members: int
     n_runs_a: int
@@ -79,13 +79,13 @@ def _midranks_doubled(values: np.ndarray) -> np.ndarray:
     return (starts + ends)[inverse].astype(np.int64)
 
 
-class RelabellingStatistic:
-    """The statistic of any relabelling of the s = |A| + |B| runs, up to a constant.
+class RelabelingStatistic:
+    """The statistic of any relabeling of the s = |A| + |B| runs, up to a constant.
 
-    The pooled sample (all ordered pairs of the s runs) is the same for every relabelling, so its
+    The pooled sample (all ordered pairs of the s runs) is the same for every relabeling, so its
     midranks are computed once per member. Twice the rank sum of the inter-group pairs of a
-    relabelling with members m (a 0/1 vector, 1 = group A) is m^T W (1 - m), with
-    W[a, b] = 2 rank(a, b) + 2 rank(b, a) summed over the members: an integer, so relabellings
+    relabeling with members m (a 0/1 vector, 1 = group A) is m^T W (1 - m), with
+    W[a, b] = 2 rank(a, b) + 2 rank(b, a) summed over the members: an integer, so relabelings
     compare exactly.
 
     Args:
@@ -144,11 +144,11 @@ class RelabellingStatistic:
         return m @ self.row_sums - np.einsum("ri,ij,rj->r", m, self.weights, m)
 
     def statistic(self, cross_sum: int) -> float:
-        """U (mean over the members with combine="u") of a relabelling's cross sum."""
+        """U (mean over the members with combine="u") of a relabeling's cross sum."""
         members = self.n_members if self.combine == "u" else 1
         return cross_sum / (2.0 * members) - self.n_inter * (self.n_inter + 1) / 2.0
 
-    def distinct_relabellings(self) -> int:
+    def distinct_relabelings(self) -> int:
         """Number of distinct splits of the s runs into groups of sizes |A| and |B|."""
         total = math.comb(self.s, self.n_a)
         # With |A| = |B| a subset and its complement are the same split (same statistic).
@@ -156,7 +156,7 @@ class RelabellingStatistic:
 
 
 def _exact_members(s: int, n_a: int, start: int, stop: int) -> np.ndarray:
-    """Distinct relabellings start..stop-1 in lexicographic order, as (count, s) 0/1 rows.
+    """Distinct relabelings start..stop-1 in lexicographic order, as (count, s) 0/1 rows.
     With |A| = |B| only the subsets holding run 0 are enumerated (one per split)."""
     if 2 * n_a == s:
         subsets = ((0,) + rest for rest in itertools.combinations(range(1, s), n_a - 1))
@@ -179,14 +179,14 @@ def _random_members(s: int, n_a: int, count: int, seed_sequence) -> np.ndarray:
     return out
 
 
-def permutation_blocks(statistic: RelabellingStatistic, permutations=9999, exact_limit=20000,
+def permutation_blocks(statistic: RelabelingStatistic, permutations=9999, exact_limit=20000,
                        block_size=10000, seed=0):
     """The units of work of the permutation test: a list of picklable block descriptions
-    (dicts), each for :func:`permutation_block`. Exact when the distinct relabellings are at
+    (dicts), each for :func:`permutation_block`. Exact when the distinct relabelings are at
     most ``exact_limit``; otherwise ``permutations`` random ones in blocks of ``block_size``,
     block i drawn from the i-th child of ``SeedSequence(seed)`` (so the p-value does not depend
     on which worker runs which block, nor in which order)."""
-    total = statistic.distinct_relabellings()
+    total = statistic.distinct_relabelings()
     block_size = int(block_size)
     if block_size < 1:
         raise argument_error(f"block_size must be >= 1, got {block_size}")
@@ -195,7 +195,7 @@ def permutation_blocks(statistic: RelabellingStatistic, permutations=9999, exact
                 for start in range(0, total, block_size)]
     permutations = int(permutations)
     if permutations < 1:
-        raise argument_error(f"permutations must be >= 1 when the {total} relabellings exceed "
+        raise argument_error(f"permutations must be >= 1 when the {total} relabelings exceed "
                              f"exact_limit={exact_limit}")
     counts = [block_size] * (permutations // block_size)
     if permutations % block_size:
@@ -205,8 +205,8 @@ def permutation_blocks(statistic: RelabellingStatistic, permutations=9999, exact
             for count, child in zip(counts, children)]
 
 
-def permutation_block(statistic: RelabellingStatistic, block) -> int:
-    """Number of relabellings of `block` whose statistic is at least the observed one."""
+def permutation_block(statistic: RelabelingStatistic, block) -> int:
+    """Number of relabelings of `block` whose statistic is at least the observed one."""
     if block["kind"] == "exact":
         members = _exact_members(statistic.s, statistic.n_a, block["start"], block["stop"])
     else:
@@ -214,7 +214,7 @@ def permutation_block(statistic: RelabellingStatistic, block) -> int:
     return int(np.count_nonzero(statistic.cross_sums(members) >= statistic.observed))
 
 
-def combine_blocks(statistic: RelabellingStatistic, blocks, counts) -> EnsembleTestResult:
+def combine_blocks(statistic: RelabelingStatistic, blocks, counts) -> EnsembleTestResult:
     """The test's result from every block's count (same order as ``blocks``)."""
     exact = blocks[0]["kind"] == "exact"
     count = int(sum(counts))
@@ -226,26 +226,26 @@ def combine_blocks(statistic: RelabellingStatistic, blocks, counts) -> EnsembleT
         pvalue, min_pvalue = (1 + count) / (1 + total), 1.0 / (1 + total)
     return EnsembleTestResult(
         statistic=statistic.statistic(statistic.observed), pvalue=pvalue, exact=exact,
-        relabellings=total, min_pvalue=min_pvalue, n_members=statistic.n_members,
+        relabelings=total, min_pvalue=min_pvalue, n_members=statistic.n_members,
         n_runs_a=statistic.n_a, n_runs_b=statistic.n_b, combine=statistic.combine)
 
 
 def ensemble_test(matrices, labels, group_a, group_b, combine="u", permutations=9999,
                   exact_limit=20000, block_size=10000, seed=0) -> EnsembleTestResult:
     """Permutation test of inter- against intra-group pairwise values, averaged over an
-    ensemble of trainings, relabelling whole runs (see the module).
+    ensemble of trainings, relabeling whole runs (see the module).
 
     Args:
         matrices: (S, N, N) (or one (N, N)) pairwise matrices over the same N runs, one per
             training, e.g. ``GroupTestResult.matrix`` of each training's swap test.
         labels: (N,) integer group label of each run (runs with other labels are ignored).
         group_a, group_b: the two labels compared.
-        combine: ``"u"`` (mean U per relabelling) or ``"delta"`` (U of the mean matrix).
+        combine: ``"u"`` (mean U per relabeling) or ``"delta"`` (U of the mean matrix).
         permutations, exact_limit, block_size, seed: see :func:`permutation_blocks`.
     """
     labels = np.asarray(labels)
     runs_a = np.flatnonzero(labels == group_a)
     runs_b = np.flatnonzero(labels == group_b)
-    statistic = RelabellingStatistic(matrices, runs_a, runs_b, combine)
+    statistic = RelabelingStatistic(matrices, runs_a, runs_b, combine)
     blocks = permutation_blocks(statistic, permutations, exact_limit, block_size, seed)
     return combine_blocks(statistic, blocks, [permutation_block(statistic, b) for b in blocks])

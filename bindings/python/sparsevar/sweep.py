@@ -11,8 +11,8 @@ or from Python::
 
 For every (dataset, alpha, mode) and training seed s there is one training task and one
 analysis task (:mod:`sparsevar.distributed`); then, per (dataset, alpha, mode), ONE permutation
-test over run relabellings of the swap statistic averaged over the seeds
-(:mod:`sparsevar.ensemble`), run as blocks of relabellings. Its p-value is the verdict: it is
+test over run relabelings of the swap statistic averaged over the seeds
+(:mod:`sparsevar.ensemble`), run as blocks of relabelings. Its p-value is the verdict: it is
 calibrated at the level of the runs. The per-training rank-sum p-values in the runs table count
 ordered pairs of runs, which share runs, and are shown for diagnosis only.
 
@@ -52,7 +52,7 @@ from .distributed import (
     task_key,
     train_task,
 )
-from .ensemble import RelabellingStatistic, combine_blocks, permutation_blocks
+from .ensemble import RelabelingStatistic, combine_blocks, permutation_blocks
 
 __all__ = ["SweepConfig", "SweepResult", "load_config", "main", "run"]
 
@@ -200,7 +200,7 @@ def run(config: SweepConfig, cluster=None, workers=None, threads=None, progress=
                 entry["error"] = "no training of this configuration was analysed"
                 continue
             try:
-                statistic = RelabellingStatistic(
+                statistic = RelabelingStatistic(
                     np.stack([results[key]["delta"] for key in done]),
                     *_group_runs(results[done[0]]["labels"], config.groups), test["combine"])
                 blocks = permutation_blocks(statistic, test["permutations"],
@@ -234,7 +234,7 @@ def run(config: SweepConfig, cluster=None, workers=None, threads=None, progress=
             continue
         outcome = combine_blocks(statistic, blocks, [block_results[k]["count"] for k in keys])
         entry.update(statistic=outcome.statistic, pvalue=outcome.pvalue, exact=outcome.exact,
-                     relabellings=outcome.relabellings, min_pvalue=outcome.min_pvalue,
+                     relabelings=outcome.relabelings, min_pvalue=outcome.min_pvalue,
                      runs_a=outcome.n_runs_a, runs_b=outcome.n_runs_b)
     for row in rows:
         _fill_run_row(row, results, errors)
@@ -282,7 +282,7 @@ _RUN_COLUMNS = ["dataset", "alpha", "mode", "seed_index", "seed", "status", "fin
                 "r_var", "statistic", "pvalue_ranksum", "pvalue_permutation", "train_seconds",
                 "analysis_seconds", "train_key", "analysis_key", "error"]
 _ENSEMBLE_COLUMNS = ["dataset", "alpha", "mode", "seeds", "members", "combine", "statistic",
-                     "pvalue", "exact", "relabellings", "min_pvalue", "runs_a", "runs_b", "error"]
+                     "pvalue", "exact", "relabelings", "min_pvalue", "runs_a", "runs_b", "error"]
 
 
 def _write(folder, config, test, rows, ensembles, errors):
@@ -324,12 +324,12 @@ def _report(config, test, rows, ensembles, errors):
         f"{len(rows) - len(failed)} analysed; root seed {config.root_seed}.", "",
         f"## Ensemble swap tests: label {a} against label {b}", "",
         f"Per configuration, the swap statistic (combine = \"{test['combine']}\": "
-        + ("U per relabelling averaged over the seeds" if test["combine"] == "u"
+        + ("U per relabeling averaged over the seeds" if test["combine"] == "u"
            else "U of the Delta matrix averaged over the seeds")
         + ") is tested by ONE permutation test that relabels whole runs, calibrated at the level "
-          "of the runs. p is exact when every distinct relabelling is enumerated; min p is the "
+          "of the runs. p is exact when every distinct relabeling is enumerated; min p is the "
           "smallest p-value the test can give.", "",
-        "| dataset | alpha | mode | seeds | U | p | exact | relabellings | min p |",
+        "| dataset | alpha | mode | seeds | U | p | exact | relabelings | min p |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for entry in ensembles:
@@ -339,7 +339,7 @@ def _report(config, test, rows, ensembles, errors):
             lines.append(
                 f"| {entry['dataset']} | {_format(entry['alpha'])} | {entry['mode']} | {members} "
                 f"| {_format(entry['statistic'], 6)} | {_format(entry['pvalue'])} "
-                f"| {'yes' if entry['exact'] else 'no'} | {entry['relabellings']} "
+                f"| {'yes' if entry['exact'] else 'no'} | {entry['relabelings']} "
                 f"| {_format(entry['min_pvalue'])} |")
         else:
             lines.append(f"| {entry['dataset']} | {_format(entry['alpha'])} | {entry['mode']} "

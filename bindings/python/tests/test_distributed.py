@@ -1,4 +1,4 @@
-"""sparsevar.ensemble (the permutation test over run relabellings of an ensemble of trainings),
+"""sparsevar.ensemble (the permutation test over run relabelings of an ensemble of trainings),
 sparsevar.distributed and sparsevar.sweep: a sweep of tiny trainings on a local Dask cluster of 2
 worker processes is bit-identical to the serial run, survives a killed worker, and a rerun
 computes nothing."""
@@ -65,20 +65,20 @@ def test_exact_pvalue_matches_brute_force_enumeration(rng, combine, sizes):
     assert result.pvalue == pytest.approx(pvalue, abs=1e-12)
     distinct = len(list(itertools.combinations(range(n_a + n_b), n_a)))
     distinct //= 2 if n_a == n_b else 1
-    assert result.relabellings == distinct
+    assert result.relabelings == distinct
     assert result.min_pvalue == pytest.approx(1 / distinct)
 
 
-def test_monte_carlo_pvalue_counts_its_blocks_relabellings_and_is_seeded(rng):
+def test_monte_carlo_pvalue_counts_its_blocks_relabelings_and_is_seeded(rng):
     labels = np.array([0] * 6 + [1] * 7)
     matrices = rng.standard_normal((2, 13, 13))
     matrices += 0.3 * (labels[:, None] != labels[None, :])
-    statistic = ensemble.RelabellingStatistic(matrices, range(6), range(6, 13))
+    statistic = ensemble.RelabelingStatistic(matrices, range(6), range(6, 13))
     blocks = ensemble.permutation_blocks(statistic, permutations=120, exact_limit=100,
                                          block_size=50, seed=11)
     assert [b["kind"] for b in blocks] == ["random"] * 3
     assert [b["count"] for b in blocks] == [50, 50, 20]
-    # Brute force over the same relabellings, with scipy's U.
+    # Brute force over the same relabelings, with scipy's U.
     runs = list(range(13))
     observed = _brute_force_u(matrices, set(range(6)), runs, "u")
     count = 0
@@ -90,7 +90,7 @@ def test_monte_carlo_pvalue_counts_its_blocks_relabellings_and_is_seeded(rng):
             count += _brute_force_u(matrices, split, runs, "u") >= observed - 1e-9
     result = ensemble.ensemble_test(matrices, labels, 0, 1, permutations=120, exact_limit=100,
                                     block_size=50, seed=11)
-    assert not result.exact and result.relabellings == 120
+    assert not result.exact and result.relabelings == 120
     assert result.pvalue == pytest.approx((1 + count) / 121, abs=1e-12)
     assert result.min_pvalue == pytest.approx(1 / 121)
     # The blocks are independent: any order of evaluation gives the same counts.
@@ -98,7 +98,7 @@ def test_monte_carlo_pvalue_counts_its_blocks_relabellings_and_is_seeded(rng):
     assert ensemble.combine_blocks(statistic, blocks, counts).pvalue == result.pvalue
     other = ensemble.ensemble_test(matrices, labels, 0, 1, permutations=120, exact_limit=100,
                                    block_size=50, seed=12)
-    assert other.relabellings == 120  # another seed, other draws (p may differ)
+    assert other.relabelings == 120  # another seed, other draws (p may differ)
 
 
 def test_ensemble_test_is_calibrated_under_exchangeable_runs():
@@ -273,7 +273,7 @@ def test_dask_sweep_is_bit_identical_to_serial_and_a_rerun_computes_nothing(tmp_
         assert "reads .npy and .tif" in failed[0]["error"]
         assert "failed" in open(result.files["report"]).read()
         tiny = [e for e in result.ensembles if e["dataset"] == "tiny"][0]
-        assert tiny["members"] == 2 and tiny["exact"] and tiny["relabellings"] == 126
+        assert tiny["members"] == 2 and tiny["exact"] and tiny["relabelings"] == 126
     _assert_identical(_stored(serial_folder), _stored(tmp_path / "dask"))
     assert serial.ensembles[0]["pvalue"] == distributed.ensembles[0]["pvalue"]
     with open(serial_folder / "ensembles.csv") as a, open(tmp_path / "dask" / "ensembles.csv") as b:
