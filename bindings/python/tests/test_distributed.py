@@ -318,7 +318,7 @@ def test_process_pool_retries_a_killed_process_and_cli_resumes(tmp_path, serial_
     marker = tmp_path / "killed"
     config = _config(tmp_path / "pool", {"tiny": KillOnceSource(marker)})
     config.seeds = 1
-    result = run(config, cluster="processes", workers=2, progress=False)
+    result = run(config, cluster="processes", workers=1, progress=False)
     assert marker.exists()
     assert result.errors == {} and len(result.computed) == 3
     _assert_same_as_serial(tmp_path / "pool", result, serial_sweep[1])
