@@ -414,7 +414,7 @@ private func calciumFiltered(_ x: [Double], decay: Double) -> [Double] {
     let (n1, n2) = (Array(n.prefix(n.count / 2)), Array(n.suffix(n.count - n.count / 2)))
     #expect(f1.count == 5 && n2.count == 5, "the paper's layout: five runs per half")
     func swapP(_ a: [Int], _ b: [Int]) throws -> Double {
-      try GroupTests.coefficientSwap(fitted, groupA: a, groupB: b).result.pValue
+      try GroupTests.coefficientSwap(fitted, groupA: a, groupB: b).result.rankSumPValue
     }
     let within = [try swapP(f1, f2), try swapP(n1, n2)]
     let between = [try swapP(f1, n1), try swapP(f1, n2), try swapP(f2, n1), try swapP(f2, n2)]
@@ -764,7 +764,7 @@ private func tune(_ o: inout SyntheticTwoPhotonOptions) {
       let r3 = { (v: Double) in (v * 1000).rounded() / 1000 }
       print("\(level): mean outflow F \(r3(cF.reduce(0, +) / Double(m))), F-N on differing \(onD.map(r3)), "
         + "others mean \(r3(offD.reduce(0, +) / Double(offD.count))) max \(r3(offD.max() ?? 0)); AUC \(auc); "
-        + "F vs N p infl \(influence.result.pValue) swap \(swap.result.pValue); F vs F p infl \(nullInfluence.result.pValue) swap \(nullSwap.result.pValue)")
+        + "F vs N rank-sum p infl \(influence.result.rankSumPValue) swap \(swap.result.rankSumPValue); F vs F p infl \(nullInfluence.result.rankSumPValue) swap \(nullSwap.result.rankSumPValue)")
     }
   }
 
