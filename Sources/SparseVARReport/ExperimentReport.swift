@@ -144,7 +144,7 @@ func attainabilityNote(_ tests: [SplitTest]) -> String {
   var seen: [String: Double] = [:]
   var order: [String] = []
   for test in tests {
-    let key = "\(test.sizes.a) + \(test.sizes.b)"
+    let key = "\(min(test.sizes.a, test.sizes.b)) + \(max(test.sizes.a, test.sizes.b))"
     if seen[key] == nil {
       seen[key] = test.result.smallestPValue
       order.append(key)
