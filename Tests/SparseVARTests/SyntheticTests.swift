@@ -271,6 +271,40 @@ private func calciumFiltered(_ x: [Double], decay: Double) -> [Double] {
     #expect(g.groundTruth.differingMask.allSatisfy { $0 == 0 })
   }
 
+  @Test func theNullExperimentSharesEverythingButTheDifference() throws {
+    var o = tiny
+    o.nullExperiment = true
+    let null = try SyntheticTwoPhotonGenerator(o)
+    let effect = try SyntheticTwoPhotonGenerator(tiny)
+    let nullNetwork = null.groundTruth.network
+    #expect(nullNetwork.familiar == nullNetwork.novel && nullNetwork.familiarNoise == nullNetwork.novelNoise)
+    #expect(nullNetwork.familiar == effect.groundTruth.network.familiar)
+    #expect(effect.groundTruth.network.familiar != effect.groundTruth.network.novel)
+    #expect(null.groundTruth.differingAssemblies.isEmpty && null.groundTruth.differingMask.allSatisfy { $0 == 0 })
+    // F runs are the same movie in both; N runs follow F's network in the null experiment.
+    #expect(try null.frames(run: 0, range: 0..<8) == effect.frames(run: 0, range: 0..<8))
+    let nRun = (0..<null.runCount).first { (try? null.condition(run: $0)) == 1 }!
+    #expect(try null.activity(run: nRun).drift == effect.activity(run: nRun).drift)
+    #expect(try null.activity(run: nRun).latents != effect.activity(run: nRun).latents)
+  }
+
+  @Test func runsDifferInGainAndBleaching() throws {
+    var o = tiny
+    o.runGainVariation = 0.2
+    o.bleachingRate = 0.05...0.05
+    o.driftAmplitude = 0
+    o.runBrightnessVariation = 0
+    let g = try SyntheticTwoPhotonGenerator(o)
+    let gains = try (0..<g.runCount).map { try g.activity(run: $0).gain }
+    #expect(Set(gains).count == g.runCount && gains.allSatisfy { $0 > 0 })
+    let drift = try g.activity(run: 0).drift
+    // exp(-0.05 t) at 30 Hz, from 1 at frame 0.
+    #expect(abs(drift[0]) < 1e-6)
+    #expect(abs(Double(drift[30]) - (exp(-0.05) - 1)) < 1e-5)
+    o.bleachingRate = 0...11
+    #expect(throws: SparseVARError.self) { try o.validate() }
+  }
+
   // MARK: - Activity
 
   @Test func neuronActivityFollowsItsAssembly() throws {
