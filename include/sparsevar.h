@@ -267,10 +267,12 @@ enum {
   SPARSEVAR_MODEL_PARAM_WINDOW = 532,
   /// Seed of the window order, shuffled anew every epoch: integer in [0, 1e15], default 0.
   SPARSEVAR_MODEL_PARAM_SHUFFLE_SEED = 533,
-  /// p-value of the group tests: a sparsevar_rank_sum_method value, default asymptotic.
+  /// How the group tests' rank-sum p-value (the paper's statistic, not the test's p-value) is
+  /// computed: a sparsevar_rank_sum_method value, default asymptotic.
   SPARSEVAR_MODEL_PARAM_TEST_METHOD = 540,
-  /// Random relabelings for the tests' permutation p-value when exact enumeration is too large:
-  /// integer in [0, 1e15], default 9999; 0 = none (reported as NaN).
+  /// Random relabelings for the tests' p-value (the run-relabelling permutation p-value) when
+  /// exact enumeration is too large: integer in [0, 1e15], default 9999 (smallest Monte Carlo
+  /// p 1e-4); 0 = none (reported as NaN).
   SPARSEVAR_MODEL_PARAM_TEST_PERMUTATIONS = 541,
   /// Seed of the tests' Monte Carlo relabelings: integer in [0, 1e15], default 0.
   SPARSEVAR_MODEL_PARAM_TEST_SEED = 542,
@@ -974,7 +976,9 @@ SPARSEVAR_API int32_t sparsevar_model_run_label(
 
 /// Coefficient-swap test between the analysed runs labelled label_a and label_b (as
 /// sparsevar_swap_test, on the runs' latents and VARs; test parameters from the
-/// SPARSEVAR_MODEL_PARAM_TEST_* parameters). The result's matrix covers all analysed runs.
+/// SPARSEVAR_MODEL_PARAM_TEST_* parameters). The result's matrix covers all analysed runs. Base
+/// a verdict on the permutation p-value (sparsevar_test_result_permutation), which relabels
+/// whole runs, and check its smallest attainable value for the group sizes.
 /// @param out  receives the result (NULL on failure); free it with sparsevar_test_result_free.
 SPARSEVAR_API int32_t sparsevar_model_swap_test(
     sparsevar_test_result **out, const sparsevar_model *model, int32_t label_a, int32_t label_b);
