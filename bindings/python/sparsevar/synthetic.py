@@ -14,7 +14,7 @@ from ._util import argument_error, f32_ptr, f64_ptr, i32_ptr, u16_ptr
 
 _PRESETS = {"tiny": 0, "small": 1, "standard": 2, "full": 3}
 # sparsevar_synthetic_param (Sources/CSparseVAR/Synthetic.swift); values pinned.
-_PARAMS = {"null": 0, "run_brightness_variation": 1, "run_gain_variation": 2,
+_PARAMS = {"null_experiment": 0, "run_brightness_variation": 1, "run_gain_variation": 2,
            "drift_amplitude": 3, "bleaching_rate_min": 4, "bleaching_rate_max": 5}
 
 
@@ -43,7 +43,7 @@ class SyntheticExperiment:
             raise argument_error(f"preset must be one of {sorted(_PRESETS)}, got {preset!r}")
         if null not in (True, False):
             raise argument_error(f"null must be True or False, got {null!r}")
-        settings = {"null": float(null)}
+        settings = {"null_experiment": float(null)}
         for name, value in (("run_brightness_variation", run_brightness_variation),
                             ("run_gain_variation", run_gain_variation),
                             ("drift_amplitude", drift_amplitude)):
