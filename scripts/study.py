@@ -8,9 +8,9 @@ report's ``summary.json`` and ``report.md`` in ``OUTPUT/<preset>/<null|effect>-s
 whose folder already holds ``summary.json`` is skipped, so an interrupted study continues where it
 stopped when the same command is run again. Seeds run in the order null 1, effect 1, null 2, ...
 
-At the end (and with ``--render-only`` at any time) the table of the results so far is written
-between the markers ``<!-- study:begin -->`` and ``<!-- study:end -->`` of ``--table``
-(docs/validation.md).
+At the end of every seed (and with ``--render-only`` at any time) the table of the results so far
+is written between the markers ``<!-- study:PRESET/NAME:begin -->`` and
+``<!-- study:PRESET/NAME:end -->`` of ``--table`` (docs/validation.md; appended when missing).
 
     python3 scripts/study.py --cli .build/release/sparsevar-cli              # 8 + 8 seeds, small
     python3 scripts/study.py --preset tiny --seeds 2 --output /tmp/screen   # a quick screen
@@ -35,7 +35,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BEGIN, END = "<!-- study:begin -->", "<!-- study:end -->"
 HALF_SPLIT_THRESHOLD = 0.05 / 6
 
 
@@ -126,12 +125,18 @@ def rate(count: int, total: int) -> str:
     return f"{count}/{total}" if total else "n/a"
 
 
+def markers(args) -> tuple[str, str]:
+    return f"<!-- study:{args.preset}/{args.name}:begin -->", f"<!-- study:{args.preset}/{args.name}:end -->"
+
+
 def render(args) -> str:
+    BEGIN, END = markers(args)
     results = load(args)
     nulls, effects = results["null"], results["effect"]
     lines = [BEGIN, ""]
     done = len(nulls) + len(effects)
     recipe = " ".join(args.demo_options) or "the demo's defaults for the preset"
+    recipe += ", end-to-end model only (--no-ablation)" if args.no_ablation else ", with the ablation"
     lines.append(f"Preset `{args.preset}`, recipe `{args.name}` ({recipe}); {len(nulls)} null and "
                  f"{len(effects)} planted-difference seeds done of {args.seeds} + {args.seeds}. "
                  f"Results: `{folder(args).relative_to(ROOT) if folder(args).is_relative_to(ROOT) else folder(args)}`.")
@@ -241,6 +246,7 @@ def write_table(args) -> None:
     path = Path(args.table)
     text = path.read_text() if path.exists() else ""
     section = render(args)
+    BEGIN, END = markers(args)
     if BEGIN in text and END in text:
         head, rest = text.split(BEGIN, 1)
         tail = rest.split(END, 1)[1]
