@@ -110,15 +110,15 @@ public func testRuns(
   threads: Int, differenceMap: [Float]?, groundTruth: [Float]?
 ) throws -> TestSummary {
   let fitted = try runs.map { try $0.fittedRun }
+  let splits = paperSplits(runs.map(\.label), conditions: conditions)
   var tests: [SplitTest] = []
-  for split in paperSplits(runs.map(\.label), conditions: conditions) where split.a.count >= 2 && split.b.count >= 2 {
+  for split in splits where split.a.count >= 2 && split.b.count >= 2 {
     let outcome = try GroupTests.coefficientSwap(fitted, groupA: split.a, groupB: split.b, options: options, threads: threads)
     tests.append(SplitTest(name: split.name, kind: split.kind, sizes: (split.a.count, split.b.count), result: outcome.result))
   }
   var influence: PairwiseGroupTestResult? = nil
-  if let all = tests.last, all.kind == "all runs" {
-    let split = paperSplits(runs.map(\.label), conditions: conditions).last!
-    influence = try GroupTests.influenceDistance(runs.map(\.model), groupA: split.a, groupB: split.b, options: options).result
+  if let all = splits.last, all.a.count >= 2 && all.b.count >= 2 {
+    influence = try GroupTests.influenceDistance(runs.map(\.model), groupA: all.a, groupB: all.b, options: options).result
   }
   var auc: Double? = nil
   if let differenceMap, let groundTruth, groundTruth.count == differenceMap.count {
