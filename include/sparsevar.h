@@ -194,8 +194,9 @@ typedef int32_t sparsevar_test_param;
 enum {
   /// p-value of the rank-sum test: a sparsevar_rank_sum_method value, default asymptotic.
   SPARSEVAR_TEST_PARAM_METHOD = 300,
-  /// Random relabelings for the permutation p-value when exact enumeration is too large:
-  /// integer in [0, 1e15], default 9999; 0 = no permutation p-value (reported as NaN).
+  /// Random relabelings for the permutation p-value (the test's p-value) when exact enumeration
+  /// is too large: integer in [0, 1e15], default 9999 (smallest Monte Carlo p 1e-4); 0 = no
+  /// permutation p-value (reported as NaN).
   SPARSEVAR_TEST_PARAM_PERMUTATIONS = 301,
   /// Seed of the Monte Carlo relabelings: integer in [0, 1e15], default 0.
   SPARSEVAR_TEST_PARAM_SEED = 302,
@@ -278,10 +279,12 @@ enum {
   SPARSEVAR_MODEL_PARAM_WINDOW = 532,
   /// Seed of the window order, shuffled anew every epoch: integer in [0, 1e15], default 0.
   SPARSEVAR_MODEL_PARAM_SHUFFLE_SEED = 533,
-  /// p-value of the group tests: a sparsevar_rank_sum_method value, default asymptotic.
+  /// How the group tests' rank-sum p-value (the paper's statistic, not the test's p-value) is
+  /// computed: a sparsevar_rank_sum_method value, default asymptotic.
   SPARSEVAR_MODEL_PARAM_TEST_METHOD = 540,
-  /// Random relabelings for the tests' permutation p-value when exact enumeration is too large:
-  /// integer in [0, 1e15], default 9999; 0 = none (reported as NaN).
+  /// Random relabelings for the tests' p-value (the run-relabelling permutation p-value) when
+  /// exact enumeration is too large: integer in [0, 1e15], default 9999 (smallest Monte Carlo
+  /// p 1e-4); 0 = none (reported as NaN).
   SPARSEVAR_MODEL_PARAM_TEST_PERMUTATIONS = 541,
   /// Seed of the tests' Monte Carlo relabelings: integer in [0, 1e15], default 0.
   SPARSEVAR_MODEL_PARAM_TEST_SEED = 542,
@@ -319,6 +322,27 @@ enum {
   /// The paper's acquisition: 40 runs of 306-1206 frames at 768 x 512 pixels (crop 768 x 512,
   /// downscale 4 -> 192 x 128); generate it run by run, it is about 14 GB in all.
   SPARSEVAR_SYNTHETIC_PRESET_FULL = 3
+};
+
+/// Options of the synthetic experiment that sparsevar_synthetic_create_with sets (the others
+/// are the preset's).
+typedef int32_t sparsevar_synthetic_param;
+enum {
+  /// 1 = the null experiment: both conditions share one coupling matrix (no planted difference;
+  /// the same seed's scene, network and nuisances otherwise; the ground truth is all zero);
+  /// 0 = the planted difference (default).
+  SPARSEVAR_SYNTHETIC_PARAM_NULL_EXPERIMENT = 0,
+  /// Standard deviation of a per-run brightness factor (laser power): [0, 0.5], default 0.03.
+  SPARSEVAR_SYNTHETIC_PARAM_RUN_BRIGHTNESS_VARIATION = 1,
+  /// Standard deviation of a per-run detector gain factor: [0, 0.5], default 0.1.
+  SPARSEVAR_SYNTHETIC_PARAM_RUN_GAIN_VARIATION = 2,
+  /// Stationary standard deviation of the slow multiplicative drift: [0, 0.5], default 0.02.
+  SPARSEVAR_SYNTHETIC_PARAM_DRIFT_AMPLITUDE = 3,
+  /// Smallest per-run bleaching rate in 1/s (light decays as exp(-rate t)): default 0.
+  SPARSEVAR_SYNTHETIC_PARAM_BLEACHING_RATE_MIN = 4,
+  /// Largest per-run bleaching rate in 1/s (rates are uniform between the two): at most 10,
+  /// default 0.02.
+  SPARSEVAR_SYNTHETIC_PARAM_BLEACHING_RATE_MAX = 5
 };
 
 /* ==============================================================================================
@@ -573,7 +597,11 @@ SPARSEVAR_API int32_t sparsevar_var_set_get_param(
 /// Coefficient-swap test: do runs labelled label_a and label_b differ in their dynamics?
 /// Delta_ij = E_{i<-j} - E_{i<-i} (run i's mean squared one-step error under run j's VAR, minus
 /// under its own); inter-group pairs are compared with intra-group pairs by a one-sided rank-sum
-/// test (inter greater), plus a permutation p-value over run labels.
+/// test (inter greater), the paper's statistic. The test's p-value is the run-relabelling
+/// permutation p-value of that statistic (sparsevar_test_result_permutation): exact enumeration
+/// of the distinct splits when there are at most SPARSEVAR_TEST_PARAM_EXACT_LIMIT relabelings,
+/// else Monte Carlo with the +1 correction. The rank-sum's own p-value treats pairs that share
+/// runs as independent and is not calibrated at the level of runs: base no verdict on it.
 /// @param out  receives the result (NULL on failure); free it with sparsevar_test_result_free.
 SPARSEVAR_API int32_t sparsevar_swap_test(
     sparsevar_test_result **out, const sparsevar_var_set *set, int32_t label_a, int32_t label_b);
@@ -587,7 +615,10 @@ SPARSEVAR_API int32_t sparsevar_influence_test(
 SPARSEVAR_API void sparsevar_test_result_free(sparsevar_test_result *result);
 
 /// The test's numbers (any pointer may be NULL): the Mann-Whitney U of the inter-group sample,
-/// the rank-sum p-value, the permutation p-value (NaN when not computed), and the sample sizes.
+/// p_value = the rank-sum p-value (the paper's statistic; its pairs share runs, so it is not
+/// calibrated at the level of runs), p_permutation = the test's p-value, calibrated by
+/// relabelling runs (NaN when SPARSEVAR_TEST_PARAM_PERMUTATIONS is 0), and the numbers of
+/// inter- and intra-group ordered pairs.
 SPARSEVAR_API int32_t sparsevar_test_result_values(
     const sparsevar_test_result *result,
     double *statistic,
@@ -595,6 +626,26 @@ SPARSEVAR_API int32_t sparsevar_test_result_values(
     double *p_permutation,
     int64_t *n_inter,
     int64_t *n_intra);
+
+/// The run-relabelling permutation test behind the test's p-value (any pointer may be NULL):
+/// p_value = the permutation p-value (the one to base a verdict on; NaN when
+/// SPARSEVAR_TEST_PARAM_PERMUTATIONS is 0), smallest_p = the smallest p-value the test can give
+/// for these group sizes (1 / the number of distinct splits when exact, 1 / (permutations + 1)
+/// for Monte Carlo; a threshold below it cannot be reached), relabelings = the relabelings
+/// evaluated, exact = 1 when every relabeling was enumerated, else 0.
+SPARSEVAR_API int32_t sparsevar_test_result_permutation(
+    const sparsevar_test_result *result,
+    double *p_value,
+    double *smallest_p,
+    int64_t *relabelings,
+    int32_t *exact);
+
+/// The smallest p-value the run-relabelling permutation test can give for groups of size_a and
+/// size_b runs with the set's test parameters (1 / the number of distinct splits when they are
+/// enumerated, 1 / (permutations + 1) for Monte Carlo); NaN when permutations is 0. A
+/// significance threshold below it cannot be reached by any outcome of these runs.
+SPARSEVAR_API int32_t sparsevar_smallest_p_value(
+    const sparsevar_var_set *set, int64_t size_a, int64_t size_b, double *smallest_p);
 
 /// Number of runs N of the set the test ran on (the matrix is N x N).
 SPARSEVAR_API int32_t sparsevar_test_result_runs(
@@ -957,7 +1008,9 @@ SPARSEVAR_API int32_t sparsevar_model_run_label(
 
 /// Coefficient-swap test between the analysed runs labelled label_a and label_b (as
 /// sparsevar_swap_test, on the runs' latents and VARs; test parameters from the
-/// SPARSEVAR_MODEL_PARAM_TEST_* parameters). The result's matrix covers all analysed runs.
+/// SPARSEVAR_MODEL_PARAM_TEST_* parameters). The result's matrix covers all analysed runs. Base
+/// a verdict on the permutation p-value (sparsevar_test_result_permutation), which relabels
+/// whole runs, and check its smallest attainable value for the group sizes.
 /// @param out  receives the result (NULL on failure); free it with sparsevar_test_result_free.
 SPARSEVAR_API int32_t sparsevar_model_swap_test(
     sparsevar_test_result **out, const sparsevar_model *model, int32_t label_a, int32_t label_b);
@@ -1039,6 +1092,18 @@ SPARSEVAR_API int32_t sparsevar_model_load(sparsevar_model **out, const char *pa
 /// @param out  receives the handle (NULL on failure); free it with sparsevar_synthetic_free.
 SPARSEVAR_API int32_t sparsevar_synthetic_create(
     sparsevar_synthetic **out, int32_t preset, int64_t seed);
+
+/// Creates the synthetic experiment of `preset` with `seed`, with n_params options changed:
+/// params[i] (a sparsevar_synthetic_param value) is set to values[i], in order. n_params = 0
+/// (params and values may then be NULL) is sparsevar_synthetic_create.
+/// @param out  receives the handle (NULL on failure); free it with sparsevar_synthetic_free.
+SPARSEVAR_API int32_t sparsevar_synthetic_create_with(
+    sparsevar_synthetic **out,
+    int32_t preset,
+    int64_t seed,
+    const int32_t *params,
+    const double *values,
+    int64_t n_params);
 
 /// Frees a synthetic experiment. NULL is a no-op.
 SPARSEVAR_API void sparsevar_synthetic_free(sparsevar_synthetic *synthetic);

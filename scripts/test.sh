@@ -26,8 +26,13 @@
 #                                    modules or swift-argument-parser) and examples/python/*.py
 # 10. pytest                         tests/abi, tests/cli (the installed tool bin/sparsevar),
 #                                    bindings/python/tests against the installed tree, and
-#                                    tests/validation (the method on the built-in data: about
-#                                    7 minutes on 2 cores, the longest step)
+#                                    tests/calibration (the permutation test against brute-force
+#                                    enumeration, Monte Carlo's +1, the smallest attainable p,
+#                                    the null experiment, one tiny trained network: about a
+#                                    minute). The long trainings are not part of the gate:
+#                                    tests/validation (pytest tests/validation, about 7 minutes)
+#                                    and the calibration study (scripts/study.py, hours;
+#                                    docs/validation.md)
 #
 # Programs find the installed library through an RPATH, -Wl,-rpath,$(pkg-config --variable=libdir
 # sparsevar), not through LD_LIBRARY_PATH, as a user's program would. The exported variables
@@ -199,7 +204,7 @@ if [ -x "$PREFIX/bin/sparsevar" ]; then
 else
   export SPARSEVAR_CLI=$ROOT/$SPARSEVAR_SWIFTPM_SCRATCH/debug/sparsevar-cli
 fi
-for path in tests/abi tests/cli bindings/python/tests tests/validation; do
+for path in tests/abi tests/cli bindings/python/tests tests/calibration; do
   if [ -d "$path" ]; then test_paths+=("$path"); fi
 done
 if ((${#test_paths[@]})); then

@@ -12,8 +12,9 @@ import _SparseVARHandles
 @c(sparsevar_test_param) public enum TestParameter: Int32 {
   /// p-value of the rank-sum test: a sparsevar_rank_sum_method value, default asymptotic.
   case method = 300
-  /// Random relabelings for the permutation p-value when exact enumeration is too large:
-  /// integer in [0, 1e15], default 9999; 0 = no permutation p-value (reported as NaN).
+  /// Random relabelings for the permutation p-value (the test's p-value) when exact enumeration
+  /// is too large: integer in [0, 1e15], default 9999 (smallest Monte Carlo p 1e-4); 0 = no
+  /// permutation p-value (reported as NaN).
   case permutations = 301
   /// Seed of the Monte Carlo relabelings: integer in [0, 1e15], default 0.
   case seed = 302
@@ -211,7 +212,11 @@ func testParameter(_ raw: Int32) throws -> TestParameter {
 /// Coefficient-swap test: do runs labelled label_a and label_b differ in their dynamics?
 /// Delta_ij = E_{i<-j} - E_{i<-i} (run i's mean squared one-step error under run j's VAR, minus
 /// under its own); inter-group pairs are compared with intra-group pairs by a one-sided rank-sum
-/// test (inter greater), plus a permutation p-value over run labels.
+/// test (inter greater), the paper's statistic. The test's p-value is the run-relabelling
+/// permutation p-value of that statistic (sparsevar_test_result_permutation): exact enumeration
+/// of the distinct splits when there are at most SPARSEVAR_TEST_PARAM_EXACT_LIMIT relabelings,
+/// else Monte Carlo with the +1 correction. The rank-sum's own p-value treats pairs that share
+/// runs as independent and is not calibrated at the level of runs: base no verdict on it.
 /// @param out  receives the result (NULL on failure); free it with sparsevar_test_result_free.
 @c public func sparsevar_swap_test(
   _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_test_result>?>?,
@@ -251,7 +256,10 @@ func testParameter(_ raw: Int32) throws -> TestParameter {
 }
 
 /// The test's numbers (any pointer may be NULL): the Mann-Whitney U of the inter-group sample,
-/// the rank-sum p-value, the permutation p-value (NaN when not computed), and the sample sizes.
+/// p_value = the rank-sum p-value (the paper's statistic; its pairs share runs, so it is not
+/// calibrated at the level of runs), p_permutation = the test's p-value, calibrated by
+/// relabelling runs (NaN when SPARSEVAR_TEST_PARAM_PERMUTATIONS is 0), and the numbers of
+/// inter- and intra-group ordered pairs.
 @c public func sparsevar_test_result_values(
   _ result: UnsafePointer<sparsevar_test_result>?, _ statistic: UnsafeMutablePointer<Double>?,
   _ p_value: UnsafeMutablePointer<Double>?, _ p_permutation: UnsafeMutablePointer<Double>?,
@@ -260,10 +268,48 @@ func testParameter(_ raw: Int32) throws -> TestParameter {
   guarded {
     let r = try object(result, TestResultObject.self, "result").outcome.result
     statistic?.pointee = r.statistic
-    p_value?.pointee = r.pValue
-    p_permutation?.pointee = r.permutationPValue
+    p_value?.pointee = r.rankSumPValue
+    p_permutation?.pointee = r.pValue
     n_inter?.pointee = Int64(r.nInter)
     n_intra?.pointee = Int64(r.nIntra)
+  }
+}
+
+/// The run-relabelling permutation test behind the test's p-value (any pointer may be NULL):
+/// p_value = the permutation p-value (the one to base a verdict on; NaN when
+/// SPARSEVAR_TEST_PARAM_PERMUTATIONS is 0), smallest_p = the smallest p-value the test can give
+/// for these group sizes (1 / the number of distinct splits when exact, 1 / (permutations + 1)
+/// for Monte Carlo; a threshold below it cannot be reached), relabelings = the relabelings
+/// evaluated, exact = 1 when every relabeling was enumerated, else 0.
+@c public func sparsevar_test_result_permutation(
+  _ result: UnsafePointer<sparsevar_test_result>?, _ p_value: UnsafeMutablePointer<Double>?,
+  _ smallest_p: UnsafeMutablePointer<Double>?, _ relabelings: UnsafeMutablePointer<Int64>?,
+  _ exact: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+  guarded {
+    let r = try object(result, TestResultObject.self, "result").outcome.result
+    p_value?.pointee = r.pValue
+    smallest_p?.pointee = r.smallestPValue
+    relabelings?.pointee = Int64(r.permutationsUsed)
+    exact?.pointee = r.permutationExact ? 1 : 0
+  }
+}
+
+/// The smallest p-value the run-relabelling permutation test can give for groups of size_a and
+/// size_b runs with the set's test parameters (1 / the number of distinct splits when they are
+/// enumerated, 1 / (permutations + 1) for Monte Carlo); NaN when permutations is 0. A
+/// significance threshold below it cannot be reached by any outcome of these runs.
+@c public func sparsevar_smallest_p_value(
+  _ set: UnsafePointer<sparsevar_var_set>?, _ size_a: Int64, _ size_b: Int64,
+  _ smallest_p: UnsafeMutablePointer<Double>?
+) -> Int32 {
+  guarded {
+    let object = try object(set, VARSetObject.self, "set")
+    guard size_a >= 1, size_b >= 1, size_a <= Int64(Int32.max), size_b <= Int64(Int32.max) else {
+      throw ABIError(status: .invalidArgument, message: "group sizes must be in [1, 2^31), got \(size_a) and \(size_b)")
+    }
+    try require(smallest_p, "smallest_p").pointee = smallestAttainablePValue(
+      sizeA: Int(size_a), sizeB: Int(size_b), options: object.options)
   }
 }
 

@@ -68,10 +68,12 @@ import _SparseVARHandles
   case window = 532
   /// Seed of the window order, shuffled anew every epoch: integer in [0, 1e15], default 0.
   case shuffleSeed = 533
-  /// p-value of the group tests: a sparsevar_rank_sum_method value, default asymptotic.
+  /// How the group tests' rank-sum p-value (the paper's statistic, not the test's p-value) is
+  /// computed: a sparsevar_rank_sum_method value, default asymptotic.
   case testMethod = 540
-  /// Random relabelings for the tests' permutation p-value when exact enumeration is too large:
-  /// integer in [0, 1e15], default 9999; 0 = none (reported as NaN).
+  /// Random relabelings for the tests' p-value (the run-relabelling permutation p-value) when
+  /// exact enumeration is too large: integer in [0, 1e15], default 9999 (smallest Monte Carlo
+  /// p 1e-4); 0 = none (reported as NaN).
   case testPermutations = 541
   /// Seed of the tests' Monte Carlo relabelings: integer in [0, 1e15], default 0.
   case testSeed = 542
@@ -604,7 +606,9 @@ func writeRunValues(
 
 /// Coefficient-swap test between the analysed runs labelled label_a and label_b (as
 /// sparsevar_swap_test, on the runs' latents and VARs; test parameters from the
-/// SPARSEVAR_MODEL_PARAM_TEST_* parameters). The result's matrix covers all analysed runs.
+/// SPARSEVAR_MODEL_PARAM_TEST_* parameters). The result's matrix covers all analysed runs. Base
+/// a verdict on the permutation p-value (sparsevar_test_result_permutation), which relabels
+/// whole runs, and check its smallest attainable value for the group sizes.
 /// @param out  receives the result (NULL on failure); free it with sparsevar_test_result_free.
 @c public func sparsevar_model_swap_test(
   _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_test_result>?>?,

@@ -21,6 +21,26 @@ import _SparseVARHandles
   case full = 3
 }
 
+/// Options of the synthetic experiment that sparsevar_synthetic_create_with sets (the others
+/// are the preset's).
+@c(sparsevar_synthetic_param) public enum SyntheticParameter: Int32 {
+  /// 1 = the null experiment: both conditions share one coupling matrix (no planted difference;
+  /// the same seed's scene, network and nuisances otherwise; the ground truth is all zero);
+  /// 0 = the planted difference (default).
+  case nullExperiment = 0
+  /// Standard deviation of a per-run brightness factor (laser power): [0, 0.5], default 0.03.
+  case runBrightnessVariation = 1
+  /// Standard deviation of a per-run detector gain factor: [0, 0.5], default 0.1.
+  case runGainVariation = 2
+  /// Stationary standard deviation of the slow multiplicative drift: [0, 0.5], default 0.02.
+  case driftAmplitude = 3
+  /// Smallest per-run bleaching rate in 1/s (light decays as exp(-rate t)): default 0.
+  case bleachingRateMin = 4
+  /// Largest per-run bleaching rate in 1/s (rates are uniform between the two): at most 10,
+  /// default 0.02.
+  case bleachingRateMax = 5
+}
+
 final class SyntheticObject {
   let generator: SyntheticTwoPhotonGenerator
   init(_ generator: SyntheticTwoPhotonGenerator) { self.generator = generator }
@@ -42,6 +62,59 @@ final class SyntheticObject {
     let choice: SyntheticTwoPhotonOptions.Preset = [.tiny, .small, .standard, .full][Int(p.rawValue)]
     let generator = try SyntheticTwoPhotonGenerator(.preset(choice, seed: UInt64(seed)))
     result.pointee = try retainHandle(SyntheticObject(generator), as: sparsevar_synthetic.self)
+  }
+}
+
+/// Creates the synthetic experiment of `preset` with `seed`, with n_params options changed:
+/// params[i] (a sparsevar_synthetic_param value) is set to values[i], in order. n_params = 0
+/// (params and values may then be NULL) is sparsevar_synthetic_create.
+/// @param out  receives the handle (NULL on failure); free it with sparsevar_synthetic_free.
+@c public func sparsevar_synthetic_create_with(
+  _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_synthetic>?>?, _ preset: Int32, _ seed: Int64,
+  _ params: UnsafePointer<Int32>?, _ values: UnsafePointer<Double>?, _ n_params: Int64
+) -> Int32 {
+  out?.pointee = nil
+  return guarded {
+    let result = try require(out, "out")
+    guard let p = SyntheticPreset(rawValue: preset) else {
+      throw ABIError(status: .invalidArgument, message: "unknown synthetic preset \(preset)")
+    }
+    guard seed >= 0 else { throw ABIError(status: .invalidArgument, message: "the seed must be >= 0, got \(seed)") }
+    guard n_params >= 0, n_params <= 64 else {
+      throw ABIError(status: .invalidArgument, message: "n_params must be in [0, 64], got \(n_params)")
+    }
+    let choice: SyntheticTwoPhotonOptions.Preset = [.tiny, .small, .standard, .full][Int(p.rawValue)]
+    var options = SyntheticTwoPhotonOptions.preset(choice, seed: UInt64(seed))
+    if n_params > 0 {
+      let codes = try require(params, "params")
+      let numbers = try readDoubles(values, count: Int(n_params), "values")
+      for i in 0..<Int(n_params) {
+        guard let parameter = SyntheticParameter(rawValue: codes[i]) else {
+          throw ABIError(status: .invalidArgument, message: "unknown synthetic parameter \(codes[i])")
+        }
+        let v = numbers[i]
+        guard v.isFinite else { throw ABIError(status: .nonFinite, message: "synthetic parameter \(codes[i]) is NaN or infinite") }
+        switch parameter {
+        case .nullExperiment:
+          guard v == 0 || v == 1 else {
+            throw ABIError(status: .invalidArgument, message: "SPARSEVAR_SYNTHETIC_PARAM_NULL_EXPERIMENT must be 0 or 1, got \(v)")
+          }
+          options.nullExperiment = v == 1
+        case .runBrightnessVariation: options.runBrightnessVariation = v
+        case .runGainVariation: options.runGainVariation = v
+        case .driftAmplitude: options.driftAmplitude = v
+        case .bleachingRateMin, .bleachingRateMax:
+          let low = parameter == .bleachingRateMin ? v : options.bleachingRate.lowerBound
+          let high = parameter == .bleachingRateMax ? v : options.bleachingRate.upperBound
+          guard low <= high else {
+            throw ABIError(status: .invalidArgument, message: "the bleaching rate range [\(low), \(high)] is empty")
+          }
+          options.bleachingRate = low...high
+        }
+      }
+    }
+    let generator = try SyntheticTwoPhotonGenerator(options)
+    result.pointee = retainHandle(SyntheticObject(generator), as: sparsevar_synthetic.self)
   }
 }
 

@@ -1,7 +1,9 @@
 //===--- ExperimentReport.swift -------------------------------------------===//
 //
-// The report of an experiment in two conditions (issue "main job", item 3): the swap-test table in
-// the paper's layout with Bonferroni-corrected significance, the influence-distance test,
+// The report of an experiment in two conditions: the swap-test table in the paper's layout, each
+// test judged by its run-relabelling permutation p-value against the Bonferroni threshold (with
+// the smallest p the group sizes allow, and the paper's rank-sum p alongside), the same tests on
+// the block-average baseline, the influence-distance test,
 // contribution maps next to the mean frame (and a ground-truth mask when known), the ablation
 // table, latent forecasts against latents, a reconstruction next to its frame, and the skip
 // connection's effect on the latent map.
@@ -28,27 +30,139 @@ public struct AblationRow: Sendable {
 /// One swap test of the paper's table.
 public struct SplitTest: Sendable {
   public var name: String
-  public var kind: String  // "within" or "between"
+  public var kind: String  // "within", "between" or "all runs"
+  /// Runs in the two groups.
+  public var sizes: (a: Int, b: Int)
   public var result: PairwiseGroupTestResult
+}
+
+/// The tests and map of one set of analysed runs (the network's, or the block-average
+/// baseline's).
+public struct TestSummary: Sendable {
+  /// The paper's six half-splits (within and between conditions), then all runs of one condition
+  /// against all of the other.
+  public var splitTests: [SplitTest]
+  /// Influence-distance test of all runs of one condition against the other.
+  public var influence: PairwiseGroupTestResult?
+  /// ROC AUC of |difference map| against the ground-truth mask, when one was given.
+  public var mapAUC: Double?
+  /// R_var of every run.
+  public var relativeErrors: [Double]
 }
 
 /// What the report found, for the caller to print or check.
 public struct ReportSummary: Sendable {
   public var splitTests: [SplitTest]
   public var influence: PairwiseGroupTestResult?
-  /// The time average of the first `plane` latents of a series (latent channel 0 of the map,
-/// h x w values).
-public func meanLatentMap(_ latents: Series, plane: Int) -> [Float] {
-  (0..<plane).map { i in
-    var s = 0.0
-    for t in 0..<latents.length { s += latents.values[t * latents.dimension + i] }
-    return Float(s / Double(latents.length))
+  public var mapAUC: Double?
+  /// 0.05 / 6: the Bonferroni threshold of the six half-split tests.
+  public var bonferroniThreshold: Double
+  /// The same tests and map on block averages over the network's latent grid; nil when the
+  /// report was written without the recordings.
+  public var baseline: TestSummary?
+  /// The network's own tests, map and R_var, as `baseline` holds the baseline's.
+  public var network: TestSummary {
+    TestSummary(splitTests: splitTests, influence: influence, mapAUC: mapAUC, relativeErrors: relativeErrors)
+  }
+  /// R_var of every run of the network.
+  public var relativeErrors: [Double]
+  /// Rows of the ablation table.
+  public var ablation: [AblationRow]
+}
+
+/// The verdict of a test at `threshold`, saying so when the threshold cannot be reached.
+public func verdict(_ r: PairwiseGroupTestResult, threshold: Double) -> String {
+  if r.pValue.isNaN { return "no permutation p" }
+  if r.pValue < threshold { return "significant" }
+  if r.smallestPValue >= threshold { return "cannot be significant" }
+  return "not significant"
+}
+
+/// The paper's six half-splits of two conditions' runs (first and second half of each, in run
+/// order), then all runs of one condition against the other: (name, kind, group A, group B).
+public func paperSplits(
+  _ labels: [Int32?], conditions: [(label: Int32, name: String)]
+) -> [(name: String, kind: String, a: [Int], b: [Int])] {
+  let (a, b) = (conditions[0], conditions[1])
+  let runsA = labels.indices.filter { labels[$0] == a.label }
+  let runsB = labels.indices.filter { labels[$0] == b.label }
+  func halves(_ list: [Int]) -> ([Int], [Int]) {
+    let mid = list.count / 2
+    return (Array(list[..<mid]), Array(list[mid...]))
+  }
+  let (a1, a2) = halves(runsA)
+  let (b1, b2) = halves(runsB)
+  return [
+    ("\(a.name)1 vs \(a.name)2", "within", a1, a2), ("\(b.name)1 vs \(b.name)2", "within", b1, b2),
+    ("\(a.name)1 vs \(b.name)1", "between", a1, b1), ("\(a.name)1 vs \(b.name)2", "between", a1, b2),
+    ("\(a.name)2 vs \(b.name)1", "between", a2, b1), ("\(a.name)2 vs \(b.name)2", "between", a2, b2),
+    ("\(a.name) vs \(b.name)", "all runs", runsA, runsB),
+  ]
+}
+
+/// The Bonferroni threshold of the six half-split tests.
+public let halfSplitThreshold = 0.05 / 6
+
+/// Runs the paper's splits (`paperSplits`) and the influence test on analysed runs, and their map
+/// AUC against `groundTruth`.
+public func testRuns(
+  _ runs: [RunAnalysis], conditions: [(label: Int32, name: String)], options: PairwiseGroupTestOptions,
+  threads: Int, differenceMap: [Float]?, groundTruth: [Float]?
+) throws -> TestSummary {
+  let fitted = try runs.map { try $0.fittedRun }
+  let splits = paperSplits(runs.map(\.label), conditions: conditions)
+  var tests: [SplitTest] = []
+  for split in splits where split.a.count >= 2 && split.b.count >= 2 {
+    let outcome = try GroupTests.coefficientSwap(fitted, groupA: split.a, groupB: split.b, options: options, threads: threads)
+    tests.append(SplitTest(name: split.name, kind: split.kind, sizes: (split.a.count, split.b.count), result: outcome.result))
+  }
+  var influence: PairwiseGroupTestResult? = nil
+  if let all = splits.last, all.a.count >= 2 && all.b.count >= 2 {
+    influence = try GroupTests.influenceDistance(runs.map(\.model), groupA: all.a, groupB: all.b, options: options).result
+  }
+  var auc: Double? = nil
+  if let differenceMap, let groundTruth, groundTruth.count == differenceMap.count {
+    auc = areaUnderROC(scores: differenceMap.map { abs($0) }, truth: groundTruth)
+  }
+  return TestSummary(splitTests: tests, influence: influence, mapAUC: auc, relativeErrors: runs.map(\.relativeError))
+}
+
+/// The swap-test table: one row per split, judged by the permutation p-value.
+func splitTable(_ tests: [SplitTest]) -> [[String]] {
+  tests.map { test in
+    let r = test.result
+    let threshold = test.kind == "all runs" ? 0.05 : halfSplitThreshold
+    return [
+      test.name, test.kind, "\(test.sizes.a) + \(test.sizes.b)", formatNumber(r.pValue), formatNumber(r.smallestPValue),
+      verdict(r, threshold: threshold) + " at \(formatNumber(threshold))", formatNumber(r.rankSumPValue),
+    ]
   }
 }
 
-/// Area under the ROC curve of |difference map| against the ground-truth mask (when given).
-  public var mapAUC: Double?
-  public var bonferroniThreshold: Double
+/// The paragraph that says what the group sizes allow.
+func attainabilityNote(_ tests: [SplitTest]) -> String {
+  var seen: [String: Double] = [:]
+  var order: [String] = []
+  for test in tests {
+    let key = "\(min(test.sizes.a, test.sizes.b)) + \(max(test.sizes.a, test.sizes.b))"
+    if seen[key] == nil {
+      seen[key] = test.result.smallestPValue
+      order.append(key)
+    }
+  }
+  let parts = order.map { key -> String in
+    let smallest = seen[key]!
+    var text = "with \(key) runs the smallest attainable p is \(formatNumber(smallest))"
+    if smallest >= halfSplitThreshold {
+      text += ", so the half-split threshold \(formatNumber(halfSplitThreshold)) cannot be reached"
+    } else if smallest >= 0.003 {
+      text += " (the paper's criterion p < 0.003 cannot be met)"
+    }
+    return text
+  }
+  return "Smallest attainable p: " + parts.joined(separator: "; ") + ". No outcome of these runs, "
+    + "however different the groups, gives a smaller permutation p-value (1 / the number of distinct "
+    + "splits of the runs when they are enumerated, 1 / (permutations + 1) for Monte Carlo)."
 }
 
 /// Mean and sample standard deviation.
@@ -136,60 +250,69 @@ public func writeExperimentReport(
       + "latent size K = \(network.network.latentSize), VAR lag p = \(network.training.varOptions.lag), "
       + "lambda = \(network.training.varOptions.lambda).")
 
-  // Swap tests in the paper's layout: halves of each condition, within and between.
-  func halves(_ list: [Int]) -> ([Int], [Int]) {
-    let mid = list.count / 2
-    return (Array(list[..<mid]), Array(list[mid...]))
+  // Swap tests in the paper's layout (halves of each condition, within and between, then all
+  // runs), on the network's latents and on the block-average baseline.
+  let threads = network.training.varOptions.threads
+  let mapA = try network.groupMap(a.label)
+  let mapB = try network.groupMap(b.label)
+  let difference = zip(mapA, mapB).map { $0 - $1 }
+  let truth = groundTruth.flatMap { $0.count == h * w ? $0 : nil }
+  let tested = try testRuns(
+    runs, conditions: conditions, options: options, threads: threads, differenceMap: difference, groundTruth: truth)
+  var baseline: TestSummary? = nil
+  var baselineAnalysis: BlockAverageBaseline? = nil
+  if let dataset {
+    let analysis = try BlockAverageBaseline(dataset, like: network)
+    baselineAnalysis = analysis
+    baseline = try testRuns(
+      analysis.runs, conditions: conditions, options: options, threads: threads,
+      differenceMap: try analysis.differenceMap(a.label, b.label), groundTruth: truth)
   }
-  let (a1, a2) = halves(runsA)
-  let (b1, b2) = halves(runsB)
-  let fitted = try runs.map { try $0.fittedRun }
-  let splits: [(String, String, [Int], [Int])] = [
-    ("\(a.name)1 vs \(a.name)2", "within", a1, a2), ("\(b.name)1 vs \(b.name)2", "within", b1, b2),
-    ("\(a.name)1 vs \(b.name)1", "between", a1, b1), ("\(a.name)1 vs \(b.name)2", "between", a1, b2),
-    ("\(a.name)2 vs \(b.name)1", "between", a2, b1), ("\(a.name)2 vs \(b.name)2", "between", a2, b2),
-  ]
-  let threshold = 0.05 / Double(splits.count)
-  var splitTests: [SplitTest] = []
-  var rows: [[String]] = []
-  // The paper's six half-splits, then all runs of one condition against all of the other.
-  let allRuns = [("\(a.name) vs \(b.name)", "all runs", runsA, runsB)]
-  for (name, kind, x, y) in splits + allRuns where x.count >= 2 && y.count >= 2 {
-    let outcome = try GroupTests.coefficientSwap(
-      fitted, groupA: x, groupB: y, options: options, threads: network.training.varOptions.threads)
-    let r = outcome.result
-    splitTests.append(SplitTest(name: name, kind: kind, result: r))
-    rows.append([
-      name, kind, "\(x.count) + \(y.count)", formatNumber(r.statistic), formatNumber(r.pValue), formatNumber(r.permutationPValue),
-      r.pValue < threshold ? "yes" : "no",
-    ])
-  }
+  let header = ["split", "kind", "runs", "p (permutation)", "smallest attainable p", "verdict", "p (rank-sum, pairs share runs)"]
   document.heading("Coefficient-swap tests")
   document.paragraph(
     "Delta_ij = E_{i<-j} - E_{i<-i}: the extra one-step prediction error of run i's latents under run j's "
-      + "VAR. Each row compares inter-group with intra-group swaps by a one-sided Wilcoxon rank-sum test; "
-      + "the permutation p-value relabels runs (pairs sharing a run are not independent). Significant = "
-      + "rank-sum p below the Bonferroni threshold 0.05 / \(splits.count) = \(formatNumber(threshold)) "
-      + "of the six half-split tests; the last row compares all runs of the two conditions.")
-  document.table(["split", "kind", "runs", "U", "p (rank-sum)", "p (permutation)", "significant"], rows)
+      + "VAR. Each row asks whether swaps between the two groups cost more than swaps within a group. "
+      + "The p-value is the run-relabelling permutation p-value of the rank-sum statistic: every "
+      + "distinct split of the row's runs into groups of these sizes is tried (Monte Carlo with the +1 "
+      + "correction when there are more than \(options.exactLimit)), so it is calibrated at the level of "
+      + "runs, the independent units. A half-split is significant when p is below the Bonferroni threshold "
+      + "0.05 / 6 = \(formatNumber(halfSplitThreshold)) of the six half-split tests; the all-runs row is one "
+      + "test at 0.05. The last column is the paper's statistic, the rank-sum p-value of inter- against "
+      + "intra-group pairs: its pairs share runs, so it is not calibrated and can be far smaller than any "
+      + "outcome of the runs allows; it decides nothing here.")
+  document.paragraph(attainabilityNote(tested.splitTests))
+  document.table(header, splitTable(tested.splitTests))
+  if let baseline, let grid = baselineAnalysis?.grid {
+    document.heading("Block-average baseline", level: 3)
+    document.paragraph(
+      "The same VAR, tests and map on plain averages of the frames over the network's latent grid "
+        + "(\(grid.gridHeight) x \(grid.gridWidth) blocks of about \(grid.height / grid.gridHeight) x "
+        + "\(grid.width / grid.gridWidth) pixels, K = \(grid.blockCount)), each run centred as the network's "
+        + "latents are. What the network finds beyond these rows is what it adds.")
+    document.table(header, splitTable(baseline.splitTests))
+  } else {
+    document.paragraph(
+      "Block-average baseline: not computed, the report was written without the recordings "
+        + "(sparsevar train and demo write it).")
+  }
 
   // Influence-distance test between the conditions.
-  var influence: PairwiseGroupTestResult? = nil
-  if runsA.count >= 2 && runsB.count >= 2 {
-    let outcome = try GroupTests.influenceDistance(runs.map(\.model), groupA: runsA, groupB: runsB, options: options)
-    influence = outcome.result
+  let influence = tested.influence
+  if let result = influence {
     document.heading("Influence-distance test")
-    document.paragraph(
+    var text =
       "d_ij = ||c_i - c_j||^2 between influence vectors (total outflow of each latent), \(a.name) vs \(b.name): "
-        + "U = \(formatNumber(outcome.result.statistic)), p = \(formatNumber(outcome.result.pValue)) (rank-sum), "
-        + "\(formatNumber(outcome.result.permutationPValue)) (permutation).")
+      + "p = \(formatNumber(result.pValue)) (permutation; smallest attainable \(formatNumber(result.smallestPValue))), "
+      + "rank-sum p = \(formatNumber(result.rankSumPValue)) (the paper's statistic; its pairs share runs)."
+    if let b = baseline?.influence {
+      text += " Block-average baseline: p = \(formatNumber(b.pValue)) (permutation), rank-sum p = \(formatNumber(b.rankSumPValue))."
+    }
+    document.paragraph(text)
   }
 
   // Maps.
   document.heading("Contribution maps")
-  let mapA = try network.groupMap(a.label)
-  let mapB = try network.groupMap(b.label)
-  let difference = zip(mapA, mapB).map { $0 - $1 }
   let scale = max(1, 256 / max(h, w))
   func save(_ values: [Float], _ file: String, _ colormap: Colormap) throws -> String {
     try renderImage(values, width: w, height: h, colormap: colormap).enlarged(by: scale).writePNG(to: folder + "/" + file)
@@ -201,28 +324,39 @@ public func writeExperimentReport(
     (try save(mapB, "map_\(b.name).png", .sequential), "Omega \(b.name)"),
     (try save(difference, "map_difference.png", .diverging), "Omega \(a.name) - \(b.name)"),
   ]
-  var auc: Double? = nil
-  if let groundTruth, groundTruth.count == h * w {
-    panels.append((try save(groundTruth, "ground_truth.png", .gray), "ground truth: differing assemblies"))
-    auc = areaUnderROC(scores: difference.map { abs($0) }, truth: groundTruth)
+  let auc = tested.mapAUC
+  if let truth {
+    panels.append((try save(truth, "ground_truth.png", .gray), "ground truth: differing assemblies"))
+  }
+  if let baselineAnalysis {
+    panels.append(
+      (try save(try baselineAnalysis.differenceMap(a.label, b.label), "map_difference_blocks.png", .diverging),
+       "block-average baseline: \(a.name) - \(b.name)"))
   }
   document.figure(Figure(title: "Group contribution maps and their difference", panels: panels))
   if let auc {
-    document.paragraph(
+    var text =
       "Area under the ROC curve of |Omega \(a.name) - Omega \(b.name)| against the ground-truth mask: \(formatNumber(auc)) "
-        + "(0.5 = no better than chance, 1 = the map's largest values are exactly the differing assemblies).")
+      + "(0.5 = no better than chance, 1 = the map's largest values are exactly the differing assemblies)"
+    if let baselineAUC = baseline?.mapAUC {
+      text += "; the block-average baseline's difference map (influence painted on its blocks): \(formatNumber(baselineAUC))"
+    }
+    document.paragraph(text + ".")
   }
 
   // Ablation.
   if !ablation.isEmpty {
     document.heading("Ablation")
-    document.table(
-      ["training", "lambda", "L_rec (mean ± sd over runs)", "R_var (mean ± sd over runs)"],
-      ablation.map { row in
-        let (l, ls) = meanAndSpread(row.reconstructionErrors)
-        let (r, rs) = meanAndSpread(row.relativeErrors)
-        return [row.name, formatNumber(row.lambda), "\(formatNumber(l)) ± \(formatNumber(ls))", "\(formatNumber(r)) ± \(formatNumber(rs))"]
-      })
+    var rows = ablation.map { row in
+      let (l, ls) = meanAndSpread(row.reconstructionErrors)
+      let (r, rs) = meanAndSpread(row.relativeErrors)
+      return [row.name, formatNumber(row.lambda), "\(formatNumber(l)) ± \(formatNumber(ls))", "\(formatNumber(r)) ± \(formatNumber(rs))"]
+    }
+    if let baseline {
+      let (r, rs) = meanAndSpread(baseline.relativeErrors)
+      rows.append(["block-average baseline", formatNumber(network.training.varOptions.lambda), "n/a", "\(formatNumber(r)) ± \(formatNumber(rs))"])
+    }
+    document.table(["training", "lambda", "L_rec (mean ± sd over runs)", "R_var (mean ± sd over runs)"], rows)
   }
 
   // Latent forecasts of the first run.
@@ -290,5 +424,51 @@ public func writeExperimentReport(
   document.figure(Figure(title: "Mean latent map", panels: latentPanels))
 
   try document.write(to: folder)
-  return ReportSummary(splitTests: splitTests, influence: influence, mapAUC: auc, bonferroniThreshold: threshold)
+  let summary = ReportSummary(
+    splitTests: tested.splitTests, influence: influence, mapAUC: auc, bonferroniThreshold: halfSplitThreshold,
+    baseline: baseline, relativeErrors: tested.relativeErrors, ablation: ablation)
+  try writeText(summaryJSON(summary), to: folder + "/summary.json")
+  return summary
+}
+
+// MARK: - summary.json
+
+/// The report's numbers as JSON (for scripts: the calibration study reads it). NaN and missing
+/// values are null.
+public func summaryJSON(_ summary: ReportSummary) -> String {
+  func number(_ v: Double?) -> String {
+    guard let v, v.isFinite else { return "null" }
+    return "\(v)"
+  }
+  func quoted(_ text: String) -> String {
+    var out = "\""
+    for c in text {
+      switch c {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      default: out.append(c)
+      }
+    }
+    return out + "\""
+  }
+  func list(_ values: [Double]) -> String { "[" + values.map { number($0) }.joined(separator: ", ") + "]" }
+  func test(_ r: PairwiseGroupTestResult) -> String {
+    "{\"pvalue\": \(number(r.pValue)), \"ranksum_pvalue\": \(number(r.rankSumPValue)), "
+      + "\"smallest_pvalue\": \(number(r.smallestPValue)), \"statistic\": \(number(r.statistic)), "
+      + "\"relabelings\": \(r.permutationsUsed), \"exact\": \(r.permutationExact)}"
+  }
+  func tests(_ t: TestSummary) -> String {
+    let splits = t.splitTests.map { "{\"name\": \(quoted($0.name)), \"kind\": \(quoted($0.kind)), \"test\": \(test($0.result))}" }
+    return "{\"splits\": [" + splits.joined(separator: ", ") + "], \"influence\": "
+      + (t.influence.map(test) ?? "null") + ", \"map_auc\": \(number(t.mapAUC)), \"relative_errors\": "
+      + list(t.relativeErrors) + "}"
+  }
+  let ablation = summary.ablation.map {
+    "{\"name\": \(quoted($0.name)), \"lambda\": \(number($0.lambda)), \"reconstruction_errors\": "
+      + list($0.reconstructionErrors) + ", \"relative_errors\": " + list($0.relativeErrors) + "}"
+  }
+  return "{\"bonferroni_threshold\": \(number(summary.bonferroniThreshold)),\n\"network\": " + tests(summary.network)
+    + ",\n\"baseline\": " + (summary.baseline.map(tests) ?? "null") + ",\n\"ablation\": ["
+    + ablation.joined(separator: ", ") + "]}\n"
 }

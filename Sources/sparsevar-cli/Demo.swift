@@ -25,10 +25,10 @@ func monotonicSeconds() -> Double {
 }
 
 /// Generates the synthetic experiment of `preset` into a FrameDataset, with a progress line.
-func syntheticExperiment(_ preset: SyntheticTwoPhotonOptions.Preset, seed: UInt64)
+func syntheticExperiment(_ preset: SyntheticTwoPhotonOptions.Preset, seed: UInt64, null: Bool)
   throws -> (SyntheticTwoPhotonGenerator, FrameDataset)
 {
-  let generator = try SyntheticTwoPhotonGenerator(.preset(preset, seed: seed))
+  let generator = try SyntheticTwoPhotonGenerator(syntheticOptions(preset, seed: seed, null: null))
   var line = ProgressLine(label: "generating \(preset.rawValue) two-photon data")
   let dataset = try generator.makeFrameDataset { done, total in
     line.update(done, total)
@@ -36,6 +36,20 @@ func syntheticExperiment(_ preset: SyntheticTwoPhotonOptions.Preset, seed: UInt6
   }
   return (generator, dataset)
 }
+
+/// The options of a preset, as the null experiment (both conditions share one coupling matrix)
+/// when `null`.
+func syntheticOptions(_ preset: SyntheticTwoPhotonOptions.Preset, seed: UInt64, null: Bool) -> SyntheticTwoPhotonOptions {
+  var options = SyntheticTwoPhotonOptions.preset(preset, seed: seed)
+  options.nullExperiment = null
+  return options
+}
+
+/// The `--null` flag of `demo` and `synth`.
+let nullHelp: ArgumentHelp = """
+  The null experiment: F and N share one coupling matrix (no planted difference; the same seed's \
+  scene, network and per-run brightness, gain and bleaching otherwise), for checking false positives.
+  """
 
 extension ModelDefaults {
   /// The demo's model per preset: on the small preset the validation recipe (docs/synthetic.md),
@@ -68,6 +82,9 @@ struct Demo: ParsableCommand {
   var output: String = "sparsevar-demo"
   @Option(name: .customLong("data-seed"), help: "Seed of the synthetic data.") var dataSeed: UInt64 = 1
   @Flag(name: .customLong("no-ablation"), help: "Train only the end-to-end model.") var noAblation = false
+  @Flag(name: .customLong("no-skip-comparison"), help: "With the ablation, leave out the model without skip connection (it only feeds a figure).")
+  var noSkipComparison = false
+  @Flag(name: .customLong("null"), help: nullHelp) var null = false
   @OptionGroup var model: ModelOptions
 
   func run() throws {
@@ -75,7 +92,7 @@ struct Demo: ParsableCommand {
       let start = monotonicSeconds()
       let chosen = full ? SyntheticTwoPhotonOptions.Preset.full : preset
       let defaults = ModelDefaults.demo(chosen)
-      let (generator, dataset) = try syntheticExperiment(chosen, seed: dataSeed)
+      let (generator, dataset) = try syntheticExperiment(chosen, seed: dataSeed, null: null)
       try makeFolder(output)
       let truth = try generator.groundTruth.preprocessed(
         generator.groundTruth.differingMask, generator.options.recommendedPreprocessing)
@@ -104,7 +121,7 @@ struct Demo: ParsableCommand {
       // The model without skip connection only feeds the latent-map figure: a third of the
       // epochs (at least one) keeps the demo near 10 minutes.
       let skipComparisonEpochs = max(1, (model.epochs ?? defaults.epochs) / 3)
-      if !noAblation {
+      if !noAblation && !noSkipComparison {
         var options = model
         options.noSkip = true
         options.epochs = skipComparisonEpochs
@@ -116,18 +133,20 @@ struct Demo: ParsableCommand {
       }
       let minutes = (monotonicSeconds() - start) / 60
       let summary = try writeExperimentReport(
-        network: main, conditions: [(0, "F"), (1, "N")], dataset: dataset, groundTruth: truth, ablation: ablation,
+        network: main, conditions: [(0, "F"), (1, "N")], dataset: dataset, groundTruth: null ? nil : truth, ablation: ablation,
         skipComparison: skipComparison, title: "sparsevar demo: synthetic two-photon experiment",
         notes: [
           "Built-in synthetic data, preset \(chosen.rawValue) (seed \(dataSeed)): \(dataset.runCount) runs, "
             + "\(dataset.totalFrameCount) frames of \(dataset.outputHeight) x \(dataset.outputWidth) pixels after "
             + "preprocessing; \(generator.groundTruth.assemblies.count) neural assemblies, of which "
-            + "\(generator.groundTruth.differingAssemblies) couple differently in F and N.",
+            + (null
+              ? "none couples differently in F and N: the null experiment, where any significant F vs N test is a false positive."
+              : "\(generator.groundTruth.differingAssemblies) couple differently in F and N."),
           "Training: depth \(main.network.configuration.depth) (K = \(main.network.latentSize)), "
             + "\(main.training.epochs) epochs of \(model.window)-frame windows at learning rate "
             + "\(formatNumber(main.training.learningRate)) per mode; latents centred before every VAR, in training and analysis "
             + "(\(main.training.centerLatents ? "on" : "off"))"
-            + (noAblation ? "" : "; the model without skip connection \(skipComparisonEpochs) epochs")
+            + (noAblation || noSkipComparison ? "" : "; the model without skip connection \(skipComparisonEpochs) epochs")
             + "; total time "
             + "\(formatNumber(minutes, 2)) minutes.",
         ],
@@ -144,6 +163,7 @@ struct Synth: ParsableCommand {
   @Option(help: "Size: tiny, small, standard or full.") var preset: SyntheticTwoPhotonOptions.Preset = .small
   @Option(name: .customLong("data-seed"), help: "Seed of the synthetic data.") var dataSeed: UInt64 = 1
   @Option(help: "File format of the stacks: npy or tiff.") var format: String = "npy"
+  @Flag(name: .customLong("null"), help: nullHelp) var null = false
   @Option(name: [.short, .customLong("output")], help: "Folder to write into.") var output: String = "sparsevar-synth"
 
   func validate() throws {
@@ -152,7 +172,7 @@ struct Synth: ParsableCommand {
 
   func run() throws {
     try reportingErrors {
-      let generator = try SyntheticTwoPhotonGenerator(.preset(preset, seed: dataSeed))
+      let generator = try SyntheticTwoPhotonGenerator(syntheticOptions(preset, seed: dataSeed, null: null))
       try makeFolder(output)
       let (h, w) = (generator.options.height, generator.options.width)
       var csv = "file,condition\n"

@@ -74,7 +74,12 @@ func tinyNetwork(mode: TrainingMode) throws -> SparseVARNetwork {
     }
     let swap = try network.swapTest(1, 2, options: .init(permutations: 0))
     #expect(swap.result.nInter == 8 && swap.result.nIntra == 4)
-    #expect(swap.result.pValue >= 0 && swap.result.pValue <= 1)
+    #expect(swap.result.rankSumPValue >= 0 && swap.result.rankSumPValue <= 1)
+    #expect(swap.result.pValue.isNaN && swap.result.smallestPValue.isNaN)  // no permutations asked for
+    // 2 + 2 runs: 3 distinct splits, so no outcome gives p below 1/3.
+    let permuted = try network.swapTest(1, 2)
+    #expect(permuted.result.permutationExact && permuted.result.smallestPValue == 1.0 / 3)
+    #expect(permuted.result.pValue >= 1.0 / 3 && permuted.result.pValue <= 1)
     let map = try network.contributionMap(run: 0, gain: 2)
     #expect(map.count == 256 && map.allSatisfy { $0.isFinite })
     let difference = try network.differenceMap(1, 2)

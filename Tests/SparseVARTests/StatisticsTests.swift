@@ -283,11 +283,12 @@ private func bruteForceU(_ d: [Double], _ n: Int, _ a: [Int], _ b: [Int]) throws
   let r = try pairwiseGroupTest(d, runs: n, groupA: a, groupB: b)
   #expect(r.statistic == 573)
   #expect(r.nInter == 32 && r.nIntra == 24)
-  #expect(close(r.pValue, 0.0009014063513866835))
+  #expect(close(r.rankSumPValue, 0.0009014063513866835))
   #expect(r.permutationExact && r.permutationsUsed == 70)
-  #expect(r.permutationPValue == 2.0 / 70.0)
+  #expect(r.pValue == 2.0 / 70.0)
+  #expect(r.smallestPValue == 2.0 / 70.0)  // 35 distinct splits of 4 + 4 runs
   let e = try pairwiseGroupTest(d, runs: n, groupA: a, groupB: b, options: .init(method: .exact))
-  #expect(close(e.pValue, 0.0007210486984192342))
+  #expect(close(e.rankSumPValue, 0.0007210486984192342))
 
   // Brute force in the test: every choice of 4 of the 8 runs as group A.
   let runs = a + b
@@ -301,7 +302,7 @@ private func bruteForceU(_ d: [Double], _ n: Int, _ a: [Int], _ b: [Int]) throws
     total += 1
   }
   #expect(total == 70)
-  #expect(r.permutationPValue == Double(count) / Double(total))
+  #expect(r.pValue == Double(count) / Double(total))
 }
 
 @Test func pairwiseMonteCarloIsReproducibleAndClose() throws {
@@ -312,28 +313,30 @@ private func bruteForceU(_ d: [Double], _ n: Int, _ a: [Int], _ b: [Int]) throws
   let b = Array(7..<14)
   let d = pairMatrix(n, a, b, shift: 0.08)
   let exact = try pairwiseGroupTest(d, runs: n, groupA: a, groupB: b)
-  #expect(exact.statistic == 5064 && close(exact.pValue, 0.003744459184844453))
+  #expect(exact.statistic == 5064 && close(exact.rankSumPValue, 0.003744459184844453))
   #expect(exact.permutationExact && exact.permutationsUsed == 3432)
-  #expect(exact.permutationPValue == 30.0 / 3432.0)
+  #expect(exact.pValue == 30.0 / 3432.0)
+  #expect(exact.smallestPValue == 2.0 / 3432.0)
 
   let options = PairwiseGroupTestOptions(permutations: 20000, seed: 42, exactLimit: 0)
   let first = try pairwiseGroupTest(d, runs: n, groupA: a, groupB: b, options: options)
   let second = try pairwiseGroupTest(d, runs: n, groupA: a, groupB: b, options: options)
   #expect(!first.permutationExact && first.permutationsUsed == 20000)
-  #expect(first.permutationPValue == second.permutationPValue)
+  #expect(first.pValue == second.pValue)
+  #expect(first.smallestPValue == 1.0 / 20001.0)
   // p = (1 + count) / 20001; the standard error at p = 0.0087 is 0.0007.
-  let count = first.permutationPValue * 20001 - 1
+  let count = first.pValue * 20001 - 1
   #expect(abs(count - count.rounded()) < 1e-6)
-  #expect(abs(first.permutationPValue - exact.permutationPValue) < 0.004)
+  #expect(abs(first.pValue - exact.pValue) < 0.004)
   var other = options
   other.seed = 7
   let third = try pairwiseGroupTest(d, runs: n, groupA: a, groupB: b, options: other)
-  #expect(abs(third.permutationPValue - exact.permutationPValue) < 0.004)
+  #expect(abs(third.pValue - exact.pValue) < 0.004)
 
   let skipped = try pairwiseGroupTest(
     d, runs: n, groupA: a, groupB: b, options: .init(permutations: 0))
-  #expect(skipped.permutationPValue.isNaN && skipped.permutationsUsed == 0)
-  #expect(!skipped.permutationExact && skipped.pValue == exact.pValue)
+  #expect(skipped.pValue.isNaN && skipped.smallestPValue.isNaN && skipped.permutationsUsed == 0)
+  #expect(!skipped.permutationExact && skipped.rankSumPValue == exact.rankSumPValue)
 }
 
 @Test func generatorMatchesReference() {

@@ -271,6 +271,40 @@ private func calciumFiltered(_ x: [Double], decay: Double) -> [Double] {
     #expect(g.groundTruth.differingMask.allSatisfy { $0 == 0 })
   }
 
+  @Test func theNullExperimentSharesEverythingButTheDifference() throws {
+    var o = tiny
+    o.nullExperiment = true
+    let null = try SyntheticTwoPhotonGenerator(o)
+    let effect = try SyntheticTwoPhotonGenerator(tiny)
+    let nullNetwork = null.groundTruth.network
+    #expect(nullNetwork.familiar == nullNetwork.novel && nullNetwork.familiarNoise == nullNetwork.novelNoise)
+    #expect(nullNetwork.familiar == effect.groundTruth.network.familiar)
+    #expect(effect.groundTruth.network.familiar != effect.groundTruth.network.novel)
+    #expect(null.groundTruth.differingAssemblies.isEmpty && null.groundTruth.differingMask.allSatisfy { $0 == 0 })
+    // F runs are the same movie in both; N runs follow F's network in the null experiment.
+    #expect(try null.frames(run: 0, range: 0..<8) == effect.frames(run: 0, range: 0..<8))
+    let nRun = (0..<null.runCount).first { (try? null.condition(run: $0)) == 1 }!
+    #expect(try null.activity(run: nRun).drift == effect.activity(run: nRun).drift)
+    #expect(try null.activity(run: nRun).latents != effect.activity(run: nRun).latents)
+  }
+
+  @Test func runsDifferInGainAndBleaching() throws {
+    var o = tiny
+    o.runGainVariation = 0.2
+    o.bleachingRate = 0.05...0.05
+    o.driftAmplitude = 0
+    o.runBrightnessVariation = 0
+    let g = try SyntheticTwoPhotonGenerator(o)
+    let gains = try (0..<g.runCount).map { try g.activity(run: $0).gain }
+    #expect(Set(gains).count == g.runCount && gains.allSatisfy { $0 > 0 })
+    let drift = try g.activity(run: 0).drift
+    // exp(-0.05 t) at 30 Hz, from 1 at frame 0.
+    #expect(abs(drift[0]) < 1e-6)
+    #expect(abs(Double(drift[30]) - (exp(-0.05) - 1)) < 1e-5)
+    o.bleachingRate = 0...11
+    #expect(throws: SparseVARError.self) { try o.validate() }
+  }
+
   // MARK: - Activity
 
   @Test func neuronActivityFollowsItsAssembly() throws {
@@ -414,7 +448,7 @@ private func calciumFiltered(_ x: [Double], decay: Double) -> [Double] {
     let (n1, n2) = (Array(n.prefix(n.count / 2)), Array(n.suffix(n.count - n.count / 2)))
     #expect(f1.count == 5 && n2.count == 5, "the paper's layout: five runs per half")
     func swapP(_ a: [Int], _ b: [Int]) throws -> Double {
-      try GroupTests.coefficientSwap(fitted, groupA: a, groupB: b).result.pValue
+      try GroupTests.coefficientSwap(fitted, groupA: a, groupB: b).result.rankSumPValue
     }
     let within = [try swapP(f1, f2), try swapP(n1, n2)]
     let between = [try swapP(f1, n1), try swapP(f1, n2), try swapP(f2, n1), try swapP(f2, n2)]
@@ -764,7 +798,7 @@ private func tune(_ o: inout SyntheticTwoPhotonOptions) {
       let r3 = { (v: Double) in (v * 1000).rounded() / 1000 }
       print("\(level): mean outflow F \(r3(cF.reduce(0, +) / Double(m))), F-N on differing \(onD.map(r3)), "
         + "others mean \(r3(offD.reduce(0, +) / Double(offD.count))) max \(r3(offD.max() ?? 0)); AUC \(auc); "
-        + "F vs N p infl \(influence.result.pValue) swap \(swap.result.pValue); F vs F p infl \(nullInfluence.result.pValue) swap \(nullSwap.result.pValue)")
+        + "F vs N rank-sum p infl \(influence.result.rankSumPValue) swap \(swap.result.rankSumPValue); F vs F p infl \(nullInfluence.result.rankSumPValue) swap \(nullSwap.result.rankSumPValue)")
     }
   }
 

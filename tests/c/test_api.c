@@ -990,7 +990,31 @@ static void test_var_sets(void) {
       res = NULL;
     }
     CHECK(p1 == p2 && p1 >= 1.0 / 200 && p1 <= 1);
-    CHECK_OK(sparsevar_var_set_set_param(set, SPARSEVAR_TEST_PARAM_EXACT_LIMIT, 20000));
+    /* The +1 correction: p = (1 + count) / (1 + 199); the smallest attainable p is 1/200. */
+    CHECK(fabs(p1 * 200 - floor(p1 * 200 + 0.5)) < 1e-9);
+    {
+      double p_test = NAN, smallest = NAN;
+      int64_t relabelings = -1;
+      int32_t exact = -1;
+      CHECK_OK(sparsevar_swap_test(&res, set, 1, 2));
+      if (res != NULL) {
+        CHECK_OK(sparsevar_test_result_permutation(res, &p_test, &smallest, &relabelings, &exact));
+        CHECK(p_test == p1 && smallest == 1.0 / 200 && relabelings == 199 && exact == 0);
+        CHECK_OK(sparsevar_test_result_permutation(res, NULL, NULL, NULL, NULL));
+        sparsevar_test_result_free(res);
+        res = NULL;
+      }
+      CHECK_OK(sparsevar_smallest_p_value(set, 5, 5, &smallest));
+      CHECK(smallest == 1.0 / 200);
+      CHECK_OK(sparsevar_var_set_set_param(set, SPARSEVAR_TEST_PARAM_EXACT_LIMIT, 20000));
+      /* Exact: 1 / the number of distinct splits (C(10, 5) / 2 = 126; C(7, 3) = 35). */
+      CHECK_OK(sparsevar_smallest_p_value(set, 5, 5, &smallest));
+      CHECK(fabs(smallest - 1.0 / 126) < 1e-15);
+      CHECK_OK(sparsevar_smallest_p_value(set, 3, 4, &smallest));
+      CHECK(fabs(smallest - 1.0 / 35) < 1e-15);
+      EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_smallest_p_value(set, 0, 4, &smallest));
+      EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_smallest_p_value(set, 3, 4, NULL));
+    }
   }
   /* The exact rank-sum method. */
   CHECK_OK(sparsevar_var_set_set_param(set, SPARSEVAR_TEST_PARAM_METHOD,

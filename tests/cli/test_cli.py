@@ -2,6 +2,7 @@
 (.npy and TIFF input, labels from the command line and from CSV), test, maps, analyze, and clear
 errors for bad input. The tool is $SPARSEVAR_CLI (scripts/test.sh sets it)."""
 
+import json
 import os
 import subprocess
 
@@ -44,13 +45,29 @@ def test_train_test_maps_and_analyze(synthetic, tmp_path):
                "--report", tmp_path / "report", *TINY_MODEL)
     assert "model saved" in done.stdout and "F1 vs F2" in done.stdout
     assert (tmp_path / "report" / "report.html").exists()
-    assert "Coefficient-swap tests" in open(tmp_path / "report" / "report.md").read()
+    text = open(tmp_path / "report" / "report.md").read()
+    assert "Coefficient-swap tests" in text and "Block-average baseline" in text
+    # 5 + 5 runs on all, 2 + 3 on the half-splits: the report says what cannot be reached.
+    assert "smallest attainable p is 0.1, so the half-split threshold 0.00833 cannot be reached" in text
+    assert "cannot be significant" in done.stdout and "block-average baseline" in done.stdout
+    summary = json.load(open(tmp_path / "report" / "summary.json"))
+    for source in ("network", "baseline"):
+        all_runs = summary[source]["splits"][-1]
+        assert all_runs["kind"] == "all runs" and all_runs["test"]["exact"]
+        assert abs(all_runs["test"]["smallest_pvalue"] - 1 / 126) < 1e-12
+        assert all_runs["test"]["smallest_pvalue"] <= all_runs["test"]["pvalue"] <= 1
     table = run("test", model, "--conditions", "F=0,N=1", "--permutations", "99").stdout
     assert "swap F vs N" in table and "influence F vs N" in table
+    assert "smallest p" in table and "rank-sum" in table
     run("maps", model, "-o", tmp_path / "maps", "--conditions", "F=0,N=1")
     assert {"F.png", "N.png", "difference.png", "run_0.png"} <= set(os.listdir(tmp_path / "maps"))
     run("analyze", model, "-o", tmp_path / "again", "--conditions", "F=0,N=1")
     assert (tmp_path / "again" / "report.html").exists()
+
+
+def test_synth_null_experiment_has_no_differing_assemblies(tmp_path):
+    run("synth", "--preset", "tiny", "--null", "-o", tmp_path / "null")
+    assert not np.load(tmp_path / "null" / "ground_truth_differing.npy").any()
 
 
 def test_train_on_tiff_with_command_line_labels(synthetic, tmp_path):

@@ -17,26 +17,14 @@ extension SparseVARNetwork {
   /// Labels of the analysed runs (as the dataset had them when `analyze` ran).
   public var labels: [Int32?] { runs.map(\.label) }
 
-  func analyzedRuns(_ a: Int32, _ b: Int32) throws -> ([Int], [Int]) {
-    guard !runs.isEmpty else {
-      throw SparseVARError.notFitted("the runs have not been analysed yet: call analyze first")
-    }
-    guard a != b else { throw SparseVARError.invalidArgument("the two group labels are the same (\(a))") }
-    return (runs.indices.filter { runs[$0].label == a }, runs.indices.filter { runs[$0].label == b })
-  }
-
   /// Coefficient-swap test between the analysed runs labelled `a` and `b`.
   public func swapTest(_ a: Int32, _ b: Int32, options: PairwiseGroupTestOptions = .init()) throws -> GroupTestOutcome {
-    let (groupA, groupB) = try analyzedRuns(a, b)
-    let fitted = try runs.map { try $0.fittedRun }
-    return try GroupTests.coefficientSwap(
-      fitted, groupA: groupA, groupB: groupB, options: options, threads: training.varOptions.threads)
+    try runs.swapTest(a, b, options: options, threads: training.varOptions.threads)
   }
 
   /// Influence-distance test between the analysed runs labelled `a` and `b`.
   public func influenceTest(_ a: Int32, _ b: Int32, options: PairwiseGroupTestOptions = .init()) throws -> GroupTestOutcome {
-    let (groupA, groupB) = try analyzedRuns(a, b)
-    return try GroupTests.influenceDistance(runs.map(\.model), groupA: groupA, groupB: groupB, options: options)
+    try runs.influenceTest(a, b, options: options)
   }
 
   /// Contribution map of analysed run `run` (H x W, normalised image units); `gain` = gamma_viz.

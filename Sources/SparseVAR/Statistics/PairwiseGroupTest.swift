@@ -3,8 +3,10 @@
 // The intra- versus inter-group test on a matrix of pairwise values between runs, shared by the
 // coefficient-swap test (D = Delta, Delta_ij = E_{i<-j} - E_{i<-i}) and the influence-distance
 // test (D_ij = ||c^(i) - c^(j)||^2): a rank-sum test that the values of pairs across the two
-// groups are stochastically greater than those of pairs within a group, plus a permutation
-// p-value that relabels whole runs (the values of pairs sharing a run are not independent).
+// groups are stochastically greater than those of pairs within a group (the paper's statistic),
+// calibrated by a permutation test that relabels whole runs: the values of pairs sharing a run
+// are not independent, so the rank-sum's own p-value claims more than the runs can carry, and
+// the run-relabelling p-value is the one a verdict rests on.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,17 +14,23 @@
 public struct PairwiseGroupTestResult: Sendable {
   /// U of the inter-group sample (scipy's `mannwhitneyu(inter, intra).statistic`).
   public var statistic: Double
-  /// Rank-sum p-value, alternative "inter greater", with the method of the options.
+  /// The test's p-value: the run-relabelling permutation p-value (exact or Monte Carlo, see
+  /// `pairwiseGroupTest`), calibrated at the level of runs; NaN when `permutations` was 0.
   public var pValue: Double
-  /// Run-relabeling permutation p-value; NaN when `permutations` was 0.
-  public var permutationPValue: Double
+  /// The paper's statistic: the rank-sum p-value of inter against intra pairs, alternative
+  /// "inter greater", with the method of the options. Its pairs share runs, so it is not
+  /// calibrated at the level of runs and can be far smaller than any run-level p-value.
+  public var rankSumPValue: Double
+  /// The smallest p-value the permutation test can return for these group sizes and options
+  /// (`smallestAttainablePValue`); NaN when `permutations` was 0.
+  public var smallestPValue: Double
   /// Number of inter-group ordered pairs, 2 |A| |B|.
   public var nInter: Int
   /// Number of intra-group ordered pairs, |A| (|A| - 1) + |B| (|B| - 1).
   public var nIntra: Int
   /// Relabelings evaluated: C(|A| + |B|, |A|) when exact, `permutations` for Monte Carlo, else 0.
   public var permutationsUsed: Int
-  /// Whether `permutationPValue` comes from enumerating every relabeling.
+  /// Whether `pValue` comes from enumerating every relabeling.
   public var permutationExact: Bool
 }
 
@@ -57,10 +65,13 @@ public struct PairwiseGroupTestOptions: Sendable, Equatable {
 /// hold NaN). The p-value is `rankSumTest(inter, intra, alternative: .greater, method:)` with
 /// continuity correction.
 ///
-/// Permutation p-value: D stays fixed and |A| of the |A| + |B| runs are relabeled A (the rest B);
-/// p is the fraction of relabelings whose U is >= the observed U. With at most `exactLimit`
-/// relabelings all are enumerated (the observed one included) and p = count / total; otherwise
-/// `permutations` uniformly random relabelings give p = (1 + count) / (1 + permutations).
+/// Permutation p-value (the result's `pValue`): D stays fixed and |A| of the |A| + |B| runs are
+/// relabeled A (the rest B); p is the fraction of relabelings whose U is >= the observed U. With
+/// at most `exactLimit` relabelings all are enumerated (the observed one included) and
+/// p = count / total; otherwise `permutations` uniformly random relabelings give
+/// p = (1 + count) / (1 + permutations) (the observed labelling counted once, so that p is
+/// never 0 and the test is valid at every level). The smallest attainable p is
+/// `smallestAttainablePValue(sizeA:sizeB:options:)`.
 ///
 /// - Parameters:
 ///   - d: the N x N matrix, row-major (`d[i * n + j]` is the value of the ordered pair (i, j)).
@@ -138,6 +149,7 @@ public func pairwiseGroupTest(
   let test = try rankSumTest(inter, intra, alternative: .greater, method: options.method)
 
   var permutationPValue = Double.nan
+  var smallest = Double.nan
   var used = 0
   var exact = false
   if options.permutations > 0 {
@@ -173,10 +185,28 @@ public func pairwiseGroupTest(
       permutationPValue = Double(1 + count) / Double(1 + options.permutations)
       used = options.permutations
     }
+    smallest = smallestAttainablePValue(sizeA: sizeA, sizeB: s - sizeA, options: options)
   }
   return PairwiseGroupTestResult(
-    statistic: test.statistic, pValue: test.pValue, permutationPValue: permutationPValue,
+    statistic: test.statistic, pValue: permutationPValue, rankSumPValue: test.pValue,
+    smallestPValue: smallest,
     nInter: inter.count, nIntra: intra.count, permutationsUsed: used, permutationExact: exact)
+}
+
+/// The smallest p-value the run-relabelling permutation test of `pairwiseGroupTest` can return
+/// for groups of `sizeA` and `sizeB` runs: 1 / (number of distinct splits) when the relabelings
+/// are enumerated (C(a + b, a) splits, half as many when a == b, because a split and its mirror
+/// image give the same statistic), 1 / (permutations + 1) for Monte Carlo. No outcome of the
+/// runs, however extreme, gives a smaller p; a threshold below it cannot be reached. NaN when
+/// `permutations` is 0 (no permutation test) or a size is below 1.
+public func smallestAttainablePValue(sizeA: Int, sizeB: Int, options: PairwiseGroupTestOptions = .init())
+  -> Double
+{
+  guard options.permutations > 0, sizeA >= 1, sizeB >= 1 else { return .nan }
+  if let total = binomialUpTo(sizeA + sizeB, sizeA, limit: options.exactLimit) {
+    return sizeA == sizeB ? 2 / Double(total) : 1 / Double(total)
+  }
+  return 1 / Double(options.permutations + 1)
 }
 
 // MARK: - Implementation details

@@ -13,8 +13,10 @@
 //             h_n(x) = exp(-x / decay_n) - exp(-x / rise), peak_n = max_x h_n(x), computed
 //             exactly by two first-order recursions (one per exponential);
 //   neuropil  the mean dF/F of each assembly's neurons;
-//   drift     1 + drift_t multiplies the light: drift_t = o_run + d_t, o_run ~ N(0, runVar^2),
-//             d_t a stationary AR(1) of standard deviation driftAmplitude, time constant tau;
+//   drift     1 + drift_t multiplies the light: 1 + drift_t = (1 + o_run + d_t) exp(-beta t dt),
+//             o_run ~ N(0, runVar^2), d_t a stationary AR(1) of standard deviation
+//             driftAmplitude, time constant tau, beta ~ U(bleachingRate) per run (bleaching);
+//   gain      the run's detector gain photonGain * max(0.2, 1 + runGainVariation N(0, 1));
 //   motion    shifts (dy, dx) in pixels, independent stationary AR(1) per axis of standard
 //             deviation motionAmplitude / micronsPerPixel, time constant motionTimeConstant;
 //             rounded to whole pixels with `integerMotion`.
@@ -53,8 +55,10 @@ public struct SyntheticRunActivity: Sendable, Equatable {
   public let deltaFOverF: [Float]
   /// T x M: mean dF/F of each assembly's neurons (0 for an empty assembly); drives its neuropil.
   public let assemblyDeltaFOverF: [Float]
-  /// T: the light is multiplied by max(0.05, 1 + drift[t]).
+  /// T: the light is multiplied by max(0.05, 1 + drift[t]) (laser power, drift and bleaching).
   public let drift: [Float]
+  /// The run's detector gain in ADU per photon.
+  public let gain: Double
   /// T x 2: the rigid shift (dy, dx) of each frame in pixels; frame pixel (i, j) shows the
   /// scene at (i - dy, j - dx).
   public let shifts: [Float]
@@ -154,11 +158,15 @@ extension SyntheticTwoPhotonGenerator {
     var nuisance = SyntheticStream(seed: o.seed, purpose: .nuisance, run: run)
     var drift = [Float](repeating: 0, count: t)
     let runOffset = o.runBrightnessVariation * nuisance.normal()
+    // Drawn after the drift and motion, so that adding them left those streams unchanged.
+    var extra = SyntheticStream(seed: o.seed, purpose: .nuisance, run: run, frame: -1)
+    let bleaching = extra.uniform(o.bleachingRate)
+    let gain = o.photonGain * max(0.2, 1 + o.runGainVariation * extra.normal())
     let driftRho = exp(-dt / o.driftTimeConstant)
     var d = o.driftAmplitude * nuisance.normal()
     for frame in 0..<t {
       if frame > 0 { d = driftRho * d + o.driftAmplitude * (1 - driftRho * driftRho).squareRoot() * nuisance.normal() }
-      drift[frame] = Float(runOffset + d)
+      drift[frame] = Float((1 + runOffset + d) * exp(-bleaching * Double(frame) * dt) - 1)
     }
     var shifts = [Float](repeating: 0, count: 2 * t)
     if o.motionAmplitude > 0 {
@@ -179,6 +187,6 @@ extension SyntheticTwoPhotonGenerator {
     return SyntheticRunActivity(
       run: run, condition: condition, frameCount: t, assemblyCount: m, neuronCount: n,
       latents: latents, spikes: spikes, deltaFOverF: dff, assemblyDeltaFOverF: assemblyDFF,
-      drift: drift, shifts: shifts)
+      drift: drift, gain: gain, shifts: shifts)
   }
 }

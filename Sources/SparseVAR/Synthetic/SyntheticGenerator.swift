@@ -315,7 +315,7 @@ public struct SyntheticTwoPhotonGenerator: Sendable {
         render(activity: activity, range: range) { frame, expected in
           var noise = SyntheticStream(seed: options.seed, purpose: .noise, run: run, frame: frame)
           let target = out.pointer + (frame - range.lowerBound) * pixels
-          let gain = options.photonGain
+          let gain = activity.gain
           let offset = options.offset
           let read = options.readNoise
           for i in 0..<pixels {

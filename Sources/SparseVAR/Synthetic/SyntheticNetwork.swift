@@ -28,6 +28,10 @@
 //      assembly's incoming off-diagonal weights are scaled down, in both conditions alike (so
 //      step 2's property holds), to give exactly that fraction.
 //
+// With `nullExperiment` the network is built exactly as above and then N gets F's matrix and
+// innovation scales (A_N = A_F, D_N = D_F): no assembly differs, and the same seed's scene,
+// activity streams and nuisances are those of the planted-difference experiment.
+//
 // The stationary covariance solves the discrete Lyapunov equation S = A S A^T + D^2. With A
 // triangular in the topological order it is solved exactly by substitution over the pairs
 // (i, j), j <= i, in that order: S_ij (1 - A_ii A_jj) = sum over (k, l) != (i, j) of
@@ -159,6 +163,14 @@ public struct SyntheticAssemblyNetwork: Sendable, Equatable {
       lyapunovN.finishRow(p, novel, noise: noiseN[i])
     }
 
+    if options.nullExperiment {
+      // The null experiment: N runs with F's network, drawn exactly as above so that A_F, the
+      // scene and every other stream are those of the same seed's planted-difference experiment.
+      return SyntheticAssemblyNetwork(
+        assemblyCount: m, familiar: familiar, novel: familiar, familiarNoise: noiseF, novelNoise: noiseF,
+        topologicalOrder: order, differingAssemblies: [],
+        familiarCovariance: lyapunovF.covariance(), novelCovariance: lyapunovF.covariance())
+    }
     return SyntheticAssemblyNetwork(
       assemblyCount: m, familiar: familiar, novel: novel, familiarNoise: noiseF, novelNoise: noiseN,
       topologicalOrder: order, differingAssemblies: differing,

@@ -22,9 +22,9 @@
 ///     spikes                s_n(t) ~ Poisson(r_n(t) / frameRate), uniform times in the frame
 ///     calcium               dF/F_n(t) = amp_n * sum_spikes h(t - t_s) / max h,
 ///                           h(t) = exp(-t / decay_n) - exp(-t / rise)
-///     expected photons      E(p, t) = (1 + drift_t) * [ B(p) (1 + sum_m npl G_m(p) dF/F_m(t))
+///     expected photons      E(p, t) = (1 + drift_t) exp(-beta t) * [ B(p) (1 + sum_m npl G_m(p) dF/F_m(t))
 ///                                       + sum_n P_n(p) (1 + dF/F_n(t)) ],  moved by the motion
-///     frame (ADU, UInt16)   round(offset + gain * Poisson(E) + readNoise * N(0, 1)),
+///     frame (ADU, UInt16)   round(offset + gain_run * Poisson(E) + readNoise * N(0, 1)),
 ///                           clamped to 0...65535
 public struct SyntheticTwoPhotonOptions: Sendable, Equatable {
   /// Named option sets; see `preset(_:seed:)` for their values.
@@ -97,6 +97,12 @@ public struct SyntheticTwoPhotonOptions: Sendable, Equatable {
   /// Assemblies whose outgoing coupling differs between F and N (0 = identical networks: a null
   /// dataset for checking false positives). At most M - `differingOutDegree`.
   public var differingAssemblyCount: Int = 4
+  /// The null experiment: both conditions share one coupling matrix (A_N = A_F, D_N = D_F), so
+  /// that F and N differ in nothing but chance, per-run brightness and the run lengths; the
+  /// network and scene are those of the planted-difference experiment of the same seed, and the
+  /// ground truth lists no differing assembly (an all-zero mask). For measuring false positives
+  /// of the whole pipeline. Default false.
+  public var nullExperiment: Bool = false
   /// Neurons per assembly (uniform in the range, per assembly).
   public var neuronsPerAssembly: ClosedRange<Int> = 14...20
   /// Neurons that belong to no assembly (assembly -1); each fires from its own independent
@@ -220,6 +226,14 @@ public struct SyntheticTwoPhotonOptions: Sendable, Equatable {
   public var driftTimeConstant: Double = 10
   /// Standard deviation of a per-run brightness offset (laser power, run to run).
   public var runBrightnessVariation: Double = 0.03
+  /// Standard deviation of a per-run detector gain (photomultiplier voltage, run to run): the
+  /// run's ADU per photon is photonGain * max(0.2, 1 + runGainVariation * N(0, 1)); the offset
+  /// and read noise are not scaled. Default 0.1.
+  public var runGainVariation: Double = 0.1
+  /// Photobleaching: each run's light decays as exp(-rate * t), t in seconds from the run's
+  /// first frame, with a rate drawn per run uniformly from this range (1/s). The default
+  /// 0...0.02 loses up to 10% of the light over a 5 s run of the small preset.
+  public var bleachingRate: ClosedRange<Double> = 0...0.02
   /// Rigid motion jitter: stationary standard deviation in µm of the shift along each axis, an
   /// AR(1) with time constant `motionTimeConstant` (0 = no motion). Frame pixel (i, j) shows the
   /// scene at (i - dy, j - dx) pixels, bilinearly interpolated, edges clamped. Off by default
@@ -460,6 +474,14 @@ public struct SyntheticTwoPhotonOptions: Sendable, Equatable {
     try nonNegative("runBrightnessVariation", runBrightnessVariation)
     guard runBrightnessVariation <= 0.5 else {
       throw fail("runBrightnessVariation must be <= 0.5, got \(runBrightnessVariation)")
+    }
+    try nonNegative("runGainVariation", runGainVariation)
+    guard runGainVariation <= 0.5 else {
+      throw fail("runGainVariation must be <= 0.5, got \(runGainVariation)")
+    }
+    try finite("bleachingRate", bleachingRate.lowerBound, bleachingRate.upperBound)
+    guard bleachingRate.lowerBound >= 0, bleachingRate.upperBound <= 10 else {
+      throw fail("bleachingRate must lie in [0, 10] per second, got \(bleachingRate)")
     }
     try nonNegative("motionAmplitude", motionAmplitude)
     try positive("motionTimeConstant", motionTimeConstant)

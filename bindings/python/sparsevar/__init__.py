@@ -38,6 +38,7 @@ from .stats import (
     bonferroni,
     influence_test,
     mannwhitneyu,
+    smallest_pvalue,
     swap_test,
 )
 from .var import CriterionPath, SparseVAR
@@ -84,6 +85,7 @@ __all__ = [
     "lasso_lars_vjp",
     "library_path",
     "mannwhitneyu",
+    "smallest_pvalue",
     "swap_test",
     "version",
     "version_number",

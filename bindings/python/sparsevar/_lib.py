@@ -279,6 +279,8 @@ _PROTOTYPES = [
     ("sparsevar_influence_test", _status, [_handle_out, _handle, c_int32, c_int32]),
     ("sparsevar_test_result_free", None, [_handle]),
     ("sparsevar_test_result_values", _status, [_handle, _f64p, _f64p, _f64p, _i64p, _i64p]),
+    ("sparsevar_test_result_permutation", _status, [_handle, _f64p, _f64p, _i64p, _i32p]),
+    ("sparsevar_smallest_p_value", _status, [_handle, c_int64, c_int64, _f64p]),
     ("sparsevar_test_result_runs", _status, [_handle, _i64p]),
     ("sparsevar_test_result_matrix", _status, [_handle, _f64p, c_int64]),
     ("sparsevar_rank_sum", _status,
@@ -345,6 +347,8 @@ _PROTOTYPES = [
     ("sparsevar_model_load", _status, [_handle_out, c_char_p]),
     # Synthetic.swift
     ("sparsevar_synthetic_create", _status, [_handle_out, c_int32, c_int64]),
+    ("sparsevar_synthetic_create_with", _status,
+     [_handle_out, c_int32, c_int64, _i32p, _f64p, c_int64]),
     ("sparsevar_synthetic_free", None, [_handle]),
     ("sparsevar_synthetic_shape", _status, [_handle, _i64p, _i64p, _i64p, _i64p, _i64p, _i64p]),
     ("sparsevar_synthetic_run", _status, [_handle, c_int64, _i64p, _i32p]),

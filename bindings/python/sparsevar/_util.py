@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ctypes import POINTER, c_double, c_float, c_int64, c_uint8, c_uint16
+from ctypes import POINTER, c_double, c_float, c_int32, c_int64, c_uint8, c_uint16
 
 import numpy as np
 
@@ -49,6 +49,10 @@ def f32_ptr(array: np.ndarray):
 
 def i64_ptr(array: np.ndarray):
     return array.ctypes.data_as(_I64P)
+
+
+def i32_ptr(array: np.ndarray):
+    return array.ctypes.data_as(POINTER(c_int32))
 
 
 def u8_ptr(array: np.ndarray):

@@ -25,7 +25,7 @@ from ._lib import (
 )
 from ._util import argument_error, choice, f32_ptr, f64_ptr
 from .dataset import FrameDataset, _frames_array
-from .stats import GroupTestResult, _label
+from .stats import GroupTestResult, _label, read_test_result
 
 __all__ = ["SparseVARAutoencoder"]
 
@@ -537,19 +537,7 @@ class SparseVARAutoencoder:
             for name in ("test_method", "permutations", "test_seed", "exact_limit", "n_threads"):
                 self._set(handle, name, getattr(self, name))
             function(byref(result), handle, a, b)
-        try:
-            statistic, pvalue, permutation = c_double(), c_double(), c_double()
-            n_inter, n_intra, runs = c_int64(), c_int64(), c_int64()
-            lib.sparsevar_test_result_values(result, byref(statistic), byref(pvalue),
-                                             byref(permutation), byref(n_inter), byref(n_intra))
-            lib.sparsevar_test_result_runs(result, byref(runs))
-            matrix = np.empty((runs.value, runs.value), dtype=np.float64)
-            lib.sparsevar_test_result_matrix(result, f64_ptr(matrix), matrix.size)
-        finally:
-            lib.sparsevar_test_result_free(result)
-        return GroupTestResult(float(statistic.value), float(pvalue.value),
-                               float(permutation.value), int(n_inter.value), int(n_intra.value),
-                               matrix)
+        return read_test_result(result)
 
     def contribution_map(self, run=None, label=None, difference=None, gain=1.0) -> np.ndarray:
         """A contribution map, (height, width) float32 in normalised image units: of one analysed

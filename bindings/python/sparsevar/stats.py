@@ -3,10 +3,14 @@
 Coefficient-swap test (DESIGN §2): E_{i<-j} = mean_t ||z^(i)_t - f_{A^(j)}(z^(i))||^2 is the
 prediction error of run i's series under run j's coefficients, Delta_ij = E_{i<-j} - E_{i<-i}.
 Influence-distance test: d_ij = ||c^(i) - c^(j)||^2 between influence vectors. In both, the
-values of ordered pairs across the two groups ("inter") are tested against those of pairs within
-a group ("intra") by a one-sided rank-sum test (inter greater), as
-``scipy.stats.mannwhitneyu(inter, intra, alternative="greater")``, plus a permutation p-value that
-relabels whole runs.
+values of ordered pairs across the two groups ("inter") are compared with those of pairs within
+a group ("intra") by the one-sided rank-sum statistic (inter greater) of
+``scipy.stats.mannwhitneyu(inter, intra, alternative="greater")``, the paper's statistic. The
+test's p-value (``pvalue``) relabels whole runs: exact enumeration of the distinct splits of the
+runs when there are at most ``exact_limit`` relabelings, else ``permutations`` random ones with the
++1 correction. It is calibrated at the level of runs, the independent units. The rank-sum's own
+p-value (``ranksum_pvalue``) treats pairs that share runs as independent and can be far smaller
+than any outcome of the runs allows: it is reported, never a verdict.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ __all__ = [
     "bonferroni",
     "influence_test",
     "mannwhitneyu",
+    "smallest_pvalue",
     "swap_test",
 ]
 
@@ -44,16 +49,74 @@ PARAM_THREADS = 400
 #: (statistic, pvalue) as scipy.stats.mannwhitneyu returns them: statistic is U of x.
 MannwhitneyuResult = namedtuple("MannwhitneyuResult", ["statistic", "pvalue"])
 
-#: Result of swap_test / influence_test.
-#:   statistic: U of the inter-group sample against the intra-group one;
-#:   pvalue: rank-sum p-value (alternative: inter greater);
-#:   pvalue_permutation: run-relabeling permutation p-value (NaN when permutations=0);
-#:   n_inter, n_intra: sample sizes (ordered pairs);
-#:   matrix: (N, N) Delta (swap) or distance (influence) matrix over the N runs given, NaN on
-#:   the diagonal and for pairs that were not computed.
-GroupTestResult = namedtuple(
+_GroupTestFields = namedtuple(
     "GroupTestResult",
-    ["statistic", "pvalue", "pvalue_permutation", "n_inter", "n_intra", "matrix"])
+    ["pvalue", "smallest_pvalue", "exact", "relabelings", "statistic", "ranksum_pvalue",
+     "n_inter", "n_intra", "matrix"])
+
+
+class GroupTestResult(_GroupTestFields):
+    """Result of swap_test / influence_test.
+
+    Attributes:
+        pvalue: the test's p-value, by relabelling whole runs (calibrated at the level of runs;
+            NaN when permutations=0).
+        smallest_pvalue: the smallest p-value these group sizes allow: 1 / the number of
+            distinct splits when exact, 1 / (permutations + 1) for Monte Carlo. A significance
+            threshold below it cannot be reached.
+        exact: whether every relabeling was enumerated.
+        relabelings: relabelings evaluated.
+        statistic: U of the inter-group sample against the intra-group one.
+        ranksum_pvalue: the paper's statistic, the rank-sum p-value (alternative: inter greater);
+            its pairs share runs, so it is not calibrated: base no verdict on it.
+        n_inter, n_intra: sample sizes (ordered pairs).
+        matrix: (N, N) Delta (swap) or distance (influence) matrix over the N runs given, NaN
+            on the diagonal and for pairs that were not computed.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self):
+        kind = "exact" if self.exact else f"Monte Carlo, {self.relabelings} relabelings"
+        return (f"GroupTestResult(pvalue={self.pvalue:.4g} (run relabelling, {kind}; smallest "
+                f"attainable {self.smallest_pvalue:.4g}), ranksum_pvalue={self.ranksum_pvalue:.4g}"
+                f" (the paper's statistic; its pairs share runs), statistic={self.statistic:g}, "
+                f"n_inter={self.n_inter}, n_intra={self.n_intra})")
+
+
+def read_test_result(result) -> GroupTestResult:
+    """Reads and frees a sparsevar_test_result handle."""
+    try:
+        statistic, ranksum, permutation, smallest = c_double(), c_double(), c_double(), c_double()
+        n_inter, n_intra, runs, relabelings = c_int64(), c_int64(), c_int64(), c_int64()
+        exact = c_int32()
+        lib.sparsevar_test_result_values(
+            result, byref(statistic), byref(ranksum), byref(permutation), byref(n_inter),
+            byref(n_intra))
+        lib.sparsevar_test_result_permutation(
+            result, byref(permutation), byref(smallest), byref(relabelings), byref(exact))
+        lib.sparsevar_test_result_runs(result, byref(runs))
+        matrix = np.empty((runs.value, runs.value), dtype=np.float64)
+        lib.sparsevar_test_result_matrix(result, f64_ptr(matrix), matrix.size)
+    finally:
+        lib.sparsevar_test_result_free(result)
+    return GroupTestResult(
+        pvalue=float(permutation.value), smallest_pvalue=float(smallest.value),
+        exact=bool(exact.value), relabelings=int(relabelings.value),
+        statistic=float(statistic.value), ranksum_pvalue=float(ranksum.value),
+        n_inter=int(n_inter.value), n_intra=int(n_intra.value), matrix=matrix)
+
+
+def smallest_pvalue(size_a: int, size_b: int, permutations: int = 9999,
+                    exact_limit: int = 20000) -> float:
+    """The smallest p-value the run-relabelling test can give for groups of size_a and size_b
+    runs: 1 / the number of distinct splits (C(a + b, a), half of it when a == b) when there are
+    at most ``exact_limit`` relabelings, else 1 / (permutations + 1). NaN when permutations=0."""
+    with RunSet(permutations=permutations, exact_limit=exact_limit) as runs, \
+            runs._using() as handle:
+        out = c_double()
+        lib.sparsevar_smallest_p_value(handle, int(size_a), int(size_b), byref(out))
+        return float(out.value)
 
 
 def mannwhitneyu(x, y, use_continuity: bool = True, alternative: str = "two-sided",
@@ -251,20 +314,7 @@ class RunSet:
         result = c_void_p()
         with self._using() as handle:
             function(byref(result), handle, _label(group_a), _label(group_b))
-        try:
-            statistic, pvalue, permutation = c_double(), c_double(), c_double()
-            n_inter, n_intra, runs = c_int64(), c_int64(), c_int64()
-            lib.sparsevar_test_result_values(
-                result, byref(statistic), byref(pvalue), byref(permutation), byref(n_inter),
-                byref(n_intra))
-            lib.sparsevar_test_result_runs(result, byref(runs))
-            matrix = np.empty((runs.value, runs.value), dtype=np.float64)
-            lib.sparsevar_test_result_matrix(result, f64_ptr(matrix), matrix.size)
-        finally:
-            lib.sparsevar_test_result_free(result)
-        return GroupTestResult(float(statistic.value), float(pvalue.value),
-                               float(permutation.value), int(n_inter.value),
-                               int(n_intra.value), matrix)
+        return read_test_result(result)
 
 
 def _label(value) -> int:

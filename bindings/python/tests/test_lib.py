@@ -289,6 +289,8 @@ def test_enum_values_match_the_header():
 
     for name, value in synthetic._PRESETS.items():
         expected[f"SPARSEVAR_SYNTHETIC_PRESET_{name.upper()}"] = value
+    for name, value in synthetic._PARAMS.items():
+        expected[f"SPARSEVAR_SYNTHETIC_PARAM_{name.upper()}"] = value
     from sparsevar import lars
 
     assert lars._GRADIENT_MODES == {"unrolled": 0, "implicit": 1}

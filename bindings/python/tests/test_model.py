@@ -157,7 +157,7 @@ def test_group_tests_and_maps(trained):
     m = trained
     swap = m.swap_test(1, 2)
     assert (swap.n_inter, swap.n_intra) == (8, 4)
-    assert 0 <= swap.pvalue <= 1 and np.isnan(swap.pvalue_permutation)
+    assert 0 <= swap.ranksum_pvalue <= 1 and np.isnan(swap.pvalue)
     assert swap.matrix.shape == (4, 4) and np.all(np.isnan(np.diag(swap.matrix)))
     influence = m.influence_test(1, 2)
     d = np.sum((m.influence_[0] - m.influence_[2]) ** 2)
@@ -314,7 +314,7 @@ def test_save_load_roundtrip(trained, tmp_path):
         for kwargs in (dict(run=3), dict(label=2), dict(difference=(1, 2))):
             np.testing.assert_array_equal(loaded.contribution_map(**kwargs, gain=1.5),
                                           trained.contribution_map(**kwargs, gain=1.5))
-        assert loaded.swap_test(1, 2).pvalue == trained.swap_test(1, 2).pvalue
+        assert loaded.swap_test(1, 2).ranksum_pvalue == trained.swap_test(1, 2).ranksum_pvalue
         frames = trained.dataset_.frames(0, 0, 5)
         np.testing.assert_array_equal(loaded.encode(frames), trained.encode(frames))
         assert "4 runs analysed" in repr(loaded)
@@ -408,3 +408,24 @@ def test_synthetic_experiment_is_seeded_and_labelled():
             experiment.frames(0, 0, 10_000)
     with pytest.raises(sparsevar.InvalidArgumentError):
         sparsevar.SyntheticExperiment("huge")
+
+
+def test_synthetic_null_experiment_shares_everything_but_the_difference():
+    effect = sparsevar.SyntheticExperiment("tiny", seed=3)
+    null = sparsevar.SyntheticExperiment("tiny", seed=3, null=True)
+    assert null.null and "null=True" in repr(null)
+    assert not null.ground_truth.any() and effect.ground_truth.any()
+    # F runs (condition 0) have the same network in both variants: identical frames.
+    np.testing.assert_array_equal(null.frames(0, 0, 6), effect.frames(0, 0, 6))
+    # N runs differ only where the effect variant's coupling differs.
+    assert not np.array_equal(null.frames(5, 0, 6), effect.frames(5, 0, 6))
+    # Per-run brightness: without gain, drift and bleaching the mean frame of a run moves less.
+    flat = sparsevar.SyntheticExperiment(
+        "tiny", seed=3, null=True, run_brightness_variation=0, run_gain_variation=0,
+        drift_amplitude=0, bleaching_rate=(0, 0))
+    spread = lambda e: np.std([e.frames(r, 0, 40).mean() for r in range(e.n_runs)])
+    assert spread(flat) < spread(null)
+    with pytest.raises(sparsevar.InvalidArgumentError):
+        sparsevar.SyntheticExperiment("tiny", run_gain_variation=0.9)
+    with pytest.raises(sparsevar.InvalidArgumentError):
+        sparsevar.SyntheticExperiment("tiny", bleaching_rate=(0.2, 0.1))

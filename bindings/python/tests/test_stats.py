@@ -154,11 +154,16 @@ def test_swap_test_matches_its_definition(runs, method):
     assert (result.n_inter, result.n_intra) == (inter.size, intra.size) == (18, 12)
     reference = scipy.stats.mannwhitneyu(inter, intra, alternative="greater", method=method)
     assert result.statistic == reference.statistic
-    assert _close(result.pvalue, reference.pvalue)
+    assert _close(result.ranksum_pvalue, reference.pvalue)
     # C(6, 3) = 20 relabelings <= exact_limit: enumerated exactly.
-    assert result.pvalue_permutation == _relabeling_p_value(result.matrix, labels, 1, 2)
-    # Different dynamics: the swap costs more across groups.
-    assert result.pvalue < 0.01
+    assert result.pvalue == _relabeling_p_value(result.matrix, labels, 1, 2)
+    assert result.exact and result.relabelings == 20
+    # 10 distinct splits of 3 + 3 runs: no outcome gives p below 1/10, though the rank-sum's
+    # pairs (which share runs) claim far more.
+    assert result.smallest_pvalue == sparsevar.smallest_pvalue(3, 3) == 0.1
+    assert result.pvalue == 0.1
+    assert result.ranksum_pvalue < 0.01
+    assert "ranksum_pvalue" in repr(result) and "smallest attainable 0.1" in repr(result)
 
 
 def test_influence_test_matches_its_definition(runs):
@@ -173,8 +178,8 @@ def test_influence_test_matches_its_definition(runs):
     inter, intra = _inter_intra(result.matrix, labels, 2, 1)
     reference = scipy.stats.mannwhitneyu(inter, intra, alternative="greater")
     assert result.statistic == reference.statistic
-    assert _close(result.pvalue, reference.pvalue)
-    assert np.isnan(result.pvalue_permutation)
+    assert _close(result.ranksum_pvalue, reference.pvalue)
+    assert np.isnan(result.pvalue) and np.isnan(result.smallest_pvalue)
 
 
 def test_monte_carlo_permutations_are_seeded(runs):
@@ -183,12 +188,13 @@ def test_monte_carlo_permutations_are_seeded(runs):
     first = sparsevar.swap_test(models, series, labels, 1, 2, seed=5, **kwargs)
     again = sparsevar.swap_test(models, series, labels, 1, 2, seed=5, **kwargs)
     other = sparsevar.swap_test(models, series, labels, 1, 2, seed=6, **kwargs)
-    assert first.pvalue_permutation == again.pvalue_permutation
+    assert first.pvalue == again.pvalue
     exact = _relabeling_p_value(first.matrix, labels, 1, 2)
     for result in (first, other):
         # (1 + count) / (1 + 499): within Monte Carlo error of the exact 1/20 or so.
-        assert result.pvalue_permutation * 500 == round(result.pvalue_permutation * 500)
-        assert abs(result.pvalue_permutation - exact) < 0.05
+        assert result.pvalue * 500 == round(result.pvalue * 500)
+        assert result.smallest_pvalue == 1 / 500 and not result.exact and result.relabelings == 499
+        assert abs(result.pvalue - exact) < 0.05
 
 
 def test_run_set(runs):
