@@ -114,7 +114,7 @@ final class SyntheticObject {
       }
     }
     let generator = try SyntheticTwoPhotonGenerator(options)
-    result.pointee = retainHandle(SyntheticObject(generator), as: sparsevar_synthetic.self)
+    result.pointee = try retainHandle(SyntheticObject(generator), as: sparsevar_synthetic.self)
   }
 }
 
