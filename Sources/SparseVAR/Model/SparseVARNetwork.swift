@@ -306,34 +306,3 @@ func temporalDeviation(_ frames: [Float], count: Int, pixels: Int) -> [Float] {
   }
   return deviation
 }
-
-extension ConvolutionalAutoencoder {
-  /// Worker threads of every layer (0 = all cores). Results do not depend on it.
-  public var threads: Int {
-    get { encoderOutput.threads }
-    set {
-      for block in encoderBlocks {
-        block.conv.threads = newValue; block.activation.threads = newValue
-        block.norm.threads = newValue; block.pool.threads = newValue
-      }
-      encoderOutput.threads = newValue
-      decoderInput.threads = newValue
-      for block in decoderBlocks {
-        block.unpool.threads = newValue; block.conv.threads = newValue
-        block.norm?.threads = newValue; block.activation?.threads = newValue
-      }
-    }
-  }
-
-  /// Drops the inputs every layer keeps for its backward pass (after inference on long runs).
-  public func clearCaches() {
-    for block in encoderBlocks {
-      block.conv.clearCache(); block.activation.clearCache(); block.norm.clearCache(); block.pool.clearCache()
-    }
-    encoderOutput.clearCache()
-    decoderInput.clearCache()
-    for block in decoderBlocks {
-      block.unpool.clearCache(); block.conv.clearCache(); block.norm?.clearCache(); block.activation?.clearCache()
-    }
-  }
-}
