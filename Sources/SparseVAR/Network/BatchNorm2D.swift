@@ -325,49 +325,70 @@ func batchStatistics<Scalar: NetworkScalar>(
   }
 }
 
-/// Sum of leaky(x) over `count` values, in Double: eight lanes, then the lanes and the remainder
-/// in a fixed order.
+/// Sum of leaky(x) over `count` values, in Double (for Float: eight Float lanes over blocks of 64
+/// values, each block added to Double lanes; the lanes and the remainder in a fixed order).
 @inline(__always)
 private func leakySum<Scalar: NetworkScalar>(_ x: UnsafePointer<Scalar>, count: Int, slope: Scalar) -> Double {
-  var lanes = SIMD8<Double>()
-  let slopes = SIMD8<Scalar>(repeating: slope)
-  var i = 0
-  while i + 8 <= count {
-    let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Scalar>.self)
-    lanes += SIMD8<Double>(v.replacing(with: v * slopes, where: v .<= 0))
-    i += 8
+  if Scalar.self == Float.self {
+    return leakyFloatSum(
+      UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), count: count, slope: Float(slope.asDouble),
+      deviationsFrom: nil)
   }
   var sum = 0.0
-  for lane in 0..<8 { sum += lanes[lane] }
-  while i < count {
-    let v = x[i]
-    sum += (v > 0 ? v : slope * v).asDouble
-    i += 1
-  }
+  for i in 0..<count { sum += (x[i] > 0 ? x[i] : slope * x[i]).asDouble }
   return sum
 }
 
-/// Sum of (leaky(x) - mean)^2 over `count` values, in Double, in the order of `leakySum`.
+/// Sum of (leaky(x) - mean)^2 over `count` values, in Double (for Float as in `leakySum`).
 @inline(__always)
 private func leakySquaredDeviations<Scalar: NetworkScalar>(
   _ x: UnsafePointer<Scalar>, count: Int, slope: Scalar, from mean: Double
 ) -> Double {
+  if Scalar.self == Float.self {
+    return leakyFloatSum(
+      UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), count: count, slope: Float(slope.asDouble),
+      deviationsFrom: Float(mean))
+  }
+  var sum = 0.0
+  for i in 0..<count {
+    let d = (x[i] > 0 ? x[i] : slope * x[i]).asDouble - mean
+    sum += d * d
+  }
+  return sum
+}
+
+/// Sum of leaky(x), or with `deviationsFrom` of (leaky(x) - mean)^2, over `count` Floats.
+private func leakyFloatSum(_ x: UnsafePointer<Float>, count: Int, slope: Float, deviationsFrom mean: Float?)
+  -> Double
+{
+  let slopes = SIMD8<Float>(repeating: slope)
+  let means = SIMD8<Float>(repeating: mean ?? 0)
+  let square = mean != nil
   var lanes = SIMD8<Double>()
-  let slopes = SIMD8<Scalar>(repeating: slope)
-  let means = SIMD8<Double>(repeating: mean)
   var i = 0
-  while i + 8 <= count {
-    let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Scalar>.self)
-    let d = SIMD8<Double>(v.replacing(with: v * slopes, where: v .<= 0)) - means
-    lanes += d * d
-    i += 8
+  while i + 64 <= count {
+    var block = SIMD8<Float>()
+    for j in stride(from: i, to: i + 64, by: 8) {
+      let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self)
+      var a = v.replacing(with: v * slopes, where: v .<= 0)
+      if square {
+        a -= means
+        a *= a
+      }
+      block += a
+    }
+    lanes += SIMD8<Double>(block)
+    i += 64
   }
   var sum = 0.0
   for lane in 0..<8 { sum += lanes[lane] }
   while i < count {
-    let v = x[i]
-    let d = (v > 0 ? v : slope * v).asDouble - mean
-    sum += d * d
+    var a = Double(x[i] > 0 ? x[i] : slope * x[i])
+    if let mean {
+      a -= Double(mean)
+      a *= a
+    }
+    sum += a
     i += 1
   }
   return sum
