@@ -95,7 +95,19 @@ func normaliseActivatePool<Scalar: NetworkScalar>(
       for i in 0..<h {
         let top = yp + 2 * i * width
         let bottom = top + width
-        for j in 0..<w {
+        var first = 0
+        if Scalar.self == Float.self {
+          // Eight windows at a time, with the same arithmetic as the loop below.
+          let float = { (v: Scalar) in Float(v.asDouble) }
+          while first + 8 <= w {
+            poolEightWindows(
+              top: UnsafeRawPointer(top + 2 * first), bottom: UnsafeRawPointer(bottom + 2 * first),
+              mean: float(m), inverse: float(k), scale: float(scale), shift: float(shift), slope: float(slope),
+              pooled: UnsafeMutableRawPointer(op + i * w + first), codes: cp + i * w + first)
+            first += 8
+          }
+        }
+        for j in first..<w {
           var best = scale * ((leaky(top[2 * j], slope) - m) * k) + shift
           var code: UInt8 = 0
           let v1 = scale * ((leaky(top[2 * j + 1], slope) - m) * k) + shift
@@ -172,6 +184,32 @@ func normaliseActivatePoolBackward<Scalar: NetworkScalar>(
       }
     }
   }
+}
+
+/// `normaliseActivatePool` on eight adjacent windows of Float rows `top` and `bottom` (16 values
+/// each from the given addresses): eight pooled values and codes.
+@inline(__always)
+private func poolEightWindows(
+  top: UnsafeRawPointer, bottom: UnsafeRawPointer, mean m: Float, inverse k: Float, scale: Float,
+  shift: Float, slope: Float, pooled: UnsafeMutableRawPointer, codes: UnsafeMutablePointer<UInt8>
+) {
+  let t = top.loadUnaligned(as: SIMD16<Float>.self)
+  let b = bottom.loadUnaligned(as: SIMD16<Float>.self)
+  func normalised(_ v: SIMD8<Float>) -> SIMD8<Float> {
+    scale * ((v.replacing(with: v * slope, where: v .<= 0) - m) * k) + shift
+  }
+  var best = normalised(t.evenHalf)
+  var code = SIMD8<Int32>(repeating: 0)
+  func consider(_ v: SIMD8<Float>, _ corner: Int32) {
+    let wins = (v .> best) .| ((v .!= v) .& (best .== best))
+    best.replace(with: v, where: wins)
+    code.replace(with: corner, where: wins)
+  }
+  consider(normalised(t.oddHalf), 1)
+  consider(normalised(b.evenHalf), 2)
+  consider(normalised(b.oddHalf), 3)
+  pooled.storeBytes(of: best, as: SIMD8<Float>.self)
+  for l in 0..<8 { codes[l] = UInt8(truncatingIfNeeded: code[l]) }
 }
 
 /// Decoder forward: output = leaky(BN(y)), both of shape `s`.
