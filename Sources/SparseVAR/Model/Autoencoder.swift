@@ -11,8 +11,14 @@
 //            (`literalLastBlock` keeps the paper's block there too).
 //
 // The skip connection (mean frame xbar) is applied by the caller (Model/Training.swift): the
-// encoder sees x - xbar and xhat = (d + 1) xbar. Each layer caches what its backward pass needs,
-// so one forward/backward pair runs at a time per autoencoder.
+// encoder sees x - xbar and xhat = (d + 1) xbar.
+//
+// The passes run on one arena of buffers per autoencoder (Network/Arena.swift), reused from one
+// step to the next, with batch norm, leaky ReLU and pooling fused (Network/FusedPasses.swift) and
+// unpooling done inside the decoder's convolutions image by image. The arena keeps what the
+// backward passes need, so one forward/backward pair runs at a time per autoencoder. The layers of
+// Network/ (Conv2D, LeakyReLU, BatchNorm2D, MaxPool2x2, MaxUnpool2x2) compute the same functions
+// one at a time and are the reference the fused passes are tested against.
 //
 //===----------------------------------------------------------------------===//
 
@@ -152,6 +158,13 @@ public final class ConvolutionalAutoencoder<Scalar: NetworkScalar> {
   /// Encodes [N, 1, H, W] to the latent map [N, latentChannels, h, w] and the pooling indices of
   /// each level (level 0 = full resolution).
   public func encode(_ x: Tensor<Scalar>, training: Bool) throws -> (latent: Tensor<Scalar>, indices: [PoolingIndices]) {
+    try encode(x, training: training, keepingIndices: true)
+  }
+
+  /// `encode`; without `keepingIndices` the pooling indices are not built (an empty list).
+  func encode(_ x: Tensor<Scalar>, training: Bool, keepingIndices: Bool) throws
+    -> (latent: Tensor<Scalar>, indices: [PoolingIndices])
+  {
     let n = try x.imageBatchShape(channels: 1, layer: "the encoder").batch
     guard x.shape == [n, 1, height, width] else {
       throw SparseVARError.shape("the encoder expects [N, 1, \(height), \(width)] frames, got \(x.shape)")
@@ -163,7 +176,7 @@ public final class ConvolutionalAutoencoder<Scalar: NetworkScalar> {
     let latent = Tensor(
       validShape: [n, s.channels, s.height, s.width], storage: Array(UnsafeBufferPointer(start: z, count: n * latentSize)))
     var indices: [PoolingIndices] = []
-    for level in 0..<configuration.depth {
+    for level in 0..<(keepingIndices ? configuration.depth : 0) {
       let shape = [n, configuration.channels, height >> (level + 1), width >> (level + 1)]
       let codes = try arena.buffer(.poolingIndices(level: level), count: shape.reduce(1, *), of: UInt8.self)
       indices.append(PoolingCode.indices(codes, shape: shape))

@@ -194,6 +194,17 @@ public final class SparseVARNetwork {
   /// Encodes frames (count x H x W, normalised) in inference mode, in chunks of `training.window`
   /// frames: latents (count x K) and, per chunk, the pooling indices.
   public func encode(_ frames: [Float], count: Int) throws -> (latents: [Double], indices: [[PoolingIndices]]) {
+    try encode(frames, count: count, keepingIndices: true)
+  }
+
+  /// The latents alone (count x K) of `encode`, without building the pooling indices.
+  public func encodeLatents(_ frames: [Float], count: Int) throws -> [Double] {
+    try encode(frames, count: count, keepingIndices: false).latents
+  }
+
+  private func encode(_ frames: [Float], count: Int, keepingIndices: Bool) throws
+    -> (latents: [Double], indices: [[PoolingIndices]])
+  {
     let pixels = height * width
     guard frames.count == count * pixels else {
       throw SparseVARError.shape("\(count) frames of \(height) x \(width) need \(count * pixels) values, got \(frames.count)")
@@ -207,9 +218,10 @@ public final class SparseVARNetwork {
       if network.configuration.skipConnection {
         for f in 0..<n { for i in 0..<pixels { input[f * pixels + i] -= meanFrame[i] } }
       }
-      let (z, index) = try network.encode(try Tensor(shape: [n, 1, height, width], storage: input), training: false)
+      let (z, index) = try network.encode(
+        try Tensor(shape: [n, 1, height, width], storage: input), training: false, keepingIndices: keepingIndices)
       latents.append(contentsOf: z.storage.map(\.asDouble))
-      indices.append(index)
+      if keepingIndices { indices.append(index) }
     }
     return (latents, indices)
   }
