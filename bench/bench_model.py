@@ -7,14 +7,17 @@ Measured, each in a fresh process so that the peak resident memory (ru_maxrss) i
 * one training step on one 64-frame window of 192 x 128 frames (depth 3, 32 channels, one latent
   channel: K = 384) for each mode: sequential (autoencoder only), embedded, end-to-end with the
   implicit lasso gradient, end-to-end unrolled; the median of several steps;
-* the same sequential step in PyTorch (forward, loss, backward, Adam step);
-* inference throughput (frames per second of encoding);
+* the same sequential step in PyTorch (forward, loss, backward, Adam step), in both of its memory
+  layouts, NCHW and channels_last; the faster one is PyTorch's best and the reference of the ratios;
+* inference throughput (frames per second of encoding 256 frames in chunks of one window), for
+  sparsevar and for PyTorch in both layouts;
 * the memory of a dataset of the paper's size: 40 runs, 17,400 frames of 192 x 128, uint16.
 
 The FLOP count of a sequential step is that of the convolutions (2 * H * W * Cin * Cout * k^2
 per image for the forward pass, twice that for the backward pass: input and weight gradients);
 the machine's fp32 peak is cores x clock x 32 (two 8-wide FMA units per core, AVX2), with the
-clock read from /proc/cpuinfo. Run ``python3 bench/bench_model.py`` (needs torch for the
+clock read from /proc/cpuinfo. Every process is a default one: no allocator tunables
+(GLIBC_TUNABLES, mallopt) are set. Run ``python3 bench/bench_model.py`` (needs torch for the
 comparison: ``pip install torch``; it is skipped, with a note, when torch is missing).
 """
 
@@ -120,7 +123,8 @@ def run_dataset_memory() -> dict:
             "float32_bytes": total * HEIGHT * WIDTH * 4, "peak_mib": peak_mib(), "base_mib": before}
 
 
-def run_torch_step(threads: int, steps: int) -> dict:
+def torch_model(threads: int, layout: str):
+    """The PyTorch autoencoder, seeded, in `layout` ("nchw" or "channels_last")."""
     import torch
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -129,8 +133,24 @@ def run_torch_step(threads: int, steps: int) -> dict:
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = Autoencoder(DEPTH, CHANNELS, 1)
+    if layout == "channels_last":
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
+def torch_frames(array: np.ndarray, layout: str):
+    import torch
+
+    x = torch.from_numpy(array).unsqueeze(1)
+    return x.contiguous(memory_format=torch.channels_last) if layout == "channels_last" else x
+
+
+def run_torch_step(threads: int, steps: int, layout: str) -> dict:
+    import torch
+
+    model = torch_model(threads, layout)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.from_numpy(frames(WINDOW)).unsqueeze(1)
+    x = torch_frames(frames(WINDOW), layout)
     mean = x.mean(dim=0, keepdim=True)
     times = []
     for _ in range(steps + 1):
@@ -141,6 +161,21 @@ def run_torch_step(threads: int, steps: int) -> dict:
         optimizer.step()
         times.append(time.perf_counter() - start)
     return {"seconds": statistics.median(times[1:]), "peak_mib": peak_mib(), "version": torch.__version__}
+
+
+def run_torch_inference(threads: int, layout: str) -> dict:
+    import torch
+
+    model = torch_model(threads, layout).eval()
+    batch = frames(256, seed=1)
+    mean = torch_frames(batch[:1], layout)
+    with torch.no_grad():
+        model.encode(torch_frames(batch[:WINDOW], layout) - mean)
+        start = time.perf_counter()
+        for first in range(0, len(batch), WINDOW):
+            model.encode(torch_frames(batch[first:first + WINDOW], layout) - mean)
+        seconds = time.perf_counter() - start
+    return {"fps": len(batch) / seconds, "peak_mib": peak_mib()}
 
 
 # --- driver ----------------------------------------------------------------------------------
@@ -168,8 +203,10 @@ def main() -> None:
             result = run_sparsevar_inference(int(rest[0]))
         elif kind == "dataset":
             result = run_dataset_memory()
+        elif kind == "torch-inference":
+            result = run_torch_inference(int(rest[0]), rest[1])
         else:
-            result = run_torch_step(int(rest[0]), int(rest[1]))
+            result = run_torch_step(int(rest[0]), int(rest[1]), rest[2])
         print(json.dumps(result))
         return
 
@@ -181,8 +218,11 @@ def main() -> None:
     print(f"sparsevar {sparsevar.version()}, {threads} threads, frames {HEIGHT} x {WIDTH}, window {WINDOW}, "
           f"depth {DEPTH}, {CHANNELS} channels; sequential step = {flops / 1e9:.1f} GFLOP (convolutions); "
           f"fp32 peak {peak / 1e9:.0f} GFLOP/s ({threads} cores x {mhz:.0f} MHz x 32)")
-    torch_result = measure("torch", threads, steps)
-    print("| step | sparsevar s | peak MiB | GFLOP/s (% of peak) |")
+    torch_results = {layout: measure("torch", threads, steps, layout) for layout in ("nchw", "channels_last")}
+    measured = {layout: r for layout, r in torch_results.items() if r}
+    best_layout = min(measured, key=lambda layout: measured[layout]["seconds"]) if measured else None
+    torch_result = measured.get(best_layout)
+    print("| step | seconds | peak MiB | GFLOP/s (% of peak) |")
     print("|---|---|---|---|")
     rows = {}
     for name, mode, gradient in [("sequential", "sequential", "implicit"), ("embedded", "embedded", "implicit"),
@@ -191,27 +231,37 @@ def main() -> None:
         result = measure("step", mode, gradient, threads, steps)
         rows[name] = result
         if result is None:
-            print(f"| {name} | failed | | |")
+            print(f"| sparsevar {name} | failed | | |")
             continue
         rate = flops / result["seconds"]
-        print(f"| {name} | {result['seconds']:.2f} | {result['peak_mib']:.0f} | "
+        print(f"| sparsevar {name} | {result['seconds']:.2f} | {result['peak_mib']:.0f} | "
               f"{rate / 1e9:.1f} ({100 * rate / peak:.0f}%) |", flush=True)
-    if torch_result:
-        rate = flops / torch_result["seconds"]
-        print(f"| PyTorch {torch_result['version']} sequential | {torch_result['seconds']:.2f} | "
-              f"{torch_result['peak_mib']:.0f} | {rate / 1e9:.1f} ({100 * rate / peak:.0f}%) |")
-        if rows.get("sequential"):
-            print(f"\nsequential step: sparsevar is {torch_result['seconds'] / rows['sequential']['seconds']:.2f}x "
-                  f"PyTorch's speed; peak memory {rows['sequential']['peak_mib']:.0f} MiB vs "
-                  f"{torch_result['peak_mib']:.0f} MiB")
-    else:
+    for layout, result in measured.items():
+        rate = flops / result["seconds"]
+        print(f"| PyTorch {result['version']} sequential, {layout} | {result['seconds']:.2f} | "
+              f"{result['peak_mib']:.0f} | {rate / 1e9:.1f} ({100 * rate / peak:.0f}%) |")
+    sequential = rows.get("sequential")
+    if torch_result and sequential:
+        print(f"\nsequential step: sparsevar is {torch_result['seconds'] / sequential['seconds']:.2f}x the speed of "
+              f"PyTorch's best layout ({best_layout}; target >= 2); peak memory "
+              f"{sequential['peak_mib'] / torch_result['peak_mib']:.2f}x PyTorch's (target <= 0.5)")
+    elif not measured:
         print("\n(PyTorch not available: `pip install torch` for the comparison)")
-    if rows.get("embedded") and rows.get("end-to-end, implicit"):
-        print(f"end-to-end (implicit) / embedded step time: "
-              f"{rows['end-to-end, implicit']['seconds'] / rows['embedded']['seconds']:.2f}")
+    if sequential:
+        for name, target in [("embedded", 1.1), ("end-to-end, implicit", 1.1), ("end-to-end, unrolled", 2.0)]:
+            if rows.get(name):
+                print(f"{name} / sequential step time: {rows[name]['seconds'] / sequential['seconds']:.2f} "
+                      f"(target <= {target})")
     inference = measure("inference", threads)
     if inference:
-        print(f"inference: {inference['fps']:.0f} frames/s (encoding, {HEIGHT} x {WIDTH})")
+        print(f"inference: sparsevar {inference['fps']:.0f} frames/s (encoding, {HEIGHT} x {WIDTH})")
+    torch_inference = {layout: measure("torch-inference", threads, layout) for layout in measured}
+    torch_inference = {layout: r for layout, r in torch_inference.items() if r}
+    for layout, result in torch_inference.items():
+        print(f"inference: PyTorch {layout} {result['fps']:.0f} frames/s")
+    if inference and torch_inference:
+        best = max(r["fps"] for r in torch_inference.values())
+        print(f"inference: sparsevar / PyTorch's best: {inference['fps'] / best:.2f}x (target >= 2)")
     data = measure("dataset")
     if data:
         print(f"dataset of {data['frames']} frames: {data['memory_bytes'] / 2**20:.0f} MiB held "

@@ -724,7 +724,7 @@ func encodeFrames(
   guard values.allSatisfy({ $0.isFinite }) else {
     throw ABIError(status: .nonFinite, message: "the frames contain NaN or infinity")
   }
-  let (latents, _) = try net.encode(values, count: n)
+  let latents = try net.encodeLatents(values, count: n)
   try write(latents, to: out, capacity: len, "out")
 }
 

@@ -30,22 +30,6 @@ struct SparseVARTool: ParsableCommand {
       TIFF stacks as ScanImage writes them.
       """,
     subcommands: [Demo.self, Train.self, Analyze.self, TestCommand.self, Maps.self, Synth.self])
-
-  static func main() {
-    keepFreedMemoryInProcess()
-    main(nil)
-  }
-}
-
-@_silgen_name("mallopt") private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
-
-/// glibc serves blocks above a threshold by mmap and returns them to the kernel when freed, so
-/// every training step would fault in (and zero) its activations anew: half of a step's time at
-/// 192 x 128. This process keeps freed memory instead (M_MMAP_MAX = 0, M_TRIM_THRESHOLD = max);
-/// the library itself does not change the host's allocator (docs/model.md).
-func keepFreedMemoryInProcess() {
-  _ = mallopt(-4, 0)  // M_MMAP_MAX
-  _ = mallopt(-1, Int32.max)  // M_TRIM_THRESHOLD
 }
 
 /// Writes `text` to standard error as it is.

@@ -11,8 +11,14 @@
 //            (`literalLastBlock` keeps the paper's block there too).
 //
 // The skip connection (mean frame xbar) is applied by the caller (Model/Training.swift): the
-// encoder sees x - xbar and xhat = (d + 1) xbar. Each layer caches what its backward pass needs,
-// so one forward/backward pair runs at a time per autoencoder.
+// encoder sees x - xbar and xhat = (d + 1) xbar.
+//
+// The passes run on one arena of buffers per autoencoder (Network/Arena.swift), reused from one
+// step to the next, with batch norm, leaky ReLU and pooling fused (Network/FusedPasses.swift) and
+// unpooling done inside the decoder's convolutions image by image. The arena keeps what the
+// backward passes need, so one forward/backward pair runs at a time per autoencoder. The layers of
+// Network/ (Conv2D, LeakyReLU, BatchNorm2D, MaxPool2x2, MaxUnpool2x2) compute the same functions
+// one at a time and are the reference the fused passes are tested against.
 //
 //===----------------------------------------------------------------------===//
 
@@ -84,57 +90,35 @@ extension AutoencoderConfiguration {
   }
 }
 
-/// One encoder block.
+/// One encoder block: its convolution and batch norm hold the parameters; leaky ReLU, batch norm
+/// and pooling run as one fused pass (Network/FusedPasses.swift).
 final class EncoderBlock<Scalar: NetworkScalar> {
   let conv: Conv2D<Scalar>
-  let activation = LeakyReLU<Scalar>()
   let norm: BatchNorm2D<Scalar>
-  let pool = MaxPool2x2<Scalar>()
+  /// The batch norm of the last forward pass.
+  var applied: AppliedNormalisation<Scalar>?
 
   init<G: RandomNumberGenerator>(inputChannels: Int, channels: Int, generator: inout G) throws {
     conv = try Conv2D(inputChannels: inputChannels, outputChannels: channels, generator: &generator)
     norm = try BatchNorm2D(channels: channels)
   }
 
-  func forward(_ x: Tensor<Scalar>, training: Bool) throws -> (Tensor<Scalar>, PoolingIndices) {
-    let h = try norm.forward(try activation.forward(try conv.forward(x, training: training), training: training), training: training)
-    return try pool.forward(h, training: training)
-  }
-
-  func backward(_ g: Tensor<Scalar>) throws -> Tensor<Scalar> {
-    try conv.backward(try activation.backward(try norm.backward(try pool.backward(g))))
-  }
-
   var parameters: [Parameter<Scalar>] { conv.parameters + norm.parameters }
 }
 
-/// One decoder block; `plain` = a linear conv only (the default last block).
+/// One decoder block; `plain` = a linear conv only (the default last block). Unpooling runs
+/// inside the convolution, image by image; batch norm and leaky ReLU as one fused pass.
 final class DecoderBlock<Scalar: NetworkScalar> {
-  let unpool = MaxUnpool2x2<Scalar>()
   let conv: Conv2D<Scalar>
   let norm: BatchNorm2D<Scalar>?
-  let activation: LeakyReLU<Scalar>?
+  /// The batch norm of the last forward pass.
+  var applied: AppliedNormalisation<Scalar>?
 
   init<G: RandomNumberGenerator>(
     inputChannels: Int, outputChannels: Int, plain: Bool, generator: inout G
   ) throws {
     conv = try Conv2D(inputChannels: inputChannels, outputChannels: outputChannels, generator: &generator)
     norm = plain ? nil : try BatchNorm2D(channels: outputChannels)
-    activation = plain ? nil : LeakyReLU()
-  }
-
-  func forward(_ x: Tensor<Scalar>, indices: PoolingIndices, training: Bool) throws -> Tensor<Scalar> {
-    var h = try conv.forward(try unpool.forward(x, indices: indices, training: training), training: training)
-    if let norm { h = try norm.forward(h, training: training) }
-    if let activation { h = try activation.forward(h, training: training) }
-    return h
-  }
-
-  func backward(_ g: Tensor<Scalar>) throws -> Tensor<Scalar> {
-    var g = g
-    if let activation { g = try activation.backward(g) }
-    if let norm { g = try norm.backward(g) }
-    return try unpool.backward(try conv.backward(g))
   }
 
   var parameters: [Parameter<Scalar>] { conv.parameters + (norm?.parameters ?? []) }
@@ -149,6 +133,15 @@ public final class ConvolutionalAutoencoder<Scalar: NetworkScalar> {
   let encoderOutput: Conv2D<Scalar>
   let decoderInput: Conv2D<Scalar>
   let decoderBlocks: [DecoderBlock<Scalar>]
+  /// Worker threads of every pass (0 = all cores). Results do not depend on it.
+  public var threads: Int = 0
+  /// Every activation, gradient and scratch buffer of the passes, reused from one step to the
+  /// next (see Network/Arena.swift).
+  let arena = Arena()
+  /// The frames of the last encoder pass and its mode, while its backward pass can run.
+  var encoded: (frames: Int, training: Bool)?
+  /// The frames and pooling indices of the last decoder pass.
+  var decoded: (frames: Int, indices: DecoderIndices)?
 
   /// Builds the network with weights initialised from `configuration.seed`.
   public init(configuration: AutoencoderConfiguration, height: Int, width: Int) throws {
@@ -205,14 +198,30 @@ public final class ConvolutionalAutoencoder<Scalar: NetworkScalar> {
   /// Encodes [N, 1, H, W] to the latent map [N, latentChannels, h, w] and the pooling indices of
   /// each level (level 0 = full resolution).
   public func encode(_ x: Tensor<Scalar>, training: Bool) throws -> (latent: Tensor<Scalar>, indices: [PoolingIndices]) {
-    var h = x
-    var indices: [PoolingIndices] = []
-    for block in encoderBlocks {
-      let (pooled, index) = try block.forward(h, training: training)
-      h = pooled
-      indices.append(index)
+    try encode(x, training: training, keepingIndices: true)
+  }
+
+  /// `encode`; without `keepingIndices` the pooling indices are not built (an empty list).
+  func encode(_ x: Tensor<Scalar>, training: Bool, keepingIndices: Bool) throws
+    -> (latent: Tensor<Scalar>, indices: [PoolingIndices])
+  {
+    let n = try x.imageBatchShape(channels: 1, layer: "the encoder").batch
+    guard x.shape == [n, 1, height, width] else {
+      throw SparseVARError.shape("the encoder expects [N, 1, \(height), \(width)] frames, got \(x.shape)")
     }
-    return (try encoderOutput.forward(h, training: training), indices)
+    let input = try arena.buffer(.encoderInput, count: x.count, of: Scalar.self)
+    x.storage.withUnsafeBufferPointer { input.update(from: $0.baseAddress!, count: x.count) }
+    let z = try runEncoder(frames: n, training: training)
+    let s = latentShape
+    let latent = Tensor(
+      validShape: [n, s.channels, s.height, s.width], storage: Array(UnsafeBufferPointer(start: z, count: n * latentSize)))
+    var indices: [PoolingIndices] = []
+    for level in 0..<(keepingIndices ? configuration.depth : 0) {
+      let shape = [n, configuration.channels, height >> (level + 1), width >> (level + 1)]
+      let codes = try arena.buffer(.poolingIndices(level: level), count: shape.reduce(1, *), of: UInt8.self)
+      indices.append(PoolingCode.indices(codes, shape: shape))
+    }
+    return (latent, indices)
   }
 
   /// Decodes latents [N, latentChannels, h, w] with the pooling indices of the same N frames to
@@ -221,29 +230,398 @@ public final class ConvolutionalAutoencoder<Scalar: NetworkScalar> {
     guard indices.count == decoderBlocks.count else {
       throw SparseVARError.shape("decoding needs \(decoderBlocks.count) levels of pooling indices, got \(indices.count)")
     }
-    var h = try decoderInput.forward(z, training: training)
-    for (block, index) in zip(decoderBlocks, indices.reversed()) {
-      h = try block.forward(h, indices: index, training: training)
+    let s = latentShape
+    let n = z.shape.first ?? 0
+    guard z.shape == [n, s.channels, s.height, s.width] else {
+      throw SparseVARError.shape(
+        "the decoder expects latents of shape [N, \(s.channels), \(s.height), \(s.width)], got \(z.shape)")
     }
-    return h
+    for (level, index) in indices.enumerated() {
+      let expected = [n, configuration.channels, height >> (level + 1), width >> (level + 1)]
+      guard index.shape == expected else {
+        throw SparseVARError.shape(
+          "the decoder needs pooling indices of shape \(expected) at level \(level), got \(index.shape)")
+      }
+      PoolingCode.write(index, to: try arena.buffer(.decoderIndices(level: level), count: index.storage.count, of: UInt8.self))
+    }
+    let latent = try arena.buffer(.decoderLatent, count: z.count, of: Scalar.self)
+    z.storage.withUnsafeBufferPointer { latent.update(from: $0.baseAddress!, count: z.count) }
+    let d = try runDecoder(frames: n, indices: .decoder, training: training)
+    return Tensor(validShape: [n, 1, height, width], storage: Array(UnsafeBufferPointer(start: d, count: n * height * width)))
   }
 
   /// Back-propagates dL/dd through the last `decode`, accumulating parameter gradients, and
   /// returns dL/dz.
   public func backwardDecode(_ gradient: Tensor<Scalar>) throws -> Tensor<Scalar> {
-    var g = gradient
-    for block in decoderBlocks.reversed() { g = try block.backward(g) }
-    return try decoderInput.backward(g)
+    guard let decoded else { throw SparseVARError.notFitted("backwardDecode needs a decode first") }
+    let expected = [decoded.frames, 1, height, width]
+    guard gradient.shape == expected else {
+      throw SparseVARError.shape("backwardDecode expects a gradient of shape \(expected), got \(gradient.shape)")
+    }
+    let target = try arena.buffer(.gradient(level: 0), count: gradient.count, of: Scalar.self)
+    gradient.storage.withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: gradient.count) }
+    let dz = try runDecoderBackward()
+    let s = latentShape
+    return Tensor(
+      validShape: [decoded.frames, s.channels, s.height, s.width],
+      storage: Array(UnsafeBufferPointer(start: dz, count: decoded.frames * latentSize)))
   }
 
-  /// Back-propagates dL/dz through the last `encode`, accumulating parameter gradients.
+  /// Back-propagates dL/dz through the last `encode`, accumulating parameter gradients (once per
+  /// `encode`: the pass overwrites what it kept).
   public func backwardEncode(_ gradient: Tensor<Scalar>) throws {
-    var g = try encoderOutput.backward(gradient)
-    for block in encoderBlocks.reversed() { g = try block.backward(g) }
+    guard let encoded else { throw SparseVARError.notFitted("backwardEncode needs an encode first") }
+    let s = latentShape
+    let expected = [encoded.frames, s.channels, s.height, s.width]
+    guard gradient.shape == expected else {
+      throw SparseVARError.shape("backwardEncode expects a gradient of shape \(expected), got \(gradient.shape)")
+    }
+    let target = try arena.buffer(.latentGradient, count: gradient.count, of: Scalar.self)
+    gradient.storage.withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: gradient.count) }
+    try runEncoderBackward()
   }
 
   /// Sets every parameter gradient to zero.
   public func zeroGradients() { for p in parameters { p.zeroGradient() } }
+
+  /// Returns the activation, gradient and scratch buffers to the system (after inference on
+  /// long runs); the next pass takes them again.
+  public func clearCaches() {
+    arena.release()
+    encoded = nil
+    decoded = nil
+  }
+}
+
+// MARK: - Passes on the arena
+
+/// The input of a convolution: a dense batch [N, Cin, H, W], or a pooled one [N, Cin, H/2, W/2]
+/// unpooled image by image at the pixels of its pooling codes.
+private struct ConvolutionInput<Scalar>: @unchecked Sendable {
+  var values: UnsafePointer<Scalar>
+  var codes: UnsafePointer<UInt8>?
+}
+
+/// One worker's scratch memory for a convolution: patches, and an unpooled image with its gradient.
+private struct ConvolutionScratch<Scalar>: @unchecked Sendable {
+  var patches: UnsafeMutablePointer<Scalar>
+  var unpooled: UnsafeMutablePointer<Scalar>?
+  var unpooledGradient: UnsafeMutablePointer<Scalar>?
+}
+
+/// Which pooling indices the decoder reads: the encoder's, from frame `first` on (training), or
+/// those handed to `decode`.
+enum DecoderIndices: Equatable {
+  case encoder(first: Int)
+  case decoder
+}
+
+extension ConvolutionalAutoencoder {
+  var slope: Scalar { Scalar(leakyReLUSlope) }
+
+  /// [N, C, H >> level, W >> level].
+  func levelShape(_ level: Int, frames n: Int, channels: Int) -> ImageBatchShape {
+    ImageBatchShape(batch: n, channels: channels, height: height >> level, width: width >> level)
+  }
+
+  /// Encodes the `n` frames in the arena's `.encoderInput` ([n, 1, H, W]); returns the latent map
+  /// (`.latent`, [n, latentChannels, h, w]). Keeps in the arena what the backward pass needs.
+  func runEncoder(frames n: Int, training: Bool) throws -> UnsafeMutablePointer<Scalar> {
+    let c = configuration.channels
+    var x = UnsafePointer(try arena.buffer(.encoderInput, count: n * height * width, of: Scalar.self))
+    for (level, block) in encoderBlocks.enumerated() {
+      let s = levelShape(level, frames: n, channels: c)
+      let y = try arena.buffer(.encoderPreactivation(level: level), count: s.count, of: Scalar.self)
+      try forwardConvolution(block.conv, frames: n, level: level, input: ConvolutionInput(values: x), output: y)
+      let applied = try normalisation(block.norm, of: y, s, training: training, activated: true)
+      block.applied = applied
+      let pooled = try arena.buffer(.encoderOutput(level: level), count: s.count / 4, of: Scalar.self)
+      let codes = try arena.buffer(.poolingIndices(level: level), count: s.count / 4, of: UInt8.self)
+      normaliseActivatePool(
+        SendableConstPointer(y), s, applied, slope: slope, pooled: SendablePointer(pooled),
+        codes: SendablePointer(codes), threads: threads)
+      x = UnsafePointer(pooled)
+    }
+    let z = try arena.buffer(.latent, count: n * latentSize, of: Scalar.self)
+    try forwardConvolution(
+      encoderOutput, frames: n, level: configuration.depth, input: ConvolutionInput(values: x), output: z)
+    encoded = (n, training)
+    return z
+  }
+
+  /// Decodes the `n` latent maps in `.decoderLatent` with the pooling indices `indices` of the
+  /// same frames; returns the residual d ([n, 1, H, W], in the arena).
+  func runDecoder(frames n: Int, indices: DecoderIndices, training: Bool) throws -> UnsafeMutablePointer<Scalar> {
+    let codes = try poolingCodes(indices, frames: n)
+    let c = configuration.channels
+    let depth = configuration.depth
+    let z = try arena.buffer(.decoderLatent, count: n * latentSize, of: Scalar.self)
+    var v = try arena.buffer(.decoderInput, count: levelShape(depth, frames: n, channels: c).count, of: Scalar.self)
+    try forwardConvolution(decoderInput, frames: n, level: depth, input: ConvolutionInput(values: z), output: v)
+    for (j, block) in decoderBlocks.enumerated() {
+      let level = depth - 1 - j
+      let s = levelShape(level, frames: n, channels: block.conv.outputChannels)
+      let y = try arena.buffer(.decoderPreactivation(block: j), count: s.count, of: Scalar.self)
+      try forwardConvolution(
+        block.conv, frames: n, level: level, input: ConvolutionInput(values: v, codes: codes[level]), output: y)
+      guard let norm = block.norm else {
+        block.applied = nil
+        v = y
+        continue
+      }
+      let applied = try normalisation(norm, of: y, s, training: training, activated: false)
+      block.applied = applied
+      let output = try arena.buffer(.decoderOutput(block: j), count: s.count, of: Scalar.self)
+      normaliseActivate(
+        SendableConstPointer(y), s, applied, slope: slope, output: SendablePointer(output), threads: threads)
+      v = output
+    }
+    decoded = (n, indices)
+    return v
+  }
+
+  /// Back-propagates dL/dd (`.gradient(level: 0)`, [n, 1, H, W]) through the last decoder pass,
+  /// accumulating parameter gradients; returns dL/dz (`.latentGradient`).
+  func runDecoderBackward() throws -> UnsafeMutablePointer<Scalar> {
+    guard let (n, indices) = decoded else { throw SparseVARError.notFitted("backwardDecode needs a decode first") }
+    let codes = try poolingCodes(indices, frames: n)
+    let c = configuration.channels
+    let depth = configuration.depth
+    for j in decoderBlocks.indices.reversed() {
+      let block = decoderBlocks[j]
+      let level = depth - 1 - j
+      let s = levelShape(level, frames: n, channels: block.conv.outputChannels)
+      let gradient = try arena.buffer(.gradient(level: level), count: s.count, of: Scalar.self)
+      let y = try arena.buffer(.decoderPreactivation(block: j), count: s.count, of: Scalar.self)
+      if let norm = block.norm, let applied = block.applied {
+        try normaliseActivateBackward(norm, y: y, gradient: gradient, s, applied)
+      }
+      let input: UnsafeMutablePointer<Scalar>
+      if j == 0 {
+        input = try arena.buffer(.decoderInput, count: levelShape(depth, frames: n, channels: c).count, of: Scalar.self)
+      } else {
+        let previous = levelShape(level + 1, frames: n, channels: c).count
+        input = try arena.buffer(
+          decoderBlocks[j - 1].norm == nil ? .decoderPreactivation(block: j - 1) : .decoderOutput(block: j - 1),
+          count: previous, of: Scalar.self)
+      }
+      let gradInput = try arena.buffer(
+        .gradient(level: level + 1), count: levelShape(level + 1, frames: n, channels: c).count, of: Scalar.self)
+      try backwardConvolution(
+        block.conv, frames: n, level: level, input: ConvolutionInput(values: input, codes: codes[level]),
+        gradOutput: gradient, gradInput: gradInput)
+    }
+    let z = try arena.buffer(.decoderLatent, count: n * latentSize, of: Scalar.self)
+    let gradient = try arena.buffer(.gradient(level: depth), count: levelShape(depth, frames: n, channels: c).count, of: Scalar.self)
+    let dz = try arena.buffer(.latentGradient, count: n * latentSize, of: Scalar.self)
+    try backwardConvolution(
+      decoderInput, frames: n, level: depth, input: ConvolutionInput(values: z), gradOutput: gradient, gradInput: dz)
+    return dz
+  }
+
+  /// Back-propagates dL/dz (`.latentGradient`) through the last encoder pass, accumulating
+  /// parameter gradients. The first block's input gradient (the frames') is not computed.
+  func runEncoderBackward() throws {
+    guard let (n, _) = encoded else { throw SparseVARError.notFitted("backwardEncode needs an encode first") }
+    encoded = nil  // the pass overwrites the convolution outputs with their gradients
+    let c = configuration.channels
+    let depth = configuration.depth
+    let pooledCount = levelShape(depth, frames: n, channels: c).count
+    let dz = try arena.buffer(.latentGradient, count: n * latentSize, of: Scalar.self)
+    let x = try arena.buffer(.encoderOutput(level: depth - 1), count: pooledCount, of: Scalar.self)
+    let gradient = try arena.buffer(.gradient(level: depth), count: pooledCount, of: Scalar.self)
+    try backwardConvolution(
+      encoderOutput, frames: n, level: depth, input: ConvolutionInput(values: x), gradOutput: dz, gradInput: gradient)
+    for level in encoderBlocks.indices.reversed() {
+      let block = encoderBlocks[level]
+      guard let applied = block.applied else { continue }
+      let s = levelShape(level, frames: n, channels: c)
+      let y = try arena.buffer(.encoderPreactivation(level: level), count: s.count, of: Scalar.self)
+      let gradPooled = try arena.buffer(.gradient(level: level + 1), count: s.count / 4, of: Scalar.self)
+      let codes = try arena.buffer(.poolingIndices(level: level), count: s.count / 4, of: UInt8.self)
+      var gammaGradient = [Double](repeating: 0, count: c)
+      var betaGradient = [Double](repeating: 0, count: c)
+      gammaGradient.withUnsafeMutableBufferPointer { dg in
+        betaGradient.withUnsafeMutableBufferPointer { db in
+          normaliseActivatePoolBackward(
+            SendablePointer(y), s, applied, slope: slope, gradPooled: SendableConstPointer(gradPooled),
+            codes: SendableConstPointer(codes), gammaGradient: SendablePointer(dg.baseAddress!),
+            betaGradient: SendablePointer(db.baseAddress!), threads: threads)
+        }
+      }
+      block.norm.accumulateGradients(gamma: gammaGradient, beta: betaGradient)
+      let input = try level == 0
+        ? arena.buffer(.encoderInput, count: n * height * width, of: Scalar.self)
+        : arena.buffer(.encoderOutput(level: level - 1), count: s.count, of: Scalar.self)
+      let gradInput = try level == 0 ? nil : arena.buffer(.gradient(level: level), count: s.count, of: Scalar.self)
+      try backwardConvolution(
+        block.conv, frames: n, level: level, input: ConvolutionInput(values: input), gradOutput: y,
+        gradInput: gradInput)
+    }
+  }
+
+  /// The pooling codes the decoder reads at each level, for `n` frames.
+  private func poolingCodes(_ indices: DecoderIndices, frames n: Int) throws -> [UnsafePointer<UInt8>] {
+    var codes: [UnsafePointer<UInt8>] = []
+    for level in 0..<configuration.depth {
+      let perFrame = levelShape(level + 1, frames: 1, channels: configuration.channels).count
+      switch indices {
+      case .decoder:
+        codes.append(UnsafePointer(try arena.buffer(.decoderIndices(level: level), count: n * perFrame, of: UInt8.self)))
+      case .encoder(let first):
+        guard let encoded, first >= 0, first + n <= encoded.frames else {
+          throw SparseVARError.notFitted("decoding with the encoder's pooling indices needs their frames encoded first")
+        }
+        let all = try arena.buffer(.poolingIndices(level: level), count: encoded.frames * perFrame, of: UInt8.self)
+        codes.append(UnsafePointer(all + first * perFrame))
+      }
+    }
+    return codes
+  }
+
+  /// The batch norm `norm` applies to `y` (after a leaky ReLU when `activated`): in training the
+  /// batch statistics, recorded in its running statistics; otherwise the running ones.
+  private func normalisation(
+    _ norm: BatchNorm2D<Scalar>, of y: UnsafeMutablePointer<Scalar>, _ s: ImageBatchShape, training: Bool,
+    activated: Bool
+  ) throws -> AppliedNormalisation<Scalar> {
+    var statistics: (mean: [Double], variance: [Double])? = nil
+    if training {
+      guard s.batch * s.plane >= 2 else {
+        throw SparseVARError.shape(
+          "BatchNorm2D in training needs more than one value per channel, got shape \(s.array)")
+      }
+      var mean = [Double](repeating: 0, count: s.channels)
+      var variance = [Double](repeating: 0, count: s.channels)
+      let slope = activated ? slope : 1
+      mean.withUnsafeMutableBufferPointer { mean in
+        variance.withUnsafeMutableBufferPointer { variance in
+          batchStatistics(
+            s, SendableConstPointer(y), SendablePointer(mean.baseAddress!),
+            SendablePointer(variance.baseAddress!), threads: threads, slope: slope)
+        }
+      }
+      statistics = (mean, variance)
+    }
+    let (mean, inverse) = norm.normalisation(batchStatistics: statistics, valuesPerChannel: s.batch * s.plane)
+    return AppliedNormalisation(
+      mean: mean, inverseStandardDeviation: inverse, gamma: norm.gamma.value, beta: norm.beta.value,
+      training: training)
+  }
+
+  private func normaliseActivateBackward(
+    _ norm: BatchNorm2D<Scalar>, y: UnsafeMutablePointer<Scalar>, gradient: UnsafeMutablePointer<Scalar>,
+    _ s: ImageBatchShape, _ applied: AppliedNormalisation<Scalar>
+  ) throws {
+    var gammaGradient = [Double](repeating: 0, count: s.channels)
+    var betaGradient = [Double](repeating: 0, count: s.channels)
+    gammaGradient.withUnsafeMutableBufferPointer { dg in
+      betaGradient.withUnsafeMutableBufferPointer { db in
+        SparseVAR.normaliseActivateBackward(
+          SendableConstPointer(y), gradient: SendablePointer(gradient), s, applied, slope: slope,
+          gammaGradient: SendablePointer(dg.baseAddress!), betaGradient: SendablePointer(db.baseAddress!),
+          threads: threads)
+      }
+    }
+    norm.accumulateGradients(gamma: gammaGradient, beta: betaGradient)
+  }
+
+  /// The scratch of each worker of a convolution over `n` images.
+  private func scratch(
+    _ g: ConvolutionGeometry, frames n: Int, unpooling: Bool, backward: Bool, inputGradient: Bool
+  ) throws -> [ConvolutionScratch<Scalar>] {
+    let patchCount = g.patchCount(backward: backward, inputGradient: inputGradient)
+    let imageCount = g.inputChannels * g.plane
+    return try (0..<workerCount(n, threads: threads)).map { worker in
+      ConvolutionScratch(
+        patches: try arena.buffer(.patches(worker: worker), count: patchCount, of: Scalar.self),
+        unpooled: unpooling ? try arena.buffer(.unpooled(worker: worker), count: imageCount, of: Scalar.self) : nil,
+        unpooledGradient: unpooling && backward && inputGradient
+          ? try arena.buffer(.unpooledGradient(worker: worker), count: imageCount, of: Scalar.self) : nil)
+    }
+  }
+
+  /// `output` = conv(input) for `n` images at resolution `level`, images spread over the workers.
+  private func forwardConvolution(
+    _ conv: Conv2D<Scalar>, frames n: Int, level: Int, input: ConvolutionInput<Scalar>,
+    output: UnsafeMutablePointer<Scalar>
+  ) throws {
+    let g = conv.geometry(height: height >> level, width: width >> level)
+    let scratch = try scratch(g, frames: n, unpooling: input.codes != nil, backward: false, inputGradient: false)
+    let (weight, bias) = (conv.weight.value, conv.bias.value)
+    let target = SendablePointer(output)
+    parallelWorkers(n, threads: threads) { worker, images in
+      weight.withUnsafeBufferPointer { w in
+        bias.withUnsafeBufferPointer { b in
+          for image in images {
+            let x = input.image(image, g, into: scratch[worker].unpooled)
+            g.forwardImage(
+              x, weight: w.baseAddress!, bias: b.baseAddress!,
+              output: target.pointer + image * g.outputChannels * g.plane, patches: scratch[worker].patches)
+          }
+        }
+      }
+    }
+  }
+
+  /// Adds conv's weight and bias gradients for `n` images at resolution `level` and, when
+  /// `gradInput` is given, writes dL/dinput there (for an unpooled input: at the pooled values).
+  private func backwardConvolution(
+    _ conv: Conv2D<Scalar>, frames n: Int, level: Int, input: ConvolutionInput<Scalar>,
+    gradOutput: UnsafeMutablePointer<Scalar>, gradInput: UnsafeMutablePointer<Scalar>?
+  ) throws {
+    let g = conv.geometry(height: height >> level, width: width >> level)
+    let scratch = try scratch(
+      g, frames: n, unpooling: input.codes != nil, backward: true, inputGradient: gradInput != nil)
+    let weightCount = conv.weight.value.count
+    let perImage = try arena.buffer(.weightGradients, count: n * weightCount, of: Scalar.self)
+    let weight = conv.weight.value
+    let (dy, dw) = (SendablePointer(gradOutput), SendablePointer(perImage))
+    let dx = gradInput.map { SendablePointer($0) }
+    parallelWorkers(n, threads: threads) { worker, images in
+      weight.withUnsafeBufferPointer { w in
+        let work = scratch[worker]
+        for image in images {
+          let x = input.image(image, g, into: work.unpooled)
+          var imageGradient: UnsafeMutablePointer<Scalar>? = nil
+          if let dx { imageGradient = input.codes == nil ? dx.pointer + image * g.inputChannels * g.plane : work.unpooledGradient }
+          g.backwardImage(
+            x, weight: w.baseAddress!, gradOutput: dy.pointer + image * g.outputChannels * g.plane,
+            gradInput: imageGradient, weightGradient: dw.pointer + image * weightCount,
+            patches: work.patches)
+          if let codes = input.codes, let dx, let imageGradient {
+            let pooled = g.inputChannels * g.plane / 4
+            gatherPooled(
+              imageGradient, codes: codes + image * pooled, channels: g.inputChannels, height: g.height / 2,
+              width: g.width / 2, into: dx.pointer + image * pooled)
+          }
+        }
+      }
+    }
+    var biasGradient = [Double](repeating: 0, count: g.outputChannels)
+    biasGradient.withUnsafeMutableBufferPointer { db in
+      g.biasGradient(
+        batch: n, gradOutput: SendableConstPointer(gradOutput), into: SendablePointer(db.baseAddress!),
+        threads: threads)
+    }
+    conv.accumulateGradients(perImageWeightGradients: perImage, batch: n, biasGradient: biasGradient)
+  }
+}
+
+extension ConvolutionInput where Scalar: NetworkScalar {
+  init(values: UnsafeMutablePointer<Scalar>, codes: UnsafePointer<UInt8>? = nil) {
+    self.init(values: UnsafePointer(values), codes: codes)
+  }
+
+  /// Image `n` as the convolution reads it: in place, or unpooled into `scratch`.
+  func image(_ n: Int, _ g: ConvolutionGeometry, into scratch: UnsafeMutablePointer<Scalar>?) -> UnsafePointer<Scalar> {
+    guard let codes, let scratch else { return values + n * g.inputChannels * g.plane }
+    let pooled = g.inputChannels * g.plane / 4
+    unpoolImage(
+      values + n * pooled, codes: codes + n * pooled, channels: g.inputChannels, height: g.height / 2,
+      width: g.width / 2, into: scratch)
+    return UnsafePointer(scratch)
+  }
 }
 
 extension PoolingIndices {

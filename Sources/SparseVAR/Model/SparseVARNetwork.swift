@@ -207,6 +207,17 @@ public final class SparseVARNetwork {
   /// Encodes frames (count x H x W, normalised) in inference mode, in chunks of `training.window`
   /// frames: latents (count x K) and, per chunk, the pooling indices.
   public func encode(_ frames: [Float], count: Int) throws -> (latents: [Double], indices: [[PoolingIndices]]) {
+    try encode(frames, count: count, keepingIndices: true)
+  }
+
+  /// The latents alone (count x K) of `encode`, without building the pooling indices.
+  public func encodeLatents(_ frames: [Float], count: Int) throws -> [Double] {
+    try encode(frames, count: count, keepingIndices: false).latents
+  }
+
+  private func encode(_ frames: [Float], count: Int, keepingIndices: Bool) throws
+    -> (latents: [Double], indices: [[PoolingIndices]])
+  {
     let pixels = height * width
     let needed = try checkedProduct(count, pixels, what: "\(count) frames of \(height) x \(width)")
     guard frames.count == needed else {
@@ -230,9 +241,10 @@ public final class SparseVARNetwork {
       if network.configuration.skipConnection {
         for f in 0..<n { for i in 0..<pixels { input[f * pixels + i] -= meanFrame[i] } }
       }
-      let (z, index) = try network.encode(try Tensor(shape: [n, 1, height, width], storage: input), training: false)
+      let (z, index) = try network.encode(
+        try Tensor(shape: [n, 1, height, width], storage: input), training: false, keepingIndices: keepingIndices)
       latents.append(contentsOf: z.storage.map(\.asDouble))
-      indices.append(index)
+      if keepingIndices { indices.append(index) }
     }
     return (latents, indices)
   }
@@ -331,35 +343,4 @@ func temporalDeviation(_ frames: [Float], count: Int, pixels: Int) -> [Float] {
     deviation[i] = Float((s / Double(count)).squareRoot())
   }
   return deviation
-}
-
-extension ConvolutionalAutoencoder {
-  /// Worker threads of every layer (0 = all cores). Results do not depend on it.
-  public var threads: Int {
-    get { encoderOutput.threads }
-    set {
-      for block in encoderBlocks {
-        block.conv.threads = newValue; block.activation.threads = newValue
-        block.norm.threads = newValue; block.pool.threads = newValue
-      }
-      encoderOutput.threads = newValue
-      decoderInput.threads = newValue
-      for block in decoderBlocks {
-        block.unpool.threads = newValue; block.conv.threads = newValue
-        block.norm?.threads = newValue; block.activation?.threads = newValue
-      }
-    }
-  }
-
-  /// Drops the inputs every layer keeps for its backward pass (after inference on long runs).
-  public func clearCaches() {
-    for block in encoderBlocks {
-      block.conv.clearCache(); block.activation.clearCache(); block.norm.clearCache(); block.pool.clearCache()
-    }
-    encoderOutput.clearCache()
-    decoderInput.clearCache()
-    for block in decoderBlocks {
-      block.unpool.clearCache(); block.conv.clearCache(); block.norm?.clearCache(); block.activation?.clearCache()
-    }
-  }
 }

@@ -60,59 +60,67 @@ extension ConvolutionalAutoencoder {
       throw SparseVARError.shape("the mean frame needs \(pixels) values, got \(meanFrame.count)")
     }
     let skip = configuration.skipConnection
-    var input = frames
-    if skip {
-      for f in 0..<t { for i in 0..<pixels { input.storage[f * pixels + i] -= meanFrame[i] } }
+    // The encoder reads x - xbar (or x) from the arena.
+    let input = try arena.buffer(.encoderInput, count: t * pixels, of: Scalar.self)
+    frames.storage.withUnsafeBufferPointer { x in
+      for f in 0..<t {
+        for i in 0..<pixels { input[f * pixels + i] = skip ? x[f * pixels + i] - meanFrame[i] : x[f * pixels + i] }
+      }
     }
-    let (latent, indices) = try encode(input, training: true)
+    let latent = try runEncoder(frames: t, training: true)
     let k = latentSize
-    let s = latentShape
 
     // The frames that are decoded, and the latents they are decoded from.
     let first: Int
-    let decoded: Tensor<Scalar>
     var fitted: DifferentiableVAR? = nil
     switch mode {
     case .sequential:
       first = 0
-      decoded = try decode(latent, indices: indices, training: true)
+      try arena.buffer(.decoderLatent, count: t * k, of: Scalar.self).update(from: latent, count: t * k)
     case .embedded, .endToEnd:
       first = options.lag
       guard options.lag <= t - 2 else {
         throw SparseVARError.shape("a window of \(t) frames is too short for a VAR of lag \(options.lag)")
       }
-      let series = try Series(length: t, dimension: k, values: latent.storage.map(\.asDouble))
+      let series = try Series(
+        length: t, dimension: k, values: UnsafeBufferPointer(start: latent, count: t * k).map(\.asDouble))
       let var_ =
         try fixedVAR.map {
           try DifferentiableVAR(
             window: series, options: options, mean: centered ? series.temporalMean : nil, model: $0)
         } ?? DifferentiableVAR(window: series, options: options, centered: centered)
       fitted = var_
-      let forecast = try Tensor<Scalar>(
-        shape: [t - first, s.channels, s.height, s.width], storage: var_.forecast.map { Scalar($0) })
-      decoded = try decode(forecast, indices: indices.map { $0.frames(first..<t) }, training: true)
+      let forecast = var_.forecast
+      guard forecast.count == (t - first) * k else {
+        throw SparseVARError.shape("the VAR forecast has \(forecast.count) values, expected \((t - first) * k)")
+      }
+      let target = try arena.buffer(.decoderLatent, count: forecast.count, of: Scalar.self)
+      for i in forecast.indices { target[i] = Scalar(forecast[i]) }
     }
+    let decodedFrames = t - first
+    let decoded = try runDecoder(frames: decodedFrames, indices: .encoder(first: first), training: true)
 
     // L_rec and dL/dd.
-    let count = Double((t - first) * pixels)
+    let count = Double(decodedFrames * pixels)
     var loss = 0.0
-    var gradient = try Tensor<Scalar>(shape: decoded.shape)
+    let gradient = try arena.buffer(.gradient(level: 0), count: decodedFrames * pixels, of: Scalar.self)
     for f in first..<t {
       for i in 0..<pixels {
-        let d = decoded.storage[(f - first) * pixels + i].asDouble
+        let d = decoded[(f - first) * pixels + i].asDouble
         let scale = skip ? meanFrame[i].asDouble : 1
         let xhat = skip ? (d + 1) * scale : d
         let error = xhat - frames.storage[f * pixels + i].asDouble
         loss += error * error
-        gradient.storage[(f - first) * pixels + i] = Scalar(2 * error * scale / count)
+        gradient[(f - first) * pixels + i] = Scalar(2 * error * scale / count)
       }
     }
     loss /= count
 
-    let latentGradient = try backwardDecode(gradient)
+    // dL/dz of the decoded latents, in `.latentGradient`, which the encoder's backward pass reads.
+    let latentGradient = try runDecoderBackward()
     switch mode {
     case .sequential:
-      try backwardEncode(latentGradient)
+      try runEncoderBackward()
       return (loss, nil)
     case .embedded, .endToEnd:
       let varMode: VARGradientMode
@@ -123,8 +131,14 @@ extension ConvolutionalAutoencoder {
       }
       guard let fitted else { return (loss, nil) }
       let dz = try fitted.backward(
-        forecastGradient: latentGradient.storage.map(\.asDouble), mode: varMode)
-      try backwardEncode(try Tensor(shape: latent.shape, storage: dz.map { Scalar($0) }))
+        forecastGradient: UnsafeBufferPointer(start: latentGradient, count: decodedFrames * k).map(\.asDouble),
+        mode: varMode)
+      guard dz.count == t * k else {
+        throw SparseVARError.shape("the VAR's latent gradient has \(dz.count) values, expected \(t * k)")
+      }
+      let target = try arena.buffer(.latentGradient, count: t * k, of: Scalar.self)
+      for i in dz.indices { target[i] = Scalar(dz[i]) }
+      try runEncoderBackward()
     }
     return (loss, fitted?.model)
   }

@@ -105,6 +105,35 @@ public final class BatchNorm2D<Scalar: NetworkScalar> {
     runningVariance = variance
   }
 
+  /// The per-channel mean and 1 / sqrt(var + eps) to normalise with. With `batchStatistics`
+  /// (the batch mean and biased variance of `valuesPerChannel` values per channel, training
+  /// mode), those, and the running statistics move towards them; without, the running ones.
+  func normalisation(batchStatistics: (mean: [Double], variance: [Double])?, valuesPerChannel: Int)
+    -> (mean: [Scalar], inverseStandardDeviation: [Scalar])
+  {
+    var mean = [Scalar](repeating: 0, count: channels)
+    var inverseStandardDeviation = [Scalar](repeating: 0, count: channels)
+    if let batchStatistics {
+      let m = momentum
+      let unbiasing = Double(valuesPerChannel) / Double(valuesPerChannel - 1)
+      for c in 0..<channels {
+        let (batchMean, batchVariance) = (batchStatistics.mean[c], batchStatistics.variance[c])
+        mean[c] = Scalar(batchMean)
+        inverseStandardDeviation[c] = Scalar(1 / (batchVariance + epsilon).squareRoot())
+        runningMean[c] = Scalar((1 - m) * runningMean[c].asDouble + m * batchMean)
+        runningVariance[c] = Scalar(
+          (1 - m) * runningVariance[c].asDouble + m * batchVariance * unbiasing)
+      }
+    } else {
+      for c in 0..<channels {
+        mean[c] = runningMean[c]
+        inverseStandardDeviation[c] = Scalar(
+          1 / (runningVariance[c].asDouble + epsilon).squareRoot())
+      }
+    }
+    return (mean, inverseStandardDeviation)
+  }
+
   /// Normalises [N, channels, H, W]. With `training`, uses and records batch statistics (needs
   /// N*H*W >= 2, else `.shape`); otherwise uses the running statistics.
   @_specialize(exported: true, where Scalar == Float)
@@ -116,9 +145,8 @@ public final class BatchNorm2D<Scalar: NetworkScalar> {
       throw SparseVARError.shape(
         "BatchNorm2D in training needs more than one value per channel, got shape \(input.shape)")
     }
-    var mean = [Scalar](repeating: 0, count: channels)
-    var inverseStandardDeviation = [Scalar](repeating: 0, count: channels)
     var output = Tensor<Scalar>(zeros: input.shape)
+    var statistics: (mean: [Double], variance: [Double])? = nil
     if training {
       var batchMean = [Double](repeating: 0, count: channels)
       var batchVariance = [Double](repeating: 0, count: channels)
@@ -130,26 +158,14 @@ public final class BatchNorm2D<Scalar: NetworkScalar> {
             else { return }
             batchStatistics(
               s, SendableConstPointer(x), SendablePointer(meanOut), SendablePointer(varianceOut),
-              threads: threads)
+              threads: threads, slope: 1)
           }
         }
       }
-      let m = momentum
-      let unbiasing = Double(valuesPerChannel) / Double(valuesPerChannel - 1)
-      for c in 0..<channels {
-        mean[c] = Scalar(batchMean[c])
-        inverseStandardDeviation[c] = Scalar(1 / (batchVariance[c] + epsilon).squareRoot())
-        runningMean[c] = Scalar((1 - m) * runningMean[c].asDouble + m * batchMean[c])
-        runningVariance[c] = Scalar(
-          (1 - m) * runningVariance[c].asDouble + m * batchVariance[c] * unbiasing)
-      }
-    } else {
-      for c in 0..<channels {
-        mean[c] = runningMean[c]
-        inverseStandardDeviation[c] = Scalar(
-          1 / (runningVariance[c].asDouble + epsilon).squareRoot())
-      }
+      statistics = (batchMean, batchVariance)
     }
+    let (mean, inverseStandardDeviation) = normalisation(
+      batchStatistics: statistics, valuesPerChannel: valuesPerChannel)
     cache = Cache(
       input: input, training: training, mean: mean,
       inverseStandardDeviation: inverseStandardDeviation)
@@ -271,39 +287,109 @@ public final class BatchNorm2D<Scalar: NetworkScalar> {
         }
       }
     }
+    accumulateGradients(gamma: gammaGradient, beta: betaGradient)
+    return gradInput
+  }
+
+  /// Adds per-channel sums to the gradients of gamma and beta.
+  func accumulateGradients(gamma gammaGradient: [Double], beta betaGradient: [Double]) {
     for c in 0..<channels {
       gamma.gradient[c] = Scalar(gamma.gradient[c].asDouble + gammaGradient[c])
       beta.gradient[c] = Scalar(beta.gradient[c].asDouble + betaGradient[c])
     }
-    return gradInput
   }
 }
 
-/// Per-channel mean and biased variance of an NCHW batch (two passes, Double accumulators,
-/// channels in parallel, each summed in a fixed order).
-private func batchStatistics<Scalar: NetworkScalar>(
+/// Per-channel mean and biased variance of leaky(x) (slope `slope`; 1 for x itself) over an NCHW
+/// batch: two passes, Double accumulators, channels in parallel, each summed in a fixed order.
+func batchStatistics<Scalar: NetworkScalar>(
   _ s: ImageBatchShape, _ input: SendableConstPointer<Scalar>, _ mean: SendablePointer<Double>,
-  _ variance: SendablePointer<Double>, threads: Int
+  _ variance: SendablePointer<Double>, threads: Int, slope: Scalar
 ) {
   let count = Double(s.batch * s.plane)
   parallelChunks(s.channels, threads: threads) { channels in
     for c in channels {
       var sum = 0.0
       for n in 0..<s.batch {
-        let xp = input.pointer + (n * s.channels + c) * s.plane
-        for p in 0..<s.plane { sum += xp[p].asDouble }
+        sum += leakySum(input.pointer + (n * s.channels + c) * s.plane, count: s.plane, slope: slope)
       }
       let mu = sum / count
       var squares = 0.0
       for n in 0..<s.batch {
-        let xp = input.pointer + (n * s.channels + c) * s.plane
-        for p in 0..<s.plane {
-          let d = xp[p].asDouble - mu
-          squares += d * d
-        }
+        squares += leakySquaredDeviations(
+          input.pointer + (n * s.channels + c) * s.plane, count: s.plane, slope: slope, from: mu)
       }
       mean.pointer[c] = mu
       variance.pointer[c] = squares / count
     }
   }
+}
+
+/// Sum of leaky(x) over `count` values, in Double (for Float: eight Float lanes over blocks of 64
+/// values, each block added to Double lanes; the lanes and the remainder in a fixed order).
+@inline(__always)
+private func leakySum<Scalar: NetworkScalar>(_ x: UnsafePointer<Scalar>, count: Int, slope: Scalar) -> Double {
+  if Scalar.self == Float.self {
+    return leakyFloatSum(
+      UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), count: count, slope: Float(slope.asDouble),
+      deviationsFrom: nil)
+  }
+  var sum = 0.0
+  for i in 0..<count { sum += (x[i] > 0 ? x[i] : slope * x[i]).asDouble }
+  return sum
+}
+
+/// Sum of (leaky(x) - mean)^2 over `count` values, in Double (for Float as in `leakySum`).
+@inline(__always)
+private func leakySquaredDeviations<Scalar: NetworkScalar>(
+  _ x: UnsafePointer<Scalar>, count: Int, slope: Scalar, from mean: Double
+) -> Double {
+  if Scalar.self == Float.self {
+    return leakyFloatSum(
+      UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), count: count, slope: Float(slope.asDouble),
+      deviationsFrom: Float(mean))
+  }
+  var sum = 0.0
+  for i in 0..<count {
+    let d = (x[i] > 0 ? x[i] : slope * x[i]).asDouble - mean
+    sum += d * d
+  }
+  return sum
+}
+
+/// Sum of leaky(x), or with `deviationsFrom` of (leaky(x) - mean)^2, over `count` Floats.
+private func leakyFloatSum(_ x: UnsafePointer<Float>, count: Int, slope: Float, deviationsFrom mean: Float?)
+  -> Double
+{
+  let slopes = SIMD8<Float>(repeating: slope)
+  let means = SIMD8<Float>(repeating: mean ?? 0)
+  let square = mean != nil
+  var lanes = SIMD8<Double>()
+  var i = 0
+  while i + 64 <= count {
+    var block = SIMD8<Float>()
+    for j in stride(from: i, to: i + 64, by: 8) {
+      let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self)
+      var a = v.replacing(with: v * slopes, where: v .<= 0)
+      if square {
+        a -= means
+        a *= a
+      }
+      block += a
+    }
+    lanes += SIMD8<Double>(block)
+    i += 64
+  }
+  var sum = 0.0
+  for lane in 0..<8 { sum += lanes[lane] }
+  while i < count {
+    var a = Double(x[i] > 0 ? x[i] : slope * x[i])
+    if let mean {
+      a -= Double(mean)
+      a *= a
+    }
+    sum += a
+    i += 1
+  }
+  return sum
 }

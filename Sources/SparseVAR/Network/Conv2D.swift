@@ -11,13 +11,21 @@
 //     forward   Y_n  = W X_n + b 1^T
 //     backward  dW  += sum_n dY_n X_n^T,   db += sum_n dY_n 1,   dX_n = col2im(W^T dY_n)
 //
-// GEMM formulation: one GEMM per image, images spread over the workers (each owning one im2col
-// buffer of Cin*9 x H*W), OpenBLAS single-threaded inside. A batch-wide GEMM would need the
-// patches of every image at once (N*Cin*9*H*W values: 1.8 GB for a window of 64 frames of
-// 192x128 with 32 channels); per image the buffer stays at 28 MB per worker, the GEMMs are still
-// large (Cout x Cin*9 times Cin*9 x H*W), and a batch of frames gives enough independent work
-// for the cores. The weight gradient is summed from per-image products in image order, so the
-// result does not depend on how images were split among workers.
+// GEMM formulation: one GEMM per image, images spread over the workers (each owning its scratch),
+// OpenBLAS single-threaded inside; a batch of frames gives enough independent work for the
+// cores. Two forms of the 3x3 products keep the scratch and the copies small:
+//
+//   * the patches of the input, im2col(X_n) (Cin*9 x HW), for the forward pass when Cin <= Cout
+//     and for the weight gradient when no input gradient is needed;
+//   * the patches of the output gradient, S_n = im2col(dY_n) (Cout*9 x HW), for the backward pass
+//     otherwise: with F the flipped weights, F[(o*9 + t), i] = W[o, i, 8 - t] (tap t at
+//     (ky, kx) = (t / 3, t % 3), 8 - t its mirror),
+//         dX_n = F^T S_n,    dW[o, i, t] = (S_n X_n^T)[(o*9 + 8 - t), i],
+//     so no col2im is needed; and for the forward pass when Cout < Cin (the last layer, one
+//     output channel): Y_n = b 1^T + col2im(F X_n), F X_n being Cout*9 x HW.
+//
+// The weight gradient is summed from per-image products in image order, so the result does not
+// depend on how images were split among workers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -177,16 +185,34 @@ public final class Conv2D<Scalar: NetworkScalar> {
         }
       }
     }
-    // Sum the per-image weight gradients in image order (independent of the thread count).
+    accumulateGradients(
+      perImageWeightGradients: perImageWeightGradients, batch: s.batch,
+      biasGradient: biasGradient)
+    return gradInput
+  }
+
+  /// Adds the per-image weight gradients ([batch, weight count], summed in image order, so the
+  /// result does not depend on how images were split among workers) and the bias gradient to
+  /// the parameters' gradients.
+  func accumulateGradients(
+    perImageWeightGradients: UnsafePointer<Scalar>, batch: Int, biasGradient: [Double]
+  ) {
+    let weightCount = weight.value.count
     for j in 0..<weightCount {
       var sum = weight.gradient[j].asDouble
-      for n in 0..<s.batch { sum += perImageWeightGradients[n * weightCount + j].asDouble }
+      for n in 0..<batch { sum += perImageWeightGradients[n * weightCount + j].asDouble }
       weight.gradient[j] = Scalar(sum)
     }
     for o in 0..<outputChannels {
       bias.gradient[o] = Scalar(bias.gradient[o].asDouble + biasGradient[o])
     }
-    return gradInput
+  }
+
+  /// The geometry of this convolution on images of `height` x `width` pixels.
+  func geometry(height: Int, width: Int) -> ConvolutionGeometry {
+    ConvolutionGeometry(
+      inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize,
+      height: height, width: width)
   }
 }
 
@@ -199,38 +225,65 @@ struct ConvolutionGeometry {
   var width: Int
 
   var plane: Int { height * width }
-  /// Rows of the patch matrix: Cin * k * k.
+  /// Rows of the input's patch matrix: Cin * k * k.
   var patchRows: Int { inputChannels * kernelSize * kernelSize }
-  /// Values of one image's patch matrix (0 for 1x1: the image itself is the patch matrix).
-  var patchCount: Int { kernelSize == 1 ? 0 : patchRows * plane }
+  /// The forward pass of a 3x3 kernel works on the output side (col2im(F X)) rather than on the
+  /// input's patches: when it has fewer output than input channels.
+  var forwardOnOutputSide: Bool { kernelSize == 3 && outputChannels < inputChannels }
+
+  /// Values of one worker's patch scratch for a forward pass, or a backward pass with or without
+  /// the input gradient (0 for 1x1).
+  func patchCount(backward: Bool, inputGradient: Bool) -> Int {
+    guard kernelSize == 3 else { return 0 }
+    if backward { return (inputGradient ? outputChannels : inputChannels) * 9 * plane }
+    return min(inputChannels, outputChannels) * 9 * plane
+  }
 
   func forward<Scalar: NetworkScalar>(
     batch: Int, input: SendableConstPointer<Scalar>, weight: SendableConstPointer<Scalar>,
     bias: SendableConstPointer<Scalar>, output: SendablePointer<Scalar>, threads: Int
   ) {
     let g = self
+    let scratch = max(1, g.patchCount(backward: false, inputGradient: false))
     parallelChunks(batch, threads: threads) { images in
-      let patches = UnsafeMutablePointer<Scalar>.allocate(capacity: max(1, g.patchCount))
+      let patches = UnsafeMutablePointer<Scalar>.allocate(capacity: scratch)
       defer { patches.deallocate() }
       for n in images {
-        let x = input.pointer + n * g.inputChannels * g.plane
-        let y = output.pointer + n * g.outputChannels * g.plane
-        for o in 0..<g.outputChannels {
-          (y + o * g.plane).update(repeating: bias.pointer[o], count: g.plane)
-        }
-        let columns: UnsafePointer<Scalar>
-        if g.kernelSize == 1 {
-          columns = x
-        } else {
-          g.im2col(x, patches)
-          columns = UnsafePointer(patches)
-        }
-        // Y_n (Cout x HW) += W (Cout x Cin*k*k) * X_n (Cin*k*k x HW)
-        Scalar.gemm(
-          transposeA: false, transposeB: false, m: g.outputChannels, n: g.plane, k: g.patchRows,
-          alpha: 1, a: weight.pointer, lda: g.patchRows, b: columns, ldb: g.plane, beta: 1, c: y,
-          ldc: g.plane)
+        g.forwardImage(
+          input.pointer + n * g.inputChannels * g.plane, weight: weight.pointer,
+          bias: bias.pointer, output: output.pointer + n * g.outputChannels * g.plane,
+          patches: patches)
       }
+    }
+  }
+
+  /// One image: y (Cout x HW) = W * x + b, with x Cin x HW; `patches` holds
+  /// `patchCount(backward: false, ...)` values.
+  func forwardImage<Scalar: NetworkScalar>(
+    _ x: UnsafePointer<Scalar>, weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>,
+    output y: UnsafeMutablePointer<Scalar>, patches: UnsafeMutablePointer<Scalar>
+  ) {
+    for o in 0..<outputChannels { (y + o * plane).update(repeating: bias[o], count: plane) }
+    if kernelSize == 1 {
+      // Y_n (Cout x HW) += W (Cout x Cin) * X_n (Cin x HW)
+      Scalar.gemm(
+        transposeA: false, transposeB: false, m: outputChannels, n: plane, k: inputChannels,
+        alpha: 1, a: weight, lda: inputChannels, b: x, ldb: plane, beta: 1, c: y, ldc: plane)
+    } else if forwardOnOutputSide {
+      // Y_n += col2im(F (Cout*9 x Cin) * X_n (Cin x HW))
+      withFlippedWeights(weight) { flipped in
+        Scalar.gemm(
+          transposeA: false, transposeB: false, m: outputChannels * 9, n: plane, k: inputChannels,
+          alpha: 1, a: flipped, lda: inputChannels, b: x, ldb: plane, beta: 0, c: patches,
+          ldc: plane)
+      }
+      col2im(UnsafePointer(patches), y, channels: outputChannels)
+    } else {
+      // Y_n (Cout x HW) += W (Cout x Cin*9) * im2col(X_n) (Cin*9 x HW)
+      im2col(x, patches, channels: inputChannels)
+      Scalar.gemm(
+        transposeA: false, transposeB: false, m: outputChannels, n: plane, k: patchRows,
+        alpha: 1, a: weight, lda: patchRows, b: patches, ldb: plane, beta: 1, c: y, ldc: plane)
     }
   }
 
@@ -242,39 +295,99 @@ struct ConvolutionGeometry {
   ) {
     let g = self
     let weightCount = g.outputChannels * g.patchRows
+    let scratch = max(1, g.patchCount(backward: true, inputGradient: true))
     parallelChunks(batch, threads: threads) { images in
-      let patches = UnsafeMutablePointer<Scalar>.allocate(capacity: max(1, g.patchCount))
-      let gradPatches = UnsafeMutablePointer<Scalar>.allocate(capacity: max(1, g.patchCount))
-      defer {
-        patches.deallocate()
-        gradPatches.deallocate()
-      }
+      let patches = UnsafeMutablePointer<Scalar>.allocate(capacity: scratch)
+      defer { patches.deallocate() }
       for n in images {
-        let x = input.pointer + n * g.inputChannels * g.plane
-        let dy = gradOutput.pointer + n * g.outputChannels * g.plane
-        let dx = gradInput.pointer + n * g.inputChannels * g.plane
-        let columns: UnsafePointer<Scalar>
-        if g.kernelSize == 1 {
-          columns = x
-        } else {
-          g.im2col(x, patches)
-          columns = UnsafePointer(patches)
-        }
-        // dW_n (Cout x Cin*k*k) = dY_n (Cout x HW) * X_n^T (HW x Cin*k*k)
-        Scalar.gemm(
-          transposeA: false, transposeB: true, m: g.outputChannels, n: g.patchRows, k: g.plane,
-          alpha: 1, a: dy, lda: g.plane, b: columns, ldb: g.plane, beta: 0,
-          c: perImageWeightGradients.pointer + n * weightCount, ldc: g.patchRows)
-        // dX_n = col2im(W^T (Cin*k*k x Cout) * dY_n (Cout x HW))
-        let gradColumns = g.kernelSize == 1 ? dx : gradPatches
-        Scalar.gemm(
-          transposeA: true, transposeB: false, m: g.patchRows, n: g.plane, k: g.outputChannels,
-          alpha: 1, a: weight.pointer, lda: g.patchRows, b: dy, ldb: g.plane, beta: 0,
-          c: gradColumns, ldc: g.plane)
-        if g.kernelSize != 1 { g.col2im(UnsafePointer(gradPatches), dx) }
+        g.backwardImage(
+          input.pointer + n * g.inputChannels * g.plane, weight: weight.pointer,
+          gradOutput: gradOutput.pointer + n * g.outputChannels * g.plane,
+          gradInput: gradInput.pointer + n * g.inputChannels * g.plane,
+          weightGradient: perImageWeightGradients.pointer + n * weightCount, patches: patches)
       }
     }
-    // db[o] = sum over images and pixels of dY[n, o, :], in a fixed order.
+    g.biasGradient(batch: batch, gradOutput: gradOutput, into: biasGradient, threads: threads)
+  }
+
+  /// One image: dW_n (Cout x Cin*k*k) into `weightGradient` (overwritten) and, when `gradInput`
+  /// is given, dX_n (Cin x HW, overwritten). `patches` holds
+  /// `patchCount(backward: true, inputGradient: gradInput != nil)` values.
+  func backwardImage<Scalar: NetworkScalar>(
+    _ x: UnsafePointer<Scalar>, weight: UnsafePointer<Scalar>,
+    gradOutput dy: UnsafePointer<Scalar>, gradInput dx: UnsafeMutablePointer<Scalar>?,
+    weightGradient: UnsafeMutablePointer<Scalar>, patches: UnsafeMutablePointer<Scalar>
+  ) {
+    if kernelSize == 1 {
+      // dW_n (Cout x Cin) = dY_n (Cout x HW) * X_n^T;  dX_n (Cin x HW) = W^T * dY_n
+      Scalar.gemm(
+        transposeA: false, transposeB: true, m: outputChannels, n: inputChannels, k: plane,
+        alpha: 1, a: dy, lda: plane, b: x, ldb: plane, beta: 0, c: weightGradient,
+        ldc: inputChannels)
+      guard let dx else { return }
+      Scalar.gemm(
+        transposeA: true, transposeB: false, m: inputChannels, n: plane, k: outputChannels,
+        alpha: 1, a: weight, lda: inputChannels, b: dy, ldb: plane, beta: 0, c: dx, ldc: plane)
+      return
+    }
+    guard let dx else {
+      // dW_n (Cout x Cin*9) = dY_n (Cout x HW) * im2col(X_n)^T (HW x Cin*9)
+      im2col(x, patches, channels: inputChannels)
+      Scalar.gemm(
+        transposeA: false, transposeB: true, m: outputChannels, n: patchRows, k: plane,
+        alpha: 1, a: dy, lda: plane, b: patches, ldb: plane, beta: 0, c: weightGradient,
+        ldc: patchRows)
+      return
+    }
+    // S_n = im2col(dY_n) (Cout*9 x HW);  dX_n = F^T S_n;  M = S_n X_n^T (Cout*9 x Cin)
+    im2col(dy, patches, channels: outputChannels)
+    let rows = outputChannels * 9
+    withFlippedWeights(weight) { flipped in
+      Scalar.gemm(
+        transposeA: true, transposeB: false, m: inputChannels, n: plane, k: rows, alpha: 1,
+        a: flipped, lda: inputChannels, b: patches, ldb: plane, beta: 0, c: dx, ldc: plane)
+    }
+    withUnsafeTemporaryAllocation(of: Scalar.self, capacity: rows * inputChannels) { product in
+      let m = product.baseAddress!
+      Scalar.gemm(
+        transposeA: false, transposeB: true, m: rows, n: inputChannels, k: plane, alpha: 1,
+        a: patches, lda: plane, b: x, ldb: plane, beta: 0, c: m, ldc: inputChannels)
+      // dW[o, i, t] = M[(o*9 + 8 - t), i]
+      for o in 0..<outputChannels {
+        for i in 0..<inputChannels {
+          for t in 0..<9 {
+            weightGradient[(o * inputChannels + i) * 9 + t] = m[(o * 9 + 8 - t) * inputChannels + i]
+          }
+        }
+      }
+    }
+  }
+
+  /// Calls `body` with the flipped weights of a 3x3 kernel, F[(o*9 + t), i] = W[o, i, 8 - t]
+  /// (Cout*9 x Cin, row-major).
+  private func withFlippedWeights<Scalar: NetworkScalar>(
+    _ weight: UnsafePointer<Scalar>, _ body: (UnsafePointer<Scalar>) -> Void
+  ) {
+    withUnsafeTemporaryAllocation(of: Scalar.self, capacity: outputChannels * 9 * inputChannels) {
+      flipped in
+      let f = flipped.baseAddress!
+      for o in 0..<outputChannels {
+        for t in 0..<9 {
+          for i in 0..<inputChannels {
+            f[(o * 9 + t) * inputChannels + i] = weight[(o * inputChannels + i) * 9 + 8 - t]
+          }
+        }
+      }
+      body(UnsafePointer(f))
+    }
+  }
+
+  /// db[o] = sum over images and pixels of dY[n, o, :], in a fixed order (overwritten).
+  func biasGradient<Scalar: NetworkScalar>(
+    batch: Int, gradOutput: SendableConstPointer<Scalar>, into biasGradient: SendablePointer<Double>,
+    threads: Int
+  ) {
+    let g = self
     parallelChunks(g.outputChannels, threads: threads) { channels in
       for o in channels {
         var sum = 0.0
@@ -287,14 +400,14 @@ struct ConvolutionGeometry {
     }
   }
 
-  /// Patch matrix of one image (3x3, padding 1): row (i*3 + ky)*3 + kx, column y*W + x holds
-  /// image[i, y + ky - 1, x + kx - 1], or 0 outside the image.
+  /// Patch matrix of one image of `channels` channels (3x3, padding 1): row (i*3 + ky)*3 + kx,
+  /// column y*W + x holds image[i, y + ky - 1, x + kx - 1], or 0 outside the image.
   func im2col<Scalar: NetworkScalar>(
-    _ image: UnsafePointer<Scalar>, _ patches: UnsafeMutablePointer<Scalar>
+    _ image: UnsafePointer<Scalar>, _ patches: UnsafeMutablePointer<Scalar>, channels: Int
   ) {
     precondition(kernelSize == 3, "im2col is only used for 3x3 kernels")
     let w = width
-    for i in 0..<inputChannels {
+    for i in 0..<channels {
       let channel = image + i * plane
       for ky in 0..<3 {
         for kx in 0..<3 {
@@ -324,13 +437,14 @@ struct ConvolutionGeometry {
     }
   }
 
-  /// The adjoint of `im2col`: adds each patch-matrix entry back onto the pixel it was read from.
+  /// The adjoint of `im2col` for an image of `channels` channels: adds each patch-matrix entry
+  /// onto the pixel it was read from.
   func col2im<Scalar: NetworkScalar>(
-    _ patches: UnsafePointer<Scalar>, _ image: UnsafeMutablePointer<Scalar>
+    _ patches: UnsafePointer<Scalar>, _ image: UnsafeMutablePointer<Scalar>, channels: Int
   ) {
     precondition(kernelSize == 3, "col2im is only used for 3x3 kernels")
     let w = width
-    for i in 0..<inputChannels {
+    for i in 0..<channels {
       let channel = image + i * plane
       for ky in 0..<3 {
         for kx in 0..<3 {

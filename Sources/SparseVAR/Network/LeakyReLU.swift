@@ -83,6 +83,9 @@ public final class LeakyReLU<Scalar: NetworkScalar> {
   }
 }
 
+/// The slope of the leaky ReLUs of the autoencoder (LeakyReLU's default, 0.01).
+let leakyReLUSlope = 0.01
+
 /// Elementwise work is handed out in blocks of this many values.
 let elementBlockSize = 1 << 16
 

@@ -149,6 +149,8 @@ struct ImageBatchShape: Equatable {
   var height: Int
   var width: Int
   var plane: Int { height * width }
+  /// Number of values.
+  var count: Int { batch * channels * plane }
   var array: [Int] { [batch, channels, height, width] }
 }
 
@@ -243,11 +245,22 @@ func symmetricUniform<G: RandomNumberGenerator>(_ bound: Double, using generator
 /// independent of the chunking (per-item results, reductions in a fixed order), so outputs are
 /// bit-identical whatever the thread count. BLAS inside `body` is single-threaded.
 func parallelChunks(_ count: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
+  parallelWorkers(count, threads: threads) { _, chunk in body(chunk) }
+}
+
+/// As `parallelChunks`, also passing each chunk's number in 0..<workerCount(count, threads:), so
+/// that a chunk can use scratch memory taken for it beforehand.
+func parallelWorkers(_ count: Int, threads: Int, _ body: @Sendable (Int, Range<Int>) -> Void) {
   guard count > 0 else { return }
-  let workers = min(count, threads <= 0 ? availableCores : threads)
+  let workers = workerCount(count, threads: threads)
   parallelFor(workers, threads: workers) { chunk in
-    body((chunk * count / workers)..<((chunk + 1) * count / workers))
+    body(chunk, (chunk * count / workers)..<((chunk + 1) * count / workers))
   }
+}
+
+/// The number of chunks `parallelChunks` and `parallelWorkers` split `count` items into.
+func workerCount(_ count: Int, threads: Int) -> Int {
+  max(1, min(count, threads <= 0 ? availableCores : threads))
 }
 
 /// A read-only pointer handed to concurrent workers.
