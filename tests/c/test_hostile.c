@@ -279,6 +279,11 @@ static void hostile_sets(void) {
   CHECK_OK(sparsevar_var_set_set_param(set, SPARSEVAR_TEST_PARAM_PERMUTATIONS, 0));
   CHECK_OK(C(sparsevar_influence_test)(&result, set, 1, 2));
   CHECK_OK(C(sparsevar_test_result_values)(result, NULL, NULL, NULL, NULL, NULL));
+  CHECK_OK(C(sparsevar_test_result_permutation)(result, NULL, NULL, NULL, NULL));
+  EXPECT_STATUS(E_ARG, sparsevar_test_result_permutation(NULL, &value, &value, &n, &label));
+  EXPECT_STATUS2(E_ARG, E_SHAPE, C(sparsevar_smallest_p_value)(set, MAX, MAX, &value));
+  EXPECT_STATUS2(E_ARG, E_SHAPE, sparsevar_smallest_p_value(set, MIN, 1, &value));
+  EXPECT_STATUS2(E_ARG, E_SHAPE, sparsevar_smallest_p_value(set, BIG, BIG, &value));
   CHECK_OK(C(sparsevar_test_result_runs)(result, &n));
   CHECK_OK(C(sparsevar_test_result_matrix)(result, out, MAX));
   EXPECT_STATUS(E_SMALL, sparsevar_test_result_matrix(result, out, MIN));
@@ -448,6 +453,18 @@ static void hostile_synthetic(void) {
   static uint16_t frames[48 * 32];
   EXPECT_STATUS(E_ARG, C(sparsevar_synthetic_create)(&s, INT32_MAX, 0));
   EXPECT_STATUS(E_ARG, sparsevar_synthetic_create(&s, SPARSEVAR_SYNTHETIC_PRESET_TINY, MIN));
+  {
+    sparsevar_synthetic *bad = NULL;
+    const int32_t params[2] = {SPARSEVAR_SYNTHETIC_PARAM_NULL_EXPERIMENT, INT32_MAX};
+    const double values[2] = {1, 1e300};
+    EXPECT_STATUS2(E_ARG, E_SHAPE,
+                   C(sparsevar_synthetic_create_with)(&bad, SPARSEVAR_SYNTHETIC_PRESET_TINY, 0, params, values, MAX));
+    EXPECT_STATUS2(E_ARG, E_SHAPE,
+                   sparsevar_synthetic_create_with(&bad, SPARSEVAR_SYNTHETIC_PRESET_TINY, 0, params, values, MIN));
+    EXPECT_STATUS(E_ARG, sparsevar_synthetic_create_with(&bad, SPARSEVAR_SYNTHETIC_PRESET_TINY, 0, NULL, NULL, 1));
+    EXPECT_STATUS(E_ARG, sparsevar_synthetic_create_with(&bad, SPARSEVAR_SYNTHETIC_PRESET_TINY, 0, params, values, 2));
+    CHECK(bad == NULL);
+  }
   CHECK_OK(sparsevar_synthetic_create(&s, SPARSEVAR_SYNTHETIC_PRESET_TINY, MAX));
   CHECK_OK(C(sparsevar_synthetic_shape)(s, &n, NULL, NULL, NULL, NULL, NULL));
   EXPECT_STATUS(E_ARG, C(sparsevar_synthetic_run)(s, MAX, &n, &label));
