@@ -548,6 +548,16 @@ func frameCount(_ count: Int64, _ height: Int64, _ width: Int64) throws -> Int {
     what: "the frames (count x height x width)")
 }
 
+/// A float copy of the count x height x width frames at `frames`.
+func copyFrames<T>(
+  _ frames: UnsafePointer<T>?, _ count: Int64, _ height: Int64, _ width: Int64, _ convert: (T) -> Float
+) throws -> [Float] {
+  let n = try frameCount(count, height, width)
+  if n == 0 { return [] }
+  try reserveMemory(n, of: Float.self, what: "a copy of the frames")
+  return UnsafeBufferPointer(start: try require(frames, "frames"), count: n).map(convert)
+}
+
 func encodeFrames(
   _ model: UnsafeMutablePointer<sparsevar_model>?, _ frames: () throws -> [Float], _ count: Int64,
   _ height: Int64, _ width: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
@@ -580,16 +590,7 @@ func encodeFrames(
   _ model: UnsafeMutablePointer<sparsevar_model>?, _ frames: UnsafePointer<Float>?, _ count: Int64,
   _ height: Int64, _ width: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
 ) -> Int32 {
-  guarded {
-    try encodeFrames(
-      model,
-      {
-        let n = try frameCount(count, height, width)
-        if n == 0 { return [] }
-        try reserveMemory(n, of: Float.self, what: "a copy of the frames")
-        return Array(UnsafeBufferPointer(start: try require(frames, "frames"), count: n))
-      }, count, height, width, out, len)
-  }
+  guarded { try encodeFrames(model, { try copyFrames(frames, count, height, width) { $0 } }, count, height, width, out, len) }
 }
 
 /// As sparsevar_model_encode_f32 for double frames (rounded to float: the network runs in single
@@ -599,14 +600,7 @@ func encodeFrames(
   _ height: Int64, _ width: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
 ) -> Int32 {
   guarded {
-    try encodeFrames(
-      model,
-      {
-        let n = try frameCount(count, height, width)
-        if n == 0 { return [] }
-        try reserveMemory(n, of: Float.self, what: "a copy of the frames")
-        return UnsafeBufferPointer(start: try require(frames, "frames"), count: n).map { Float($0) }
-      }, count, height, width, out, len)
+    try encodeFrames(model, { try copyFrames(frames, count, height, width) { Float($0) } }, count, height, width, out, len)
   }
 }
 

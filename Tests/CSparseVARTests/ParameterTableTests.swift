@@ -62,3 +62,28 @@ func checkTable<Settings>(
     #expect(lower == row.lower && upper == row.upper && defaultValue == row.defaultValue)
   }
 }
+
+@Test func parametersReachTheBuiltNetworkWhenSetNotWhenRead() throws {
+  var handle: UnsafeMutablePointer<sparsevar_model>? = nil
+  #expect(sparsevar_model_create(&handle, 16, 16) == 0)
+  defer { sparsevar_model_free(handle) }
+  #expect(sparsevar_model_set_param(handle, 500, 2) == 0)
+  var c: Int64 = 0, h: Int64 = 0, w: Int64 = 0
+  #expect(sparsevar_model_latent_shape(handle, &c, &h, &w) == 0)  // builds the network
+  let object = try modelObject(handle)
+  let net = try #require(object.net)
+  #expect(sparsevar_model_set_param(handle, 532, 40) == 0)
+  #expect(sparsevar_model_set_param(handle, 520, 3) == 0)
+  #expect(net.training == object.settings.training && net.training.window == 40 && net.training.varOptions.lag == 3)
+  // Reads leave the network's options alone.
+  net.training.window = 7
+  var value = 0.0
+  #expect(sparsevar_model_get_param(handle, 532, &value) == 0 && value == 40)
+  #expect(sparsevar_model_latent_shape(handle, &c, &h, &w) == 0)
+  #expect(net.training.window == 7)
+  // An architecture change before training drops the network; it is rebuilt with the options.
+  #expect(sparsevar_model_set_param(handle, 501, 8) == 0)
+  #expect(object.net == nil)
+  #expect(sparsevar_model_latent_shape(handle, &c, &h, &w) == 0)
+  #expect(try #require(object.net).training.window == 40)
+}

@@ -249,6 +249,10 @@ class SparseVARAutoencoder(HandleOwner):
         self.permutations = permutations
         self.test_seed = test_seed
         self.exact_limit = exact_limit
+        self._init_state()
+
+    def _init_state(self):
+        """The state of a model without a handle (before the first fit, or before load adopts one)."""
         self._lock = threading.RLock()
         self._handle = None
         self._finalizer = None
@@ -649,13 +653,7 @@ class SparseVARAutoencoder(HandleOwner):
         handle = c_void_p()
         lib.sparsevar_model_load(byref(handle), os.fsencode(path))
         model = cls.__new__(cls)
-        model._lock = threading.RLock()
-        model._handle = None
-        model._finalizer = None
-        model._closed = False
-        model.dataset_ = None
-        model.loss_history_ = []
-        model._names = LabelNames()
+        model._init_state()
         model._adopt(handle)
         for name in _PARAMS:
             value = c_double()
