@@ -49,5 +49,6 @@ let package = Package(
     // MARK: - Unit test bundles
     .testTarget(name: "SparseVARTests", dependencies: ["SparseVAR", "SparseVARReport"]),
     .testTarget(name: "SparseVARReportTests", dependencies: ["SparseVARReport"]),
+    .testTarget(name: "CSparseVARTests", dependencies: ["CSparseVAR", "SparseVAR", "_SparseVARHandles"]),
   ]
 )

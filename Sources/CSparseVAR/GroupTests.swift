@@ -43,24 +43,10 @@ import _SparseVARHandles
   case twoSided = 2
 }
 
-extension TestParameter {
-  /// The constant's name in the C header, for messages.
-  var cName: String {
-    switch self {
-    case .method: return "SPARSEVAR_TEST_PARAM_METHOD"
-    case .permutations: return "SPARSEVAR_TEST_PARAM_PERMUTATIONS"
-    case .seed: return "SPARSEVAR_TEST_PARAM_SEED"
-    case .exactLimit: return "SPARSEVAR_TEST_PARAM_EXACT_LIMIT"
-    case .threads: return "SPARSEVAR_TEST_PARAM_THREADS"
-    }
-  }
-}
-
 final class VARSetObject {
   var runs: [FittedRun] = []
   var labels: [Int32] = []
-  var options = PairwiseGroupTestOptions()
-  var threads = 0
+  var settings = GroupTestSettings()
 
   func groups(_ a: Int32, _ b: Int32) throws -> ([Int], [Int]) {
     guard a != b else {
@@ -162,33 +148,12 @@ func runIndex(_ object: VARSetObject, _ run: Int64) throws -> Int {
   }
 }
 
-func testParameter(_ raw: Int32) throws -> TestParameter {
-  guard let p = TestParameter(rawValue: raw) else {
-    throw ABIError(status: .invalidArgument, message: "unknown test parameter \(raw)")
-  }
-  return p
-}
-
 /// Sets a test parameter (a sparsevar_test_param value) for the tests run on this set.
 @c public func sparsevar_var_set_set_param(
   _ set: UnsafeMutablePointer<sparsevar_var_set>?, _ param: Int32, _ value: Double
 ) -> Int32 {
   guarded {
-    let object = try object(set, VARSetObject.self, "set")
-    let p = try testParameter(param)
-    let lower: Double = p == .exactLimit ? 1 : 0
-    let upper: Double = p == .method ? 1 : p == .threads ? 1024 : 1e15
-    guard value.isFinite, value >= lower, value <= upper, value == value.rounded() else {
-      throw ABIError(
-        status: .invalidArgument, message: "\(p.cName) must be an integer in [\(lower), \(upper)], got \(value)")
-    }
-    switch p {
-    case .method: object.options.method = value == 1 ? .exact : .asymptotic
-    case .permutations: object.options.permutations = Int(value)
-    case .seed: object.options.seed = UInt64(value)
-    case .exactLimit: object.options.exactLimit = Int(value)
-    case .threads: object.threads = Int(value)
-    }
+    try testSettings.set(param, value, on: &object(set, VARSetObject.self, "set").settings)
   }
 }
 
@@ -197,15 +162,7 @@ func testParameter(_ raw: Int32) throws -> TestParameter {
   _ set: UnsafePointer<sparsevar_var_set>?, _ param: Int32, _ value: UnsafeMutablePointer<Double>?
 ) -> Int32 {
   guarded {
-    let object = try object(set, VARSetObject.self, "set")
-    let out = try require(value, "value")
-    switch try testParameter(param) {
-    case .method: out.pointee = object.options.method == .exact ? 1 : 0
-    case .permutations: out.pointee = Double(object.options.permutations)
-    case .seed: out.pointee = Double(object.options.seed)
-    case .exactLimit: out.pointee = Double(object.options.exactLimit)
-    case .threads: out.pointee = Double(object.threads)
-    }
+    try testSettings.get(param, from: object(set, VARSetObject.self, "set").settings, to: value)
   }
 }
 
@@ -228,7 +185,7 @@ func testParameter(_ raw: Int32) throws -> TestParameter {
     let object = try object(set, VARSetObject.self, "set")
     let (a, b) = try object.groups(label_a, label_b)
     let outcome = try GroupTests.coefficientSwap(
-      object.runs, groupA: a, groupB: b, options: object.options, threads: object.threads)
+      object.runs, groupA: a, groupB: b, options: object.settings.options, threads: object.settings.threads)
     result.pointee = try retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
   }
 }
@@ -245,7 +202,7 @@ func testParameter(_ raw: Int32) throws -> TestParameter {
     let object = try object(set, VARSetObject.self, "set")
     let (a, b) = try object.groups(label_a, label_b)
     let outcome = try GroupTests.influenceDistance(
-      object.runs.map(\.model), groupA: a, groupB: b, options: object.options)
+      object.runs.map(\.model), groupA: a, groupB: b, options: object.settings.options)
     result.pointee = try retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
   }
 }
@@ -309,7 +266,7 @@ func testParameter(_ raw: Int32) throws -> TestParameter {
       throw ABIError(status: .invalidArgument, message: "group sizes must be in [1, 2^31), got \(size_a) and \(size_b)")
     }
     try require(smallest_p, "smallest_p").pointee = smallestAttainablePValue(
-      sizeA: Int(size_a), sizeB: Int(size_b), options: object.options)
+      sizeA: Int(size_a), sizeB: Int(size_b), options: object.settings.options)
   }
 }
 

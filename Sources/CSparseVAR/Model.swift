@@ -104,87 +104,12 @@ import _SparseVARHandles
 public typealias TrainingProgressCallback =
   @convention(c) (Int64, Int64, Int64, Int64, Double, UnsafeMutableRawPointer?) -> Int32
 
-extension ModelParameter {
-  /// The constant's name in the C header, for messages.
-  var cName: String {
-    switch self {
-    case .depth: return "SPARSEVAR_MODEL_PARAM_DEPTH"
-    case .channels: return "SPARSEVAR_MODEL_PARAM_CHANNELS"
-    case .latentChannels: return "SPARSEVAR_MODEL_PARAM_LATENT_CHANNELS"
-    case .skipConnection: return "SPARSEVAR_MODEL_PARAM_SKIP_CONNECTION"
-    case .literalLastBlock: return "SPARSEVAR_MODEL_PARAM_LITERAL_LAST_BLOCK"
-    case .seed: return "SPARSEVAR_MODEL_PARAM_SEED"
-    case .trainingMode: return "SPARSEVAR_MODEL_PARAM_TRAINING_MODE"
-    case .lassoGradient: return "SPARSEVAR_MODEL_PARAM_LASSO_GRADIENT"
-    case .lag: return "SPARSEVAR_MODEL_PARAM_LAG"
-    case .lambda: return "SPARSEVAR_MODEL_PARAM_LAMBDA"
-    case .epsGamma: return "SPARSEVAR_MODEL_PARAM_EPS_GAMMA"
-    case .centerLatents: return "SPARSEVAR_MODEL_PARAM_CENTER_LATENTS"
-    case .learningRate: return "SPARSEVAR_MODEL_PARAM_LEARNING_RATE"
-    case .epochs: return "SPARSEVAR_MODEL_PARAM_EPOCHS"
-    case .window: return "SPARSEVAR_MODEL_PARAM_WINDOW"
-    case .shuffleSeed: return "SPARSEVAR_MODEL_PARAM_SHUFFLE_SEED"
-    case .testMethod: return "SPARSEVAR_MODEL_PARAM_TEST_METHOD"
-    case .testPermutations: return "SPARSEVAR_MODEL_PARAM_TEST_PERMUTATIONS"
-    case .testSeed: return "SPARSEVAR_MODEL_PARAM_TEST_SEED"
-    case .testExactLimit: return "SPARSEVAR_MODEL_PARAM_TEST_EXACT_LIMIT"
-    case .threads: return "SPARSEVAR_MODEL_PARAM_THREADS"
-    }
-  }
-
-  /// Whether the parameter defines the network (fixed once trained).
-  var isArchitecture: Bool {
-    switch self {
-    case .depth, .channels, .latentChannels, .skipConnection, .literalLastBlock, .seed: return true
-    default: return false
-    }
-  }
-}
-
-/// Bounds and default of each model parameter.
-func modelBounds(_ parameter: ModelParameter) -> (lower: Double, upper: Double, default: Double, integer: Bool) {
-  switch parameter {
-  case .depth: return (1, 8, 3, true)
-  case .channels: return (1, 4096, 32, true)
-  case .latentChannels: return (1, 4096, 1, true)
-  case .skipConnection: return (0, 1, 1, true)
-  case .literalLastBlock: return (0, 1, 0, true)
-  case .seed: return (0, 1e15, 0, true)
-  case .trainingMode: return (0, 2, 2, true)
-  case .lassoGradient: return (0, 1, 1, true)
-  case .lag: return (1, 1000, 5, true)
-  case .lambda: return (0, .infinity, 0.01, false)
-  case .epsGamma: return (0, .infinity, 0, false)
-  case .centerLatents: return (0, 1, 1, true)
-  case .learningRate: return (0, .infinity, 1e-3, false)
-  case .epochs: return (0, 1e9, 1, true)
-  case .window: return (3, 1e9, 64, true)
-  case .shuffleSeed: return (0, 1e15, 0, true)
-  case .testMethod: return (0, 1, 0, true)
-  case .testPermutations: return (0, 1e15, 9999, true)
-  case .testSeed: return (0, 1e15, 0, true)
-  case .testExactLimit: return (1, 1e15, 20000, true)
-  case .threads: return (0, 1024, 0, true)
-  }
-}
-
-func modelParameter(_ raw: Int32) throws -> ModelParameter {
-  guard let p = ModelParameter(rawValue: raw) else {
-    throw ABIError(status: .invalidArgument, message: "unknown model parameter \(raw)")
-  }
-  return p
-}
-
 final class ModelObject {
   let height: Int
   let width: Int
-  var configuration = AutoencoderConfiguration()
-  var training = TrainingOptions()
-  var mode: TrainingModeChoice = .endToEnd
-  var gradient: GradientMode = .implicit
-  var testOptions = PairwiseGroupTestOptions()
-  /// The network, built from `configuration` when first needed (nil again when an architecture
-  /// parameter changes before training).
+  var settings = SparseVARNetworkSettings()
+  /// The network, built from the architecture when first needed (nil again when an architecture
+  /// parameter changes before training). Its training options are always `settings.training`.
   var net: SparseVARNetwork?
   /// Trained at least one window (or loaded): the architecture is fixed and the mean frame known.
   var trained = false
@@ -197,46 +122,29 @@ final class ModelObject {
   init(loaded network: SparseVARNetwork) {
     height = network.height
     width = network.width
-    configuration = network.network.configuration
-    training = network.training
-    switch network.training.mode {
-    case .sequential: mode = .sequential
-    case .embedded: mode = .embedded
-    case .endToEnd(.unrolled): (mode, gradient) = (.endToEnd, .unrolled)
-    case .endToEnd(.implicit): (mode, gradient) = (.endToEnd, .implicit)
-    }
+    settings = SparseVARNetworkSettings(of: network)
     net = network
     trained = true
   }
 
-  /// The training options with the mode, as the network takes them.
-  var options: TrainingOptions {
-    var o = training
-    switch mode {
-    case .sequential: o.mode = .sequential
-    case .embedded: o.mode = .embedded
-    case .endToEnd: o.mode = .endToEnd(gradient == .unrolled ? .unrolled : .implicit)
-    }
-    return o
-  }
-
-  /// The network (built now if needed) with the current training options.
+  /// The network, built now if needed (a call that builds it modifies the model).
   func network() throws -> SparseVARNetwork {
-    if net == nil {
-      // Built with default training options (always valid); the current ones are set below and
-      // validated by training itself, so that lag and window may be set in any order.
-      net = try SparseVARNetwork(configuration: configuration, height: height, width: width)
-    }
-    net!.training = options
-    return net!
+    if let net { return net }
+    // Built with default training options (always valid); the current ones are set after, and
+    // validated by training itself, so that lag and window may be set in any order.
+    let built = try SparseVARNetwork(configuration: settings.architecture, height: height, width: width)
+    built.training = settings.training
+    net = built
+    return built
   }
 
+  /// The network once trained; it is never built here, so that reads do not write.
   func trainedNetwork() throws -> SparseVARNetwork {
-    guard trained else {
+    guard trained, let net else {
       throw ABIError(
         status: .notFitted, message: "the model has not been trained yet: call sparsevar_model_train first")
     }
-    return try network()
+    return net
   }
 
   func analysedNetwork() throws -> SparseVARNetwork {
@@ -298,52 +206,19 @@ func modelObject(_ handle: UnsafePointer<sparsevar_model>?) throws -> ModelObjec
 ) -> Int32 {
   guarded {
     let m = try modelObject(model)
-    let p = try modelParameter(param)
-    let b = modelBounds(p)
-    let inRange = p == .learningRate ? value > 0 : value >= b.lower
-    guard value.isFinite, inRange, value <= b.upper, !b.integer || value == value.rounded() else {
-      let range = p == .learningRate ? "finite and > 0" : "\(b.integer ? "an integer " : "")in [\(b.lower), \(b.upper)]"
-      throw ABIError(status: .invalidArgument, message: "\(p.cName) must be \(range), got \(value)")
-    }
-    if p.isArchitecture {
-      var c = m.configuration
-      switch p {
-      case .depth: c.depth = Int(value)
-      case .channels: c.channels = Int(value)
-      case .latentChannels: c.latentChannels = Int(value)
-      case .skipConnection: c.skipConnection = value != 0
-      case .literalLastBlock: c.literalLastBlock = value != 0
-      default: c.seed = UInt64(value)
-      }
-      if c == m.configuration { return }
+    var settings = m.settings
+    let row = try modelSettings.set(param, value, on: &settings)
+    if settings.architecture != m.settings.architecture {
       guard !m.trained else {
         throw ABIError(
           status: .invalidArgument,
-          message: "\(p.cName) defines the network's architecture, which is fixed once the model has been trained "
-            + "or loaded: create a new model to change it")
+          message: "\(modelSettings.cName(row)) defines the network's architecture, which is fixed once the model "
+            + "has been trained or loaded: create a new model to change it")
       }
-      m.configuration = c
       m.net = nil
-      return
     }
-    switch p {
-    case .trainingMode: m.mode = TrainingModeChoice(rawValue: Int32(value))!
-    case .lassoGradient: m.gradient = GradientMode(rawValue: Int32(value))!
-    case .lag: m.training.varOptions.lag = Int(value)
-    case .lambda: m.training.varOptions.lambda = value
-    case .epsGamma: m.training.varOptions.epsGamma = value
-    case .centerLatents: m.training.centerLatents = value != 0
-    case .learningRate: m.training.learningRate = value
-    case .epochs: m.training.epochs = Int(value)
-    case .window: m.training.window = Int(value)
-    case .shuffleSeed: m.training.seed = UInt64(value)
-    case .testMethod: m.testOptions.method = value == 1 ? .exact : .asymptotic
-    case .testPermutations: m.testOptions.permutations = Int(value)
-    case .testSeed: m.testOptions.seed = UInt64(value)
-    case .testExactLimit: m.testOptions.exactLimit = Int(value)
-    case .threads: m.training.varOptions.threads = Int(value)
-    default: break  // architecture: handled above
-    }
+    m.settings = settings
+    m.net?.training = settings.training
   }
 }
 
@@ -352,34 +227,7 @@ func modelObject(_ handle: UnsafePointer<sparsevar_model>?) throws -> ModelObjec
   _ model: UnsafePointer<sparsevar_model>?, _ param: Int32, _ value: UnsafeMutablePointer<Double>?
 ) -> Int32 {
   guarded {
-    let m = try modelObject(model)
-    let p = try modelParameter(param)
-    let out = try require(value, "value")
-    let c = m.configuration
-    let t = m.training
-    switch p {
-    case .depth: out.pointee = Double(c.depth)
-    case .channels: out.pointee = Double(c.channels)
-    case .latentChannels: out.pointee = Double(c.latentChannels)
-    case .skipConnection: out.pointee = c.skipConnection ? 1 : 0
-    case .literalLastBlock: out.pointee = c.literalLastBlock ? 1 : 0
-    case .seed: out.pointee = Double(c.seed)
-    case .trainingMode: out.pointee = Double(m.mode.rawValue)
-    case .lassoGradient: out.pointee = Double(m.gradient.rawValue)
-    case .lag: out.pointee = Double(t.varOptions.lag)
-    case .lambda: out.pointee = t.varOptions.lambda
-    case .epsGamma: out.pointee = t.varOptions.epsGamma
-    case .centerLatents: out.pointee = t.centerLatents ? 1 : 0
-    case .learningRate: out.pointee = t.learningRate
-    case .epochs: out.pointee = Double(t.epochs)
-    case .window: out.pointee = Double(t.window)
-    case .shuffleSeed: out.pointee = Double(t.seed)
-    case .testMethod: out.pointee = m.testOptions.method == .exact ? 1 : 0
-    case .testPermutations: out.pointee = Double(m.testOptions.permutations)
-    case .testSeed: out.pointee = Double(m.testOptions.seed)
-    case .testExactLimit: out.pointee = Double(m.testOptions.exactLimit)
-    case .threads: out.pointee = Double(t.varOptions.threads)
-    }
+    try modelSettings.get(param, from: modelObject(model).settings, to: value)
   }
 }
 
@@ -391,10 +239,7 @@ func modelObject(_ handle: UnsafePointer<sparsevar_model>?) throws -> ModelObjec
   _ default_value: UnsafeMutablePointer<Double>?
 ) -> Int32 {
   guarded {
-    let b = modelBounds(try modelParameter(param))
-    lower?.pointee = b.lower
-    upper?.pointee = b.upper
-    default_value?.pointee = b.default
+    try modelSettings.bounds(param, lower, upper, default_value)
   }
 }
 
@@ -619,7 +464,7 @@ func writeRunValues(
     let result = try require(out, "out")
     let m = try modelObject(model)
     let net = try m.analysedNetwork()
-    let outcome = try net.swapTest(label_a, label_b, options: m.testOptions)
+    let outcome = try net.swapTest(label_a, label_b, options: m.settings.tests)
     result.pointee = try retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
   }
 }
@@ -636,7 +481,7 @@ func writeRunValues(
     let result = try require(out, "out")
     let m = try modelObject(model)
     let net = try m.analysedNetwork()
-    let outcome = try net.influenceTest(label_a, label_b, options: m.testOptions)
+    let outcome = try net.influenceTest(label_a, label_b, options: m.settings.tests)
     result.pointee = try retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
   }
 }
@@ -663,7 +508,7 @@ func mapBuffer(_ m: ModelObject, _ gain: Double, _ out: UnsafeMutablePointer<Flo
     let m = try modelObject(model)
     _ = try m.run(run)
     try mapBuffer(m, gain, out, len)
-    try write(try m.network().contributionMap(run: Int(run), gain: gain), to: out, capacity: len, "out")
+    try write(try m.analysedNetwork().contributionMap(run: Int(run), gain: gain), to: out, capacity: len, "out")
   }
 }
 
@@ -703,6 +548,16 @@ func frameCount(_ count: Int64, _ height: Int64, _ width: Int64) throws -> Int {
     what: "the frames (count x height x width)")
 }
 
+/// A float copy of the count x height x width frames at `frames`.
+func copyFrames<T>(
+  _ frames: UnsafePointer<T>?, _ count: Int64, _ height: Int64, _ width: Int64, _ convert: (T) -> Float
+) throws -> [Float] {
+  let n = try frameCount(count, height, width)
+  if n == 0 { return [] }
+  try reserveMemory(n, of: Float.self, what: "a copy of the frames")
+  return UnsafeBufferPointer(start: try require(frames, "frames"), count: n).map(convert)
+}
+
 func encodeFrames(
   _ model: UnsafeMutablePointer<sparsevar_model>?, _ frames: () throws -> [Float], _ count: Int64,
   _ height: Int64, _ width: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
@@ -735,16 +590,7 @@ func encodeFrames(
   _ model: UnsafeMutablePointer<sparsevar_model>?, _ frames: UnsafePointer<Float>?, _ count: Int64,
   _ height: Int64, _ width: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
 ) -> Int32 {
-  guarded {
-    try encodeFrames(
-      model,
-      {
-        let n = try frameCount(count, height, width)
-        if n == 0 { return [] }
-        try reserveMemory(n, of: Float.self, what: "a copy of the frames")
-        return Array(UnsafeBufferPointer(start: try require(frames, "frames"), count: n))
-      }, count, height, width, out, len)
-  }
+  guarded { try encodeFrames(model, { try copyFrames(frames, count, height, width) { $0 } }, count, height, width, out, len) }
 }
 
 /// As sparsevar_model_encode_f32 for double frames (rounded to float: the network runs in single
@@ -754,14 +600,7 @@ func encodeFrames(
   _ height: Int64, _ width: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
 ) -> Int32 {
   guarded {
-    try encodeFrames(
-      model,
-      {
-        let n = try frameCount(count, height, width)
-        if n == 0 { return [] }
-        try reserveMemory(n, of: Float.self, what: "a copy of the frames")
-        return UnsafeBufferPointer(start: try require(frames, "frames"), count: n).map { Float($0) }
-      }, count, height, width, out, len)
+    try encodeFrames(model, { try copyFrames(frames, count, height, width) { Float($0) } }, count, height, width, out, len)
   }
 }
 
@@ -778,7 +617,7 @@ func encodeFrames(
     let m = try modelObject(model)
     let file = String(cString: try require(path, "path"))
     let net = try m.trainedNetwork()
-    let o = m.options
+    let o = m.settings.training
     guard o.window >= o.varOptions.lag + 2 else {
       throw ABIError(
         status: .invalidArgument,

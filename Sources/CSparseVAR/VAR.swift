@@ -44,22 +44,6 @@ import _SparseVARHandles
 /// SPARSEVAR_E_INTERRUPTED and leaves the object as it was).
 public typealias ProgressCallback = @convention(c) (Int64, Int64, UnsafeMutableRawPointer?) -> Int32
 
-extension VARParameter {
-  /// The constant's name in the C header, for messages.
-  var cName: String {
-    switch self {
-    case .lag: return "SPARSEVAR_VAR_PARAM_LAG"
-    case .lambda: return "SPARSEVAR_VAR_PARAM_LAMBDA"
-    case .epsGamma: return "SPARSEVAR_VAR_PARAM_EPS_GAMMA"
-    case .normalize: return "SPARSEVAR_VAR_PARAM_NORMALIZE"
-    case .intercept: return "SPARSEVAR_VAR_PARAM_INTERCEPT"
-    case .maxIter: return "SPARSEVAR_VAR_PARAM_MAX_ITER"
-    case .criterion: return "SPARSEVAR_VAR_PARAM_CRITERION"
-    case .threads: return "SPARSEVAR_VAR_PARAM_THREADS"
-    }
-  }
-}
-
 final class VARObject {
   var options = SparseVAROptions()
   var model: SparseVARModel?
@@ -70,27 +54,6 @@ final class VARObject {
     }
     return model
   }
-}
-
-/// Bounds and default of each parameter.
-func bounds(_ parameter: VARParameter) -> (lower: Double, upper: Double, default: Double, integer: Bool) {
-  switch parameter {
-  case .lag: return (1, 1000, 5, true)
-  case .lambda: return (0, .infinity, 0.01, false)
-  case .epsGamma: return (0, .infinity, 0, false)
-  case .normalize: return (0, 1, 1, true)
-  case .intercept: return (0, 1, 0, true)
-  case .maxIter: return (0, 1e9, 0, true)
-  case .criterion: return (0, 2, 0, true)
-  case .threads: return (0, 1024, 0, true)
-  }
-}
-
-func parameter(_ raw: Int32) throws -> VARParameter {
-  guard let p = VARParameter(rawValue: raw) else {
-    throw ABIError(status: .invalidArgument, message: "unknown VAR parameter \(raw)")
-  }
-  return p
 }
 
 /// Creates a VAR with default parameters and no fit.
@@ -114,24 +77,7 @@ func parameter(_ raw: Int32) throws -> VARParameter {
   _ var_: UnsafeMutablePointer<sparsevar_var>?, _ param: Int32, _ value: Double
 ) -> Int32 {
   guarded {
-    let object = try object(var_, VARObject.self, "var")
-    let p = try parameter(param)
-    let b = bounds(p)
-    guard value.isFinite, value >= b.lower, value <= b.upper, !b.integer || value == value.rounded() else {
-      throw ABIError(
-        status: .invalidArgument,
-        message: "\(p.cName) must be \(b.integer ? "an integer " : "")in [\(b.lower), \(b.upper)], got \(value)")
-    }
-    switch p {
-    case .lag: object.options.lag = Int(value)
-    case .lambda: object.options.lambda = value
-    case .epsGamma: object.options.epsGamma = value
-    case .normalize: object.options.normalize = value != 0
-    case .intercept: object.options.intercept = value != 0
-    case .maxIter: object.options.maxIterations = Int(value)
-    case .criterion: object.options.criterion = value == 1 ? .aic : value == 2 ? .bic : nil
-    case .threads: object.options.threads = Int(value)
-    }
+    try varSettings.set(param, value, on: &object(var_, VARObject.self, "var").options)
   }
 }
 
@@ -140,20 +86,7 @@ func parameter(_ raw: Int32) throws -> VARParameter {
   _ var_: UnsafePointer<sparsevar_var>?, _ param: Int32, _ value: UnsafeMutablePointer<Double>?
 ) -> Int32 {
   guarded {
-    let object = try object(var_, VARObject.self, "var")
-    let p = try parameter(param)
-    let out = try require(value, "value")
-    let o = object.options
-    switch p {
-    case .lag: out.pointee = Double(o.lag)
-    case .lambda: out.pointee = o.lambda
-    case .epsGamma: out.pointee = o.epsGamma
-    case .normalize: out.pointee = o.normalize ? 1 : 0
-    case .intercept: out.pointee = o.intercept ? 1 : 0
-    case .maxIter: out.pointee = Double(o.maxIterations)
-    case .criterion: out.pointee = o.criterion == .aic ? 1 : o.criterion == .bic ? 2 : 0
-    case .threads: out.pointee = Double(o.threads)
-    }
+    try varSettings.get(param, from: object(var_, VARObject.self, "var").options, to: value)
   }
 }
 
@@ -165,10 +98,7 @@ func parameter(_ raw: Int32) throws -> VARParameter {
   _ default_value: UnsafeMutablePointer<Double>?
 ) -> Int32 {
   guarded {
-    let b = bounds(try parameter(param))
-    lower?.pointee = b.lower
-    upper?.pointee = b.upper
-    default_value?.pointee = b.default
+    try varSettings.bounds(param, lower, upper, default_value)
   }
 }
 

@@ -24,22 +24,25 @@ enum ModeArgument: String, ExpressibleByArgument, CaseIterable {
 /// Defaults of the options a command may choose for itself (`train`: the paper's; `demo`: per
 /// preset, see `ModelDefaults.demo`).
 struct ModelDefaults {
-  var depth = 3
+  var depth = library.architecture.depth
   var epochs = 3
-  var learningRate = 1e-3
+  var learningRate = library.training.learningRate
 }
+
+/// The library's defaults (its parameter tables' defaults), which the options repeat.
+private let library = SparseVARNetworkSettings()
 
 struct ModelOptions: ParsableArguments {
   @Option(help: "Training mode: sequential, embedded, end-to-end (implicit lasso gradient) or end-to-end-unrolled.")
   var mode: ModeArgument = .endToEnd
-  @Option(help: "VAR lag p.") var lag: Int = 5
-  @Option(help: "l1 penalty lambda of the VAR (on the sigma-normalised latents).") var lambda: Double = 0.01
+  @Option(help: "VAR lag p.") var lag: Int = library.training.varOptions.lag
+  @Option(help: "l1 penalty lambda of the VAR (on the sigma-normalised latents).") var lambda: Double = library.training.varOptions.lambda
   @Flag(
     name: .customLong("no-centering"),
     help: "Fit the VARs (in training and analysis) to the raw latents, as the paper does, instead of the latents minus their mean.")
   var noCentering = false
   @Option(help: "Passes over all training windows (default: 3 for train, the demo's per preset).") var epochs: Int?
-  @Option(help: "Frames per training window.") var window: Int = 64
+  @Option(help: "Frames per training window.") var window: Int = library.training.window
   @Option(name: .customLong("learning-rate"), help: "Adam's learning rate (default 1e-3, the demo's per preset).")
   var learningRate: Double?
   @Option(
@@ -49,11 +52,11 @@ struct ModelOptions: ParsableArguments {
       it small next to the frames per run (docs/synthetic.md).
       """)
   var depth: Int?
-  @Option(help: "Channels of the hidden convolutions.") var channels: Int = 32
-  @Option(name: .customLong("latent-channels"), help: "Channels of the latent map.") var latentChannels: Int = 1
+  @Option(help: "Channels of the hidden convolutions.") var channels: Int = library.architecture.channels
+  @Option(name: .customLong("latent-channels"), help: "Channels of the latent map.") var latentChannels: Int = library.architecture.latentChannels
   @Flag(name: .customLong("no-skip"), help: "Train without the mean-frame skip connection.") var noSkip = false
-  @Option(help: "Seed of the weights and of the window order.") var seed: UInt64 = 0
-  @Option(help: "Worker threads (0 = all cores).") var threads: Int = 0
+  @Option(help: "Seed of the weights and of the window order.") var seed: UInt64 = library.architecture.seed
+  @Option(help: "Worker threads (0 = all cores).") var threads: Int = library.training.varOptions.threads
 
   /// The network and its training options; `defaults` for the options not given.
   func makeNetwork(height: Int, width: Int, defaults: ModelDefaults = .init()) throws -> SparseVARNetwork {

@@ -70,22 +70,6 @@ struct FrameSampleEncoding: Equatable {
   }
 }
 
-/// `a * b`, or nil on overflow or a negative operand.
-@inline(__always)
-func frameFileProduct(_ a: Int, _ b: Int) -> Int? {
-  guard a >= 0, b >= 0 else { return nil }
-  let (p, o) = a.multipliedReportingOverflow(by: b)
-  return o ? nil : p
-}
-
-/// `a + b`, or nil on overflow or a negative operand.
-@inline(__always)
-func frameFileSum(_ a: Int, _ b: Int) -> Int? {
-  guard a >= 0, b >= 0 else { return nil }
-  let (s, o) = a.addingReportingOverflow(b)
-  return o ? nil : s
-}
-
 /// Builds the storage of `samples` samples of `type`, filled by `fill` through a pointer to
 /// uninitialised memory of the element type (the array is allocated exactly, never zero-filled).
 func makeFrameStorage(
@@ -221,7 +205,7 @@ final class FrameFileReader {
     _ samples: Int, _ encoding: FrameSampleEncoding, at offset: Int,
     into destination: UnsafeMutableRawPointer, _ what: @autoclosure () -> String
   ) throws {
-    guard let byteCount = frameFileProduct(samples, encoding.bytes) else {
+    guard let byteCount = sizeProduct(samples, encoding.bytes) else {
       throw SparseVARError.format("\(path) is damaged: \(what()) would hold more bytes than a file can")
     }
     try requireRange(offset, byteCount, what())

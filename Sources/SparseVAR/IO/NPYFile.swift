@@ -47,8 +47,8 @@ enum NPYFile {
     let file = try FrameFileReader(path: path)
     let header = try readHeader(file)
     let (frames, height, width) = header.shape
-    guard let samples = frameFileProduct(frames, height).flatMap({ frameFileProduct($0, width) }),
-      let dataBytes = frameFileProduct(samples, header.encoding.bytes),
+    guard let samples = sizeProduct(frames, height).flatMap({ sizeProduct($0, width) }),
+      let dataBytes = sizeProduct(samples, header.encoding.bytes),
       dataBytes <= file.size - header.dataOffset
     else {
       throw SparseVARError.format(
@@ -65,7 +65,7 @@ enum NPYFile {
 
   /// "N bytes", or "more bytes than a file can hold" when the product overflows.
   static func describeBytes(_ a: Int, _ b: Int, _ c: Int, _ d: Int) -> String {
-    if let n = frameFileProduct(a, b).flatMap({ frameFileProduct($0, c) }).flatMap({ frameFileProduct($0, d) }) {
+    if let n = sizeProduct(a, b).flatMap({ sizeProduct($0, c) }).flatMap({ sizeProduct($0, d) }) {
       return "\(n) bytes"
     }
     return "more bytes than a file can hold"

@@ -174,7 +174,7 @@ enum TIFFFile {
       } else {
         first = page
       }
-      guard let sum = frameFileSum(totalBytes, page.dataBytes), sum <= file.size else {
+      guard let sum = sizeSum(totalBytes, page.dataBytes), sum <= file.size else {
         throw SparseVARError.format(
           "\(path) is damaged: the image data of its first \(number) pages add up to more than the "
             + "\(file.size) bytes of the file (pages that share data are not read)")
@@ -395,8 +395,8 @@ enum TIFFFile {
     guard width >= 1, height >= 1 else {
       throw SparseVARError.format("\(path) is damaged: page \(number) is \(height) x \(width) pixels")
     }
-    guard let rowBytes = frameFileProduct(width, encoding.bytes),
-      let pageBytes = frameFileProduct(rowBytes, height), pageBytes <= file.size
+    guard let rowBytes = sizeProduct(width, encoding.bytes),
+      let pageBytes = sizeProduct(rowBytes, height), pageBytes <= file.size
     else {
       throw SparseVARError.format(
         "\(path) is truncated or damaged: page \(number) is \(height) x \(width) pixels of \(encoding.bytes) "
@@ -412,7 +412,7 @@ enum TIFFFile {
       let tw = try value(322, nil)
       let th = try value(323, nil)
       guard tw >= 1, th >= 1,
-        let tileBytes = frameFileProduct(tw, th).flatMap({ frameFileProduct($0, encoding.bytes) }),
+        let tileBytes = sizeProduct(tw, th).flatMap({ sizeProduct($0, encoding.bytes) }),
         tileBytes <= file.size
       else {
         throw SparseVARError.format(
@@ -421,7 +421,7 @@ enum TIFFFile {
       pieces = .tiles(width: tw, height: th)
       let across = (width - 1) / tw + 1
       let down = (height - 1) / th + 1
-      guard let n = frameFileProduct(across, down) else {
+      guard let n = sizeProduct(across, down) else {
         throw SparseVARError.format("\(path) is damaged: page \(number) has too many tiles")
       }
       pieceCount = n
@@ -464,7 +464,7 @@ enum TIFFFile {
             + "\(needed) are needed for its pixels (is the page compressed after all?)")
       }
       try file.requireRange(offsets[i], needed, "\(kindName) \(i + 1) of page \(number)")
-      guard let sum = frameFileSum(dataBytes, needed) else {
+      guard let sum = sizeSum(dataBytes, needed) else {
         throw SparseVARError.format("\(path) is damaged: page \(number) has more image data than a file can hold")
       }
       dataBytes = sum
@@ -544,7 +544,7 @@ enum TIFFFile {
     let entryCount = 15
     let directoryBytes = 2 + 12 * entryCount + 4
     let pageSpan = directoryBytes + 16 + pageBytes  // IFD, two RATIONALs, pixels
-    guard let total = frameFileProduct(pageSpan, stack.count).flatMap({ frameFileSum($0, 8) }),
+    guard let total = sizeProduct(pageSpan, stack.count).flatMap({ sizeSum($0, 8) }),
       total <= Int(UInt32.max)
     else {
       throw SparseVARError.invalidArgument(

@@ -214,14 +214,14 @@ extension SparseVARNetwork {
       guard k == network.latentSize else {
         throw SparseVARError.format("a run's latent size \(k) does not match the network's \(network.latentSize)")
       }
-      guard let latentCount = frameFileProduct(length, k) else {
+      guard let latentCount = sizeProduct(length, k) else {
         throw SparseVARError.format("a run's latents (\(length) x \(k)) run past the end of the model file")
       }
       let latents = try Series(length: length, dimension: k, values: try r.doubles(count: latentCount, "latents"))
       let latentMean = version >= 2 ? try r.doubles(count: k, "a latent mean") : [Double](repeating: 0, count: k)
       let lag = try r.int(in: 1...1000)
       guard try r.int(in: 1...Int(Int32.max)) == k else { throw SparseVARError.format("a run's VAR has the wrong dimension") }
-      guard let coefficientCount = frameFileProduct(lag, k).flatMap({ frameFileProduct($0, k) }) else {
+      guard let coefficientCount = sizeProduct(lag, k).flatMap({ sizeProduct($0, k) }) else {
         throw SparseVARError.format("a run's VAR coefficients run past the end of the model file")
       }
       let coefficients = try r.doubles(count: coefficientCount, "coefficients")
@@ -257,13 +257,13 @@ extension SparseVARNetwork {
   /// decoder, and the 1 x 1 kernels C -> L and L -> C), 4 bytes each. A payload shorter than
   /// this is refused before the network (and its optimizer state, a few times this size) is built.
   static func minimumPayloadBytes(_ c: AutoencoderConfiguration, height: Int, width: Int) -> Int? {
-    let hidden = frameFileProduct(c.channels, c.channels).flatMap { frameFileProduct($0, 2 * (c.depth - 1)) }
-    let outer = frameFileProduct(c.channels, 2)
-    let convolutions3x3 = hidden.flatMap { h in outer.flatMap { frameFileSum(h, $0) } }.flatMap { frameFileProduct($0, 9) }
-    let convolutions1x1 = frameFileProduct(c.channels, c.latentChannels).flatMap { frameFileProduct($0, 2) }
-    let values = [frameFileProduct(height, width), convolutions3x3, convolutions1x1]
-      .reduce(Optional(0)) { total, term in total.flatMap { t in term.flatMap { frameFileSum(t, $0) } } }
-    return values.flatMap { frameFileProduct($0, 4) }
+    let hidden = sizeProduct(c.channels, c.channels).flatMap { sizeProduct($0, 2 * (c.depth - 1)) }
+    let outer = sizeProduct(c.channels, 2)
+    let convolutions3x3 = hidden.flatMap { h in outer.flatMap { sizeSum(h, $0) } }.flatMap { sizeProduct($0, 9) }
+    let convolutions1x1 = sizeProduct(c.channels, c.latentChannels).flatMap { sizeProduct($0, 2) }
+    let values = [sizeProduct(height, width), convolutions3x3, convolutions1x1]
+      .reduce(Optional(0)) { total, term in total.flatMap { t in term.flatMap { sizeSum(t, $0) } } }
+    return values.flatMap { sizeProduct($0, 4) }
   }
 
   /// Writes the model to `path` (through a temporary file renamed into place, so a reader never
@@ -434,7 +434,7 @@ struct ByteReader {
   }
   mutating func count(_ expected: Int?, _ what: String, bytesEach: Int) throws -> Int {
     let n = try int(in: 0...Int(Int32.max) * 16)
-    guard let bytes = frameFileProduct(n, bytesEach), bytes <= end - position else {
+    guard let bytes = sizeProduct(n, bytesEach), bytes <= end - position else {
       throw SparseVARError.format("\(what) runs past the end of the model file")
     }
     if let expected, n != expected {

@@ -211,7 +211,7 @@ func mannWhitneyLowerCDF(_ kMax: Int, _ n1: Int, _ n2: Int) throws -> Double {
   let m = min(n1, n2)
   let n = max(n1, n2)
   if kMax >= m * n { return 1 }
-  guard let steps = frameFileProduct(m, kMax + 1), steps <= exactRankSumStepLimit else {
+  guard let steps = sizeProduct(m, kMax + 1), steps <= exactRankSumStepLimit else {
     throw SparseVARError.invalidArgument(
       "rankSumTest: the exact null distribution for sample sizes \(n1) and \(n2) at U = \(kMax) takes "
         + "\(m) x \(kMax + 1) recursion steps, more than the \(exactRankSumStepLimit) the exact method runs "

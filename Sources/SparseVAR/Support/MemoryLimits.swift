@@ -31,6 +31,23 @@ public enum MemoryLimits {
   }
 }
 
+/// `a * b` of two sizes, or nil when one is negative or the product overflows (for callers that
+/// turn it into an error of their own, such as a file's format error).
+@inline(__always)
+func sizeProduct(_ a: Int, _ b: Int) -> Int? {
+  guard a >= 0, b >= 0 else { return nil }
+  let (p, o) = a.multipliedReportingOverflow(by: b)
+  return o ? nil : p
+}
+
+/// `a + b` of two sizes, or nil when one is negative or the sum overflows.
+@inline(__always)
+func sizeSum(_ a: Int, _ b: Int) -> Int? {
+  guard a >= 0, b >= 0 else { return nil }
+  let (s, o) = a.addingReportingOverflow(b)
+  return o ? nil : s
+}
+
 /// The product of `factors` (sizes, all >= 0), or `.shape` naming `what` when it overflows a
 /// 64-bit count.
 public func checkedProduct(_ factors: Int..., what: @autoclosure () -> String) throws -> Int {
@@ -44,8 +61,7 @@ public func checkedProduct(_ factors: [Int], what: @autoclosure () -> String) th
     guard factor >= 0 else {
       throw SparseVARError.shape("\(what()): a negative size \(factor)")
     }
-    let (value, overflow) = result.multipliedReportingOverflow(by: factor)
-    guard !overflow else {
+    guard let value = sizeProduct(result, factor) else {
       throw SparseVARError.shape(
         "\(what()) = \(factors.map(String.init).joined(separator: " x ")) is too large: it overflows a 64-bit count")
     }
@@ -59,8 +75,7 @@ public func checkedSum(_ terms: Int..., what: @autoclosure () -> String) throws 
   var result = 0
   for term in terms {
     guard term >= 0 else { throw SparseVARError.shape("\(what()): a negative size \(term)") }
-    let (value, overflow) = result.addingReportingOverflow(term)
-    guard !overflow else {
+    guard let value = sizeSum(result, term) else {
       throw SparseVARError.shape(
         "\(what()) = \(terms.map(String.init).joined(separator: " + ")) is too large: it overflows a 64-bit count")
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from ctypes import POINTER, c_double, c_float, c_int32, c_int64, c_uint8, c_uint16
 
 import numpy as np
@@ -71,3 +73,51 @@ def choice(value, options: dict, name: str) -> int:
         accepted = ", ".join(repr(k) for k in options)
         raise argument_error(f"{name} must be one of {accepted}, got {value!r}")
     return options[key]
+
+
+class HandleOwner:
+    """Base of the objects that own one C handle: it is freed by ``close()`` (idempotent), at
+    the end of a ``with`` block, or when the object is garbage-collected. Subclasses set
+    ``_lock`` (a ``threading.RLock``) and adopt their handle with ``_own(handle, free)``; calls
+    on the handle go through ``with self._using() as handle:`` (under the lock, raising
+    ValueError once closed). Such objects cannot be pickled."""
+
+    _handle = None
+    _finalizer = None
+
+    def _own(self, handle, free):
+        """Takes ownership of `handle`, freed by `free(handle)` at the latest at collection."""
+        self._handle = handle
+        self._finalizer = weakref.finalize(self, free, handle)
+
+    def close(self):
+        """Frees the C handle now (idempotent)."""
+        with self._lock:
+            if self._finalizer is not None:
+                self._finalizer()
+            self._handle = None
+
+    @property
+    def closed(self) -> bool:
+        return self._handle is None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+    def __reduce__(self):
+        raise TypeError(f"a {type(self).__name__} owns a C handle and cannot be pickled or copied")
+
+    def _live_handle(self):
+        if self._handle is None:
+            raise ValueError(f"this {type(self).__name__} has been closed")
+        return self._handle
+
+    @contextlib.contextmanager
+    def _using(self):
+        """The live handle, under the object's lock (one handle, one thread at a time)."""
+        with self._lock:
+            yield self._live_handle()

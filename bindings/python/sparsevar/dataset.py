@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
-import weakref
 from ctypes import POINTER, byref, c_double, c_int32, c_int64, c_uint16, c_void_p
 
 import numpy as np
 
 from ._labels import LabelNames
 from ._lib import lib
-from ._util import argument_error, f32_ptr, f64_ptr, shape_error
+from ._util import HandleOwner, argument_error, f32_ptr, f64_ptr, shape_error
 
 __all__ = ["FrameDataset"]
 
@@ -52,7 +50,7 @@ def _pointer(array):
     return f64_ptr(array), "f64"
 
 
-class FrameDataset:
+class FrameDataset(HandleOwner):
     """Runs of video frames of one field of view, preprocessed as they arrive and stored once.
 
     Each frame is centre-cropped to ``crop`` (height, width) (None = no crop; when a margin is
@@ -82,8 +80,7 @@ class FrameDataset:
         lib.sparsevar_dataset_create(byref(handle), _int(height, "height"), _int(width, "width"),
                                      _int(crop_h, "crop height"), _int(crop_w, "crop width"),
                                      _int(downscale, "downscale"))
-        self._handle = handle
-        self._finalizer = weakref.finalize(self, _free_dataset, handle)
+        self._own(handle, _free_dataset)
         self.crop = None if crop is None else (int(crop_h), int(crop_w))
         self.downscale = int(downscale)
         self._names = LabelNames()
@@ -110,33 +107,6 @@ class FrameDataset:
         return dataset
 
     # -- lifetime ------------------------------------------------------------------------------
-
-    def close(self):
-        """Frees the C handle now (idempotent)."""
-        with self._lock:
-            self._finalizer()
-            self._handle = None
-
-    @property
-    def closed(self) -> bool:
-        return self._handle is None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-        return False
-
-    def __reduce__(self):
-        raise TypeError("a FrameDataset owns a C handle and cannot be pickled or copied")
-
-    @contextlib.contextmanager
-    def _using(self):
-        with self._lock:
-            if self._handle is None:
-                raise ValueError("this FrameDataset has been closed")
-            yield self._handle
 
     # -- input -----------------------------------------------------------------------------------
 

@@ -3,13 +3,11 @@ contribution maps, saving and loading (a ctypes wrapper of sparsevar_model)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import tempfile
 import threading
 import time
-import weakref
 from ctypes import byref, c_double, c_int32, c_int64, c_void_p
 
 import numpy as np
@@ -23,7 +21,7 @@ from ._lib import (
     SparsevarError,
     lib,
 )
-from ._util import argument_error, choice, f32_ptr, f64_ptr
+from ._util import HandleOwner, argument_error, choice, f32_ptr, f64_ptr
 from .dataset import FrameDataset, _frames_array
 from .stats import GroupTestResult, _label, read_test_result
 
@@ -181,7 +179,7 @@ class _Bar:
             sys.stderr.flush()
 
 
-class SparseVARAutoencoder:
+class SparseVARAutoencoder(HandleOwner):
     """Convolutional autoencoder with a sparse VAR on its latent dynamics (DESIGN §2).
 
     Frames x_t in [0, 1] (minus the mean frame xbar with the skip connection) are encoded to
@@ -251,6 +249,10 @@ class SparseVARAutoencoder:
         self.permutations = permutations
         self.test_seed = test_seed
         self.exact_limit = exact_limit
+        self._init_state()
+
+    def _init_state(self):
+        """The state of a model without a handle (before the first fit, or before load adopts one)."""
         self._lock = threading.RLock()
         self._handle = None
         self._finalizer = None
@@ -305,9 +307,7 @@ class SparseVARAutoencoder:
     def close(self):
         """Frees the C handle now (idempotent). Attributes read so far stay readable."""
         with self._lock:
-            if self._finalizer is not None:
-                self._finalizer()
-            self._handle = None
+            super().close()
             self._closed = True
             self.dataset_ = None
 
@@ -315,20 +315,12 @@ class SparseVARAutoencoder:
     def closed(self) -> bool:
         return self._closed
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-        return False
-
     def __reduce__(self):
         raise TypeError("a SparseVARAutoencoder owns a C handle and cannot be pickled; use "
                         "save(path) and SparseVARAutoencoder.load(path)")
 
     def _adopt(self, handle):
-        self._handle = handle
-        self._finalizer = weakref.finalize(self, _free_model, handle)
+        self._own(handle, _free_model)
 
     def _live_handle(self):
         if self._closed:
@@ -336,11 +328,6 @@ class SparseVARAutoencoder:
         if self._handle is None:
             raise _not_fitted("the model has not been trained yet: call fit first")
         return self._handle
-
-    @contextlib.contextmanager
-    def _using(self):
-        with self._lock:
-            yield self._live_handle()
 
     # -- training ---------------------------------------------------------------------------------
 
@@ -666,13 +653,7 @@ class SparseVARAutoencoder:
         handle = c_void_p()
         lib.sparsevar_model_load(byref(handle), os.fsencode(path))
         model = cls.__new__(cls)
-        model._lock = threading.RLock()
-        model._handle = None
-        model._finalizer = None
-        model._closed = False
-        model.dataset_ = None
-        model.loss_history_ = []
-        model._names = LabelNames()
+        model._init_state()
         model._adopt(handle)
         for name in _PARAMS:
             value = c_double()

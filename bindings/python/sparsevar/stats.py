@@ -15,16 +15,14 @@ than any outcome of the runs allows: it is reported, never a verdict.
 
 from __future__ import annotations
 
-import contextlib
 import threading
-import weakref
 from collections import namedtuple
 from ctypes import byref, c_double, c_int32, c_int64, c_void_p
 
 import numpy as np
 
 from ._lib import SparsevarError, lib
-from ._util import argument_error, as_f64, choice, f64_ptr, shape_error
+from ._util import HandleOwner, argument_error, as_f64, choice, f64_ptr, shape_error
 
 __all__ = [
     "GroupTestResult",
@@ -169,7 +167,7 @@ def _free_set(handle):
     lib.sparsevar_var_set_free(handle)
 
 
-class RunSet:
+class RunSet(HandleOwner):
     """A set of fitted VARs (runs) with integer group labels, for the swap and influence
     tests. The library copies each VAR and series when it is added, so the SparseVAR objects
     may be refitted or closed afterwards.
@@ -187,35 +185,9 @@ class RunSet:
         self._lock = threading.RLock()
         handle = c_void_p()
         lib.sparsevar_var_set_create(byref(handle))
-        self._handle = handle
-        self._finalizer = weakref.finalize(self, _free_set, handle)
+        self._own(handle, _free_set)
         self.set_params(method=method, permutations=permutations, seed=seed,
                         exact_limit=exact_limit, n_threads=n_threads)
-
-    # lifetime
-    def close(self):
-        """Frees the C handle now (idempotent)."""
-        with self._lock:
-            self._finalizer()
-            self._handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-        return False
-
-    def __reduce__(self):
-        raise TypeError("a RunSet owns a C handle and cannot be pickled or copied")
-
-    @contextlib.contextmanager
-    def _using(self):
-        """The live handle, under the set's lock (one handle, one thread at a time)."""
-        with self._lock:
-            if self._handle is None:
-                raise ValueError("this RunSet has been closed")
-            yield self._handle
 
     # parameters
     _PARAMS = {"method": PARAM_METHOD, "permutations": PARAM_PERMUTATIONS, "seed": PARAM_SEED,

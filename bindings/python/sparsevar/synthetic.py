@@ -4,13 +4,13 @@ dynamics differ."""
 
 from __future__ import annotations
 
-import weakref
+import threading
 from ctypes import byref, c_int32, c_int64, c_void_p
 
 import numpy as np
 
 from ._lib import lib
-from ._util import argument_error, f32_ptr, f64_ptr, i32_ptr, u16_ptr
+from ._util import HandleOwner, argument_error, f32_ptr, f64_ptr, i32_ptr, u16_ptr
 
 _PRESETS = {"tiny": 0, "small": 1, "standard": 2, "full": 3}
 # sparsevar_synthetic_param (Sources/CSparseVAR/Synthetic.swift); values pinned.
@@ -18,7 +18,7 @@ _PARAMS = {"null_experiment": 0, "run_brightness_variation": 1, "run_gain_variat
            "drift_amplitude": 3, "bleaching_rate_min": 4, "bleaching_rate_max": 5}
 
 
-class SyntheticExperiment:
+class SyntheticExperiment(HandleOwner):
     """A seeded synthetic experiment; frames are generated on demand, run by run.
 
     ``preset``: ``"tiny"`` (tests), ``"small"`` (quick demo), ``"standard"`` (192 x 128) or
@@ -65,8 +65,8 @@ class SyntheticExperiment:
         lib.sparsevar_synthetic_create_with(
             byref(handle), _PRESETS[preset], int(seed), i32_ptr(codes), f64_ptr(values),
             codes.size)
-        self._handle = handle
-        self._finalizer = weakref.finalize(self, lib.sparsevar_synthetic_free, handle)
+        self._lock = threading.RLock()
+        self._own(handle, lib.sparsevar_synthetic_free)
         self.preset, self.seed, self.null = preset, int(seed), bool(null)
         values = [c_int64() for _ in range(6)]
         lib.sparsevar_synthetic_shape(handle, *[byref(v) for v in values])
@@ -103,15 +103,6 @@ class SyntheticExperiment:
         out = np.empty(self.frame_shape, dtype=np.float32)
         lib.sparsevar_synthetic_ground_truth(self._handle, f32_ptr(out), out.size)
         return out
-
-    def close(self):
-        self._finalizer()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         return (f"SyntheticExperiment(preset={self.preset!r}, seed={self.seed}, null={self.null}, "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import warnings
-import weakref
 from collections import namedtuple
 from ctypes import byref, c_double, c_int64, c_void_p
 
@@ -12,7 +11,7 @@ import numpy as np
 
 from ._interrupt import interruptible
 from ._lib import PROGRESS_CALLBACK, CancelledError, SparsevarError, lib
-from ._util import argument_error, as_f64, choice, f32_ptr, f64_ptr, shape_error, u8_ptr
+from ._util import HandleOwner, argument_error, as_f64, choice, f32_ptr, f64_ptr, shape_error, u8_ptr
 
 __all__ = ["SparseVAR", "CriterionPath"]
 
@@ -80,7 +79,7 @@ def _free_var(handle):
     lib.sparsevar_var_free(handle)
 
 
-class SparseVAR:
+class SparseVAR(HandleOwner):
     """Sparse VAR(p) of a multivariate series by LARS-lasso (DESIGN §2).
 
     For a series z of shape (T, K), sigma = standard deviation of all entries of z and
@@ -135,8 +134,7 @@ class SparseVAR:
         self._lock = threading.RLock()
         handle = c_void_p()
         lib.sparsevar_var_create(byref(handle))
-        self._handle = handle
-        self._finalizer = weakref.finalize(self, _free_var, handle)
+        self._own(handle, _free_var)
         self._fitted = False
 
     # -- scikit-learn protocol -----------------------------------------------------------------
@@ -180,30 +178,12 @@ class SparseVAR:
     def close(self):
         """Frees the C handle now. Fitted attributes stay readable; calls that need the handle
         (fit, predict, r_var, path) raise ValueError afterwards. Idempotent."""
-        with self._lock:
-            self._finalizer()
-            self._handle = None
-
-    @property
-    def closed(self) -> bool:
-        return self._handle is None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-        return False
+        super().close()
 
     def __reduce__(self):
         raise TypeError(
             "a SparseVAR owns a C handle and cannot be pickled or copied; refit it, or save "
             "coef_ and the parameters")
-
-    def _live_handle(self):
-        if self._handle is None:
-            raise ValueError("this SparseVAR has been closed")
-        return self._handle
 
     # -- fitting -----------------------------------------------------------------------------------
 

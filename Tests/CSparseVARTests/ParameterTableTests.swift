@@ -1,0 +1,89 @@
+// The C parameter enums (and the header generated from them) against the core's tables: every
+// constant has exactly one table row with its value and name, and every row a constant.
+import Foundation
+import Testing
+@testable import CSparseVAR
+import SparseVAR
+import _SparseVARHandles
+
+/// The constants `PREFIX... = value` of include/sparsevar.h, by name.
+func headerConstants(_ prefix: String) throws -> [String: Int32] {
+  let header = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("include/sparsevar.h")
+  var constants: [String: Int32] = [:]
+  for line in try String(contentsOf: header, encoding: .utf8).split(separator: "\n") {
+    let parts = line.trimmingCharacters(in: .whitespaces).split(separator: " ")
+    guard parts.count == 3, parts[0].hasPrefix(prefix), parts[1] == "=" else { continue }
+    constants[String(parts[0])] = Int32(parts[2].trimmingCharacters(in: CharacterSet(charactersIn: ",")))
+  }
+  return constants
+}
+
+func checkTable<Settings>(
+  _ table: SettingTable<Settings>, enumHas: (Int32) -> Bool, sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+  let rows = Dictionary(table.rows.map { (table.cName($0), $0.id) }, uniquingKeysWith: { a, _ in a })
+  #expect(rows.count == table.rows.count, "two rows share a name", sourceLocation: sourceLocation)
+  #expect(Set(table.rows.map(\.id)).count == table.rows.count, "two rows share an id", sourceLocation: sourceLocation)
+  #expect(try headerConstants(table.prefix) == rows, sourceLocation: sourceLocation)
+  for row in table.rows {
+    #expect(enumHas(row.id), "\(table.cName(row)) is no enum case", sourceLocation: sourceLocation)
+  }
+}
+
+@Test func varParametersMatchTheirEnum() throws {
+  try checkTable(varSettings) { VARParameter(rawValue: $0) != nil }
+}
+
+@Test func testParametersMatchTheirEnum() throws {
+  try checkTable(testSettings) { TestParameter(rawValue: $0) != nil }
+}
+
+@Test func modelParametersMatchTheirEnum() throws {
+  try checkTable(modelSettings) { ModelParameter(rawValue: $0) != nil }
+}
+
+@Test func setGetAndBoundsGoThroughTheTable() throws {
+  var handle: UnsafeMutablePointer<sparsevar_model>? = nil
+  #expect(sparsevar_model_create(&handle, 16, 16) == 0)
+  defer { sparsevar_model_free(handle) }
+  var value = 0.0
+  #expect(sparsevar_model_set_param(handle, 511, 0) == 0)
+  #expect(sparsevar_model_set_param(handle, 510, 0) == 0)
+  #expect(sparsevar_model_set_param(handle, 510, 2) == 0)
+  // The gradient chosen before the mode is kept.
+  #expect(sparsevar_model_get_param(handle, 511, &value) == 0 && value == 0)
+  #expect(sparsevar_model_set_param(handle, 530, 0) != 0)
+  #expect(sparsevar_model_set_param(handle, 500, 2.5) != 0)
+  #expect(sparsevar_model_set_param(handle, 9999, 1) != 0)
+  for row in modelSettings.rows {
+    var lower = 0.0, upper = 0.0, defaultValue = 0.0
+    #expect(sparsevar_model_param_bounds(row.id, &lower, &upper, &defaultValue) == 0)
+    #expect(lower == row.lower && upper == row.upper && defaultValue == row.defaultValue)
+  }
+}
+
+@Test func parametersReachTheBuiltNetworkWhenSetNotWhenRead() throws {
+  var handle: UnsafeMutablePointer<sparsevar_model>? = nil
+  #expect(sparsevar_model_create(&handle, 16, 16) == 0)
+  defer { sparsevar_model_free(handle) }
+  #expect(sparsevar_model_set_param(handle, 500, 2) == 0)
+  var c: Int64 = 0, h: Int64 = 0, w: Int64 = 0
+  #expect(sparsevar_model_latent_shape(handle, &c, &h, &w) == 0)  // builds the network
+  let object = try modelObject(handle)
+  let net = try #require(object.net)
+  #expect(sparsevar_model_set_param(handle, 532, 40) == 0)
+  #expect(sparsevar_model_set_param(handle, 520, 3) == 0)
+  #expect(net.training == object.settings.training && net.training.window == 40 && net.training.varOptions.lag == 3)
+  // Reads leave the network's options alone.
+  net.training.window = 7
+  var value = 0.0
+  #expect(sparsevar_model_get_param(handle, 532, &value) == 0 && value == 40)
+  #expect(sparsevar_model_latent_shape(handle, &c, &h, &w) == 0)
+  #expect(net.training.window == 7)
+  // An architecture change before training drops the network; it is rebuilt with the options.
+  #expect(sparsevar_model_set_param(handle, 501, 8) == 0)
+  #expect(object.net == nil)
+  #expect(sparsevar_model_latent_shape(handle, &c, &h, &w) == 0)
+  #expect(try #require(object.net).training.window == 40)
+}
