@@ -4,8 +4,9 @@
 #   - Debian packages libopenblas-dev liblapacke-dev libpng-dev cmake pkg-config g++, and clang with
 #     libclang-rt-dev (libFuzzer, for tests/fuzz) (apt-get update and install, only when one of them
 #     is absent; sudo when not root);
-#   - Python packages numpy scipy scikit-learn pytest matplotlib (pip, only those that cannot be
-#     imported; matplotlib draws the Python example's figures).
+#   - Python packages numpy scipy scikit-learn pytest matplotlib tifffile h5py pynwb (pip, only
+#     those that cannot be imported; matplotlib draws the Python example's figures and
+#     sparsevar.plot's, the last three are the optional readers of sparsevar.readers, tested).
 # The Swift 6.3 toolchain is not installed here: it must be on PATH, or in /opt/swift/usr/bin.
 set -euo pipefail
 
@@ -34,7 +35,8 @@ else
 fi
 
 # ---- Python packages ---------------------------------------------------------------------------
-python_packages=(numpy:numpy scipy:scipy scikit-learn:sklearn pytest:pytest matplotlib:matplotlib)  # pip name:module
+python_packages=(numpy:numpy scipy:scipy scikit-learn:sklearn pytest:pytest matplotlib:matplotlib
+  tifffile:tifffile h5py:h5py pynwb:pynwb)  # pip name:module
 missing=()
 for pair in "${python_packages[@]}"; do
   if ! python3 -c "import ${pair#*:}" >/dev/null 2>&1; then missing+=("${pair%%:*}"); fi
@@ -48,7 +50,7 @@ if ((${#missing[@]})); then
   fi
   python3 -m pip install "${pip_options[@]}" "${missing[@]}"
 else
-  say "Python packages present: numpy scipy scikit-learn pytest matplotlib"
+  say "Python packages present: ${python_packages[*]%%:*}"
 fi
 
 # ---- Swift -------------------------------------------------------------------------------------

@@ -183,6 +183,44 @@ class FrameDataset:
             lib.sparsevar_dataset_add_run_file(handle, os.fsencode(path), value, has, byref(run))
         return int(run.value)
 
+    def add_source(self, source, label=None, chunk_frames=None) -> int:
+        """Streams a recording (a ``sparsevar.readers.FrameSource``: TIFF, HDF5, NWB, suite2p)
+        into a new run with an optional label, `chunk_frames` frames at a time (default: about
+        32 MiB per chunk), so that only one chunk is in memory besides the dataset; returns the
+        run's id. The frame size is checked before the run is created; a read that fails part
+        way leaves the run with the frames added so far (discard the dataset then)."""
+        t, h, w = source.shape
+        if (h, w) != self.input_shape:
+            raise shape_error(f"{source.name} has frames of {h}x{w}, the dataset's are "
+                              f"{self.input_shape[0]}x{self.input_shape[1]}")
+        with self._lock:
+            run = self.begin_run(label)
+            for chunk in source.chunks(chunk_frames):
+                if chunk.dtype.kind == "i" and chunk.dtype.itemsize <= 2:
+                    chunk = chunk.astype(np.float32)  # int8 / int16 are exact in float32
+                self.append(run, chunk)
+        return run
+
+    @classmethod
+    def from_sources(cls, sources, labels=None, crop=None, downscale=1, chunk_frames=None):
+        """A dataset of recordings read chunk by chunk (``sparsevar.readers``): one run per
+        source, `labels` one label per source (or None), the frame size the first source's."""
+        sources = list(sources)
+        if not sources:
+            raise argument_error("from_sources needs at least one source")
+        labels = [None] * len(sources) if labels is None else list(labels)
+        if len(labels) != len(sources):
+            raise shape_error(f"{len(sources)} sources but {len(labels)} labels")
+        _, h, w = sources[0].shape
+        dataset = cls(h, w, crop=crop, downscale=downscale)
+        try:
+            for source, label in zip(sources, labels):
+                dataset.add_source(source, label, chunk_frames)
+        except BaseException:
+            dataset.close()
+            raise
+        return dataset
+
     def _check_frame_axes(self, array):
         """Names the likely mistake when frames come as (H, W, T) for a dataset of (H, W)
         frames, instead of the library's plain size mismatch."""
