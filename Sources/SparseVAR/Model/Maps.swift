@@ -17,6 +17,9 @@ extension SparseVARNetwork {
   /// Labels of the analysed runs (as the dataset had them when `analyze` ran).
   public var labels: [Int32?] { runs.map(\.label) }
 
+  /// The name of group label `label` as the analysed dataset named it, else "group <label>".
+  public func conditionName(_ label: Int32) -> String { conditionNames[label] ?? "group \(label)" }
+
   func analyzedRuns(_ a: Int32, _ b: Int32) throws -> ([Int], [Int]) {
     guard !runs.isEmpty else {
       throw SparseVARError.notFitted("the runs have not been analysed yet: call analyze first")

@@ -130,6 +130,11 @@ def open_tiff(path, channel=None) -> FrameSource:
             raise shape_error(f"{path} is a stack of {lead['Z']} z-slices per time point "
                               f"(axes {axes}): read one slice per file")
         channels = lead.get("C", 1)
+        if channels == 1 and _scanimage(tif.pages[0]):
+            # tifffile did not find ScanImage's channels: the pages may interleave several.
+            raise argument_error(f"{path} is a ScanImage stack whose channels tifffile cannot "
+                                 f"tell apart: read it with FrameDataset.add_run_file(path, "
+                                 f"channel=...), which reads ScanImage's channel metadata")
         if channels > 1 and channel is None:
             raise argument_error(f"{path} interleaves {channels} channels in its pages (axes "
                                  f"{axes}): choose one with channel=1..{channels}")
@@ -155,6 +160,13 @@ def open_tiff(path, channel=None) -> FrameSource:
 
     name = path if channel is None else f"{path} (channel {chosen})"
     return FrameSource(name, (len(pages), height, width), dtype, reader)
+
+
+def _scanimage(page):
+    """Whether a TIFF page's description or software tag is ScanImage's."""
+    text = " ".join(str(page.tags[tag].value) for tag in ("ImageDescription", "Software")
+                    if tag in page.tags)
+    return any(mark in text for mark in ("SI.", "scanimage.", "state.acq", "ScanImage"))
 
 
 # -- HDF5 ------------------------------------------------------------------------------------------

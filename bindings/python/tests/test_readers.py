@@ -170,3 +170,54 @@ def test_a_source_of_another_frame_size_is_refused_before_a_run_exists(tmp_path,
         with pytest.raises(sparsevar.ShapeError, match="12x10"):
             dataset.add_source(source)
         assert dataset.n_runs == 0
+
+
+def _two_channel_imagej(path, rng):
+    tifffile = pytest.importorskip("tifffile")
+    green, red = _recording(rng, frames=9), _recording(rng, frames=9)
+    tifffile.imwrite(path, np.stack([green, red], axis=1), imagej=True, metadata={"axes": "TCYX"})
+    return green, red
+
+
+def test_add_run_file_reads_the_chosen_channel_and_names_the_run(tmp_path, rng):
+    path = tmp_path / "two_channels.tif"
+    green, red = _two_channel_imagej(path, rng)
+    with FrameDataset(12, 10) as dataset, FrameDataset(12, 10) as expected:
+        with pytest.raises(sparsevar.InvalidArgumentError, match="channel"):
+            dataset.add_run_file(path)
+        assert dataset.n_runs == 0
+        assert dataset.add_run_file(path, label="F", channel=2) == 0
+        assert dataset.add_run_file(path, label="N", channel=1) == 1
+        with pytest.raises(sparsevar.InvalidArgumentError, match="channel 3"):
+            dataset.add_run_file(path, channel=3)
+        with pytest.raises(sparsevar.InvalidArgumentError):
+            dataset.add_run_file(path, channel=0)
+        expected.add_run(red)
+        expected.add_run(green)
+        assert dataset.labels == ["F", "N"] and dataset.run_names == [str(path)] * 2
+        np.testing.assert_array_equal(dataset.frames(0), expected.frames(0))
+        np.testing.assert_array_equal(dataset.frames(1), expected.frames(1))
+        dataset.set_run_name(1, "green.tif")
+        assert dataset.get_run_name(1) == "green.tif"
+
+
+def test_a_scanimage_stack_is_not_read_as_one_channel(tmp_path, rng):
+    tifffile = pytest.importorskip("tifffile")
+    green, red = _recording(rng, frames=5), _recording(rng, frames=5)
+    interleaved = np.stack([green, red], axis=1).reshape(10, 12, 10)
+    path = tmp_path / "scanimage.tif"
+    tifffile.imwrite(path, interleaved, description="SI.hChannels.channelSave = [1;2]\n",
+                     metadata=None)
+    with pytest.raises(sparsevar.InvalidArgumentError, match="add_run_file"):
+        readers.open_tiff(path)
+    with FrameDataset(12, 10) as dataset, FrameDataset(12, 10) as expected:
+        dataset.add_run_file(path, channel=2)
+        expected.add_run(red)
+        np.testing.assert_array_equal(dataset.frames(0), expected.frames(0))
+
+
+def test_run_names_come_from_the_sources(tmp_path, rng):
+    source = write_hdf5(tmp_path / "run.h5", _recording(rng))
+    with FrameDataset(12, 10) as dataset:
+        dataset.add_source(source, chunk_frames=16)
+        assert dataset.run_names == [f"{tmp_path / 'run.h5'}:imaging/frames"]
