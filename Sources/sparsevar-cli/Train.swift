@@ -34,7 +34,7 @@ struct Train: ParsableCommand {
   @Option(name: .customLong("labels-csv"), help: "CSV file with lines \"file,condition\".") var labelsCSV: String?
   @Option(help: "Centre crop HEIGHTxWIDTH before downscaling (e.g. 768x512).") var crop: String?
   @Option(help: "Integer nearest-neighbour downscale factor (e.g. 4).") var downscale: Int = 1
-  @Option(help: "The channel to analyse (1, 2, ...) of TIFF stacks whose pages interleave several, as ScanImage and ImageJ save them (read from their metadata); required for those.")
+  @Option(help: "The channel to analyse (1, 2, ...) of TIFF stacks whose pages interleave several, as ScanImage and ImageJ save them (read from their metadata); required for those. For a suite2p plane folder, 2 reads data_chan2.bin.")
   var channel: Int?
   @Option(name: .customLong("frame-shape"), help: "Frame size LyxLx of suite2p binaries (data.bin or a plane folder), from their ops.npy (e.g. 512x512).")
   var frameShape: String?
