@@ -799,10 +799,28 @@ SPARSEVAR_API int32_t sparsevar_dataset_add_run_f64(
 /// length before anything is allocated. SPARSEVAR_E_IO when it cannot be opened or read,
 /// SPARSEVAR_E_FORMAT for an unknown extension or a damaged or unsupported file,
 /// SPARSEVAR_E_SHAPE when its frames are not of the dataset's raw size.
+/// A TIFF stack whose pages interleave channels (ScanImage, ImageJ) gives
+/// SPARSEVAR_E_INVALID_ARGUMENT: choose the channel with sparsevar_dataset_add_run_file_v2.
+/// The run is named by `path` (sparsevar_dataset_get_run_name).
 /// @param path  NUL-terminated path of the file.
 /// @param run   receives the new run's id (may be NULL).
 SPARSEVAR_API int32_t sparsevar_dataset_add_run_file(
     sparsevar_dataset *dataset, const char *path, int32_t label, int32_t has_label, int64_t *run);
+
+/// As sparsevar_dataset_add_run_file, reading channel `channel` (1, 2, ...) of a TIFF stack
+/// whose pages interleave several channels, as its ScanImage or ImageJ metadata states them
+/// (frame f of channel c is page f * channels + c - 1). channel = 0: the file must hold one
+/// channel (a multi-channel stack, or a ScanImage stack whose channel count its metadata does not
+/// state, gives SPARSEVAR_E_INVALID_ARGUMENT naming the channels). A channel the file does not
+/// have gives SPARSEVAR_E_INVALID_ARGUMENT; a .npy file holds channel 1 only.
+/// @param channel  1-based channel, or 0 for a single-channel file.
+SPARSEVAR_API int32_t sparsevar_dataset_add_run_file_v2(
+    sparsevar_dataset *dataset,
+    const char *path,
+    int64_t channel,
+    int32_t label,
+    int32_t has_label,
+    int64_t *run);
 
 /// Frame sizes (any pointer may be NULL): the raw size given at creation, and the size frames
 /// are stored and used at after crop and downscale (the frame size of a model trained on them).
@@ -1137,6 +1155,50 @@ SPARSEVAR_API int32_t sparsevar_synthetic_frames(
 /// assemblies whose coupling differs between F and N (raw resolution, before preprocessing).
 SPARSEVAR_API int32_t sparsevar_synthetic_ground_truth(
     const sparsevar_synthetic *synthetic, float *out, int64_t len);
+
+/* ==============================================================================================
+ * Names (Sources/CSparseVAR/Names.swift)
+ *
+ * C API of run and condition names: a dataset names its runs (their source files) and the
+ * conditions its group labels stand for; a model analysing the dataset keeps both, and saves
+ * them in its file, so tables and figures show "F vs N" and file names instead of numbers.
+ * Names are NUL-terminated UTF-8 of at most 4096 bytes. A name is read into a caller's buffer:
+ * out = NULL with len = 0 asks for its length only.
+ * ============================================================================================== */
+
+/// Names run `run` of a dataset (its source file, say), or clears its name (name = NULL). Runs
+/// added by sparsevar_dataset_add_run_file(_v2) are named by their path.
+/// SPARSEVAR_E_INVALID_ARGUMENT for an unknown run, invalid UTF-8 or more than 4096 bytes.
+SPARSEVAR_API int32_t sparsevar_dataset_set_run_name(
+    sparsevar_dataset *dataset, int64_t run, const char *name);
+
+/// Reads run `run`'s name into out (len bytes, NUL-terminated; SPARSEVAR_E_BUFFER_TOO_SMALL when
+/// it does not fit). *length receives its length in bytes without the NUL, or -1 for an unnamed
+/// run (may be NULL). out = NULL with len = 0 only reads the length.
+SPARSEVAR_API int32_t sparsevar_dataset_get_run_name(
+    const sparsevar_dataset *dataset, int64_t run, char *out, int64_t len, int64_t *length);
+
+/// Names the condition of group label `label` (e.g. "F"), or clears its name (name = NULL).
+/// SPARSEVAR_E_INVALID_ARGUMENT for invalid UTF-8, more than 4096 bytes, or a name another label
+/// has.
+SPARSEVAR_API int32_t sparsevar_dataset_set_condition_name(
+    sparsevar_dataset *dataset, int32_t label, const char *name);
+
+/// Reads the name of group label `label` in the dataset, as sparsevar_dataset_get_run_name
+/// (*length = -1 when the label has no name).
+SPARSEVAR_API int32_t sparsevar_dataset_get_condition_name(
+    const sparsevar_dataset *dataset, int32_t label, char *out, int64_t len, int64_t *length);
+
+/// Reads analysed run `run`'s name (as the dataset had it at sparsevar_model_analyze, kept in
+/// the model's file), as sparsevar_dataset_get_run_name. SPARSEVAR_E_NOT_FITTED before analysis.
+SPARSEVAR_API int32_t sparsevar_model_run_name(
+    const sparsevar_model *model, int64_t run, char *out, int64_t len, int64_t *length);
+
+/// Reads the name of group label `label` (as the dataset had it at sparsevar_model_analyze, kept
+/// in the model's file), as sparsevar_dataset_get_run_name. SPARSEVAR_E_NOT_FITTED before
+/// analysis.
+SPARSEVAR_API int32_t sparsevar_model_condition_name(
+    const sparsevar_model *model, int32_t label, char *out, int64_t len, int64_t *length);
 
 #ifdef __cplusplus
 } /* extern "C" */

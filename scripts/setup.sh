@@ -5,8 +5,10 @@
 #     libclang-rt-dev (libFuzzer, for tests/fuzz) (apt-get update and install, only when one of them
 #     is absent; sudo when not root);
 #   - Python packages numpy scipy scikit-learn pytest matplotlib dask[distributed] tqdm
-#     threadpoolctl (pip, only those that cannot be imported; matplotlib draws the Python
-#     example's figures; dask, tqdm and threadpoolctl run the tests of sparsevar.distributed).
+#     threadpoolctl tifffile h5py pynwb (pip, only those that cannot be imported; matplotlib draws
+#     the Python example's figures and sparsevar.plot's; dask, tqdm and threadpoolctl run the tests
+#     of sparsevar.distributed; tifffile, h5py and pynwb are the optional readers of
+#     sparsevar.readers, tested).
 # The Swift 6.3 toolchain is not installed here: it must be on PATH, or in /opt/swift/usr/bin.
 set -euo pipefail
 
@@ -36,7 +38,8 @@ fi
 
 # ---- Python packages ---------------------------------------------------------------------------
 python_packages=(numpy:numpy scipy:scipy scikit-learn:sklearn pytest:pytest matplotlib:matplotlib
-                 "dask[distributed]:distributed" tqdm:tqdm threadpoolctl:threadpoolctl)  # pip name:module
+                 "dask[distributed]:distributed" tqdm:tqdm threadpoolctl:threadpoolctl
+                 tifffile:tifffile h5py:h5py pynwb:pynwb)  # pip name:module
 missing=()
 for pair in "${python_packages[@]}"; do
   if ! python3 -c "import ${pair#*:}" >/dev/null 2>&1; then missing+=("${pair%%:*}"); fi

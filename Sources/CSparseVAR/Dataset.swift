@@ -227,17 +227,40 @@ func frameBuffer<T>(_ frames: UnsafePointer<T>?, count: Int) throws -> UnsafeBuf
 /// length before anything is allocated. SPARSEVAR_E_IO when it cannot be opened or read,
 /// SPARSEVAR_E_FORMAT for an unknown extension or a damaged or unsupported file,
 /// SPARSEVAR_E_SHAPE when its frames are not of the dataset's raw size.
+/// A TIFF stack whose pages interleave channels (ScanImage, ImageJ) gives
+/// SPARSEVAR_E_INVALID_ARGUMENT: choose the channel with sparsevar_dataset_add_run_file_v2.
+/// The run is named by `path` (sparsevar_dataset_get_run_name).
 /// @param path  NUL-terminated path of the file.
 /// @param run   receives the new run's id (may be NULL).
 @c public func sparsevar_dataset_add_run_file(
   _ dataset: UnsafeMutablePointer<sparsevar_dataset>?, _ path: UnsafePointer<CChar>?, _ label: Int32,
   _ has_label: Int32, _ run: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
+  sparsevar_dataset_add_run_file_v2(dataset, path, 0, label, has_label, run)
+}
+
+/// As sparsevar_dataset_add_run_file, reading channel `channel` (1, 2, ...) of a TIFF stack
+/// whose pages interleave several channels, as its ScanImage or ImageJ metadata states them
+/// (frame f of channel c is page f * channels + c - 1). channel = 0: the file must hold one
+/// channel (a multi-channel stack, or a ScanImage stack whose channel count its metadata does not
+/// state, gives SPARSEVAR_E_INVALID_ARGUMENT naming the channels). A channel the file does not
+/// have gives SPARSEVAR_E_INVALID_ARGUMENT; a .npy file holds channel 1 only.
+/// @param channel  1-based channel, or 0 for a single-channel file.
+@c public func sparsevar_dataset_add_run_file_v2(
+  _ dataset: UnsafeMutablePointer<sparsevar_dataset>?, _ path: UnsafePointer<CChar>?, _ channel: Int64,
+  _ label: Int32, _ has_label: Int32, _ run: UnsafeMutablePointer<Int64>?
+) -> Int32 {
   guarded {
     let d = try datasetObject(dataset)
     let value = try labelArgument(label, has_label)
+    guard channel >= 0, channel <= Int64(Int32.max) else {
+      throw ABIError(status: .invalidArgument, message: "channel must be 1, 2, ... (0 = a single-channel file), got \(channel)")
+    }
     let file = String(cString: try require(path, "path"))
-    let id = try d.addRun(try FrameFile.read(path: file), label: value)
+    try FrameDataset.checkName(file)
+    let stack = try FrameFile.read(path: file, channel: channel == 0 ? nil : Int(channel))
+    let id = try d.addRun(stack, label: value)
+    try d.setRunName(file, run: id)
     run?.pointee = Int64(id)
   }
 }

@@ -15,25 +15,39 @@ import ArgumentParser
 import SparseVAR
 import SparseVARReport
 
-/// Group names on the command line: "F=0,N=1" or "F,N" (labels 0 and 1).
+/// The two conditions to compare: by default the first two labels of the model's runs, named as
+/// `train` named them (saved in the model file); on the command line by name ("F,N") or as
+/// NAME=LABEL pairs ("F=0,N=1", which also names a model's unnamed labels).
 struct ConditionNames: ParsableArguments {
-  @Option(name: .customLong("conditions"), help: "The two conditions as NAME=LABEL pairs, e.g. F=0,N=1 (default: the first two labels, named by their numbers).")
+  @Option(name: .customLong("conditions"), help: "The two conditions to compare, by the names train gave them (e.g. F,N) or as NAME=LABEL pairs (e.g. F=0,N=1). Default: the model's first two conditions.")
   var conditions: String?
 
-  func resolve(_ labels: [Int32?]) throws -> [(label: Int32, name: String)] {
-    if let conditions {
-      let pairs = conditions.split(separator: ",").map { $0.split(separator: "=") }
-      guard pairs.count == 2, pairs.allSatisfy({ $0.count == 2 && Int32($0[1]) != nil }) else {
-        throw ValidationError("--conditions needs two NAME=LABEL pairs, e.g. F=0,N=1; got \(conditions)")
-      }
-      return pairs.map { (Int32($0[1])!, String($0[0])) }
-    }
+  func resolve(_ network: SparseVARNetwork) throws -> [(label: Int32, name: String)] {
     var seen: [Int32] = []
-    for case let label? in labels where !seen.contains(label) { seen.append(label) }
+    for case let label? in network.labels where !seen.contains(label) { seen.append(label) }
+    if let conditions {
+      let parts = conditions.split(separator: ",").map { $0.split(separator: "=", omittingEmptySubsequences: false) }
+      guard parts.count == 2 else {
+        throw ValidationError("--conditions needs two conditions, e.g. F,N or F=0,N=1; got \(conditions)")
+      }
+      return try parts.map { part in
+        if part.count == 2, let label = Int32(part[1]) { return (label, String(part[0])) }
+        let name = String(part[0])
+        guard part.count == 1, let label = network.conditionNames.first(where: { $0.value == name })?.key else {
+          let known = seen.map { network.conditionName($0) }.joined(separator: ", ")
+          throw ValidationError("--conditions: the model has no condition \"\(part.joined(separator: "="))\" (its conditions: \(known))")
+        }
+        return (label, name)
+      }
+    }
     guard seen.count >= 2 else {
       throw ValidationError("the model's runs carry fewer than two group labels: nothing to compare")
     }
-    return seen.prefix(2).map { ($0, "group\($0)") }
+    if seen.count > 2 {
+      let names = seen.map { network.conditionName($0) }
+      print("note: the model has \(seen.count) conditions (\(names.joined(separator: ", "))); comparing \(names[0]) and \(names[1]): choose others with --conditions")
+    }
+    return seen.prefix(2).map { ($0, network.conditionName($0)) }
   }
 }
 
@@ -49,7 +63,7 @@ struct Analyze: ParsableCommand {
     try reportingErrors {
       let network = try SparseVARNetwork.load(from: model)
       let summary = try writeExperimentReport(
-        network: network, conditions: try names.resolve(network.labels), dataset: nil, title: "sparsevar report: \(model)",
+        network: network, conditions: try names.resolve(network), dataset: nil, title: "sparsevar report: \(model)",
         folder: output)
       printSummary(summary)
       print("report written to \(output)/report.html and \(output)/report.md")
@@ -68,7 +82,7 @@ struct TestCommand: ParsableCommand {
   func run() throws {
     try reportingErrors {
       let network = try SparseVARNetwork.load(from: model)
-      let conditions = try names.resolve(network.labels)
+      let conditions = try names.resolve(network)
       let (a, b) = (conditions[0], conditions[1])
       var options = PairwiseGroupTestOptions()
       options.permutations = permutations
@@ -97,7 +111,7 @@ struct Maps: ParsableCommand {
   func run() throws {
     try reportingErrors {
       let network = try SparseVARNetwork.load(from: model)
-      let conditions = try names.resolve(network.labels)
+      let conditions = try names.resolve(network)
       try makeFolder(output)
       let (h, w) = (network.height, network.width)
       let scale = max(1, 256 / max(h, w))
@@ -107,7 +121,7 @@ struct Maps: ParsableCommand {
       }
       for c in conditions {
         try renderImage(try network.groupMap(c.label, gain: gain), width: w, height: h, colormap: .sequential)
-          .enlarged(by: scale).writePNG(to: "\(output)/\(c.name).png")
+          .enlarged(by: scale).writePNG(to: "\(output)/\(c.name.map { $0 == "/" ? "_" : $0 }.reduce(into: "") { $0.append($1) }).png")
       }
       let difference = try network.differenceMap(conditions[0].label, conditions[1].label, gain: gain)
       try renderImage(difference, width: w, height: h, colormap: .diverging).enlarged(by: scale)

@@ -1,7 +1,8 @@
 //===--- Train.swift ------------------------------------------------------===//
 //
-// `sparsevar train`: the user's own recordings (.npy or ScanImage TIFF stacks), one file per run,
-// with group labels from the command line or a small CSV file.
+// `sparsevar train`: the user's own recordings (.npy, ScanImage TIFF stacks, suite2p's registered
+// binary), one file per run, with group labels from the command line or a small CSV file. The
+// condition names and the files are saved in the model, so that later commands show them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,8 +22,11 @@ struct Train: ParsableCommand {
     abstract: "Train the model on recordings (one file per run), analyse every run, and save the model.",
     discussion: """
       Each file is one run: a .npy stack (frames x height x width; uint16, float32 or float64) or a
-      multi-page TIFF stack (ScanImage; --channel N for a stack of interleaved channels). Give each run a condition with --labels F,F,N,N (one per file,
-      in order) or --labels-csv labels.csv (lines "file,condition"; a header line is allowed).
+      multi-page TIFF stack (ScanImage; --channel N for a stack of interleaved channels), or suite2p's
+      registered binary (a data.bin file or its plane folder, with --frame-shape LyxLx from its ops.npy,
+      which is a Python pickle this tool does not read). Give each run a condition with --labels F,F,N,N
+      (one per file, in order) or --labels-csv labels.csv (lines "file,condition"; a header line is
+      allowed). HDF5 and NWB recordings: read them with the Python binding (sparsevar.readers).
       """)
 
   @Argument(help: "Recordings, one file per run.") var files: [String]
@@ -30,8 +34,10 @@ struct Train: ParsableCommand {
   @Option(name: .customLong("labels-csv"), help: "CSV file with lines \"file,condition\".") var labelsCSV: String?
   @Option(help: "Centre crop HEIGHTxWIDTH before downscaling (e.g. 768x512).") var crop: String?
   @Option(help: "Integer nearest-neighbour downscale factor (e.g. 4).") var downscale: Int = 1
-  @Option(help: "The channel to analyse (1, 2, ...) of TIFF stacks whose pages interleave several, as ScanImage and ImageJ save them (read from their metadata); required for those.")
+  @Option(help: "The channel to analyse (1, 2, ...) of TIFF stacks whose pages interleave several, as ScanImage and ImageJ save them (read from their metadata); required for those. For a suite2p plane folder, 2 reads data_chan2.bin.")
   var channel: Int?
+  @Option(name: .customLong("frame-shape"), help: "Frame size LyxLx of suite2p binaries (data.bin or a plane folder), from their ops.npy (e.g. 512x512).")
+  var frameShape: String?
   @Option(name: [.short, .customLong("output")], help: "Where to save the model.") var output: String = "model.svnet"
   @Option(help: "Also write the report into this folder.") var report: String?
   @OptionGroup var model: ModelOptions
@@ -82,13 +88,18 @@ struct Train: ParsableCommand {
       var dataset: FrameDataset? = nil
       var reading = ProgressLine(label: "reading recordings")
       for (index, file) in files.enumerated() {
-        let stack = try FrameFile.read(path: file, channel: channel)
-        if dataset == nil { dataset = try FrameDataset(height: stack.height, width: stack.width, preprocessing: preprocessing) }
+        let stack = try readRecording(file)
+        if dataset == nil {
+          let created = try FrameDataset(height: stack.height, width: stack.width, preprocessing: preprocessing)
+          for (label, name) in distinct.enumerated() { try created.setConditionName(name, label: Int32(label)) }
+          dataset = created
+        }
         guard let dataset, stack.height == dataset.inputHeight, stack.width == dataset.inputWidth else {
           throw SparseVARError.shape(
             "\(file) has frames of \(stack.height) x \(stack.width), the first file \(dataset?.inputHeight ?? 0) x \(dataset?.inputWidth ?? 0)")
         }
-        try dataset.addRun(stack, label: Int32(distinct.firstIndex(of: names[index]) ?? 0))
+        let run = try dataset.addRun(stack, label: Int32(distinct.firstIndex(of: names[index]) ?? 0))
+        try dataset.setRunName(file, run: run)
         reading.update(index + 1, files.count)
       }
       guard let dataset else { return }
@@ -104,6 +115,24 @@ struct Train: ParsableCommand {
         print("report written to \(report)/report.html and \(report)/report.md")
       }
     }
+  }
+}
+
+extension Train {
+  /// The frames of one recording: suite2p's binary (a .bin file or a folder) with --frame-shape,
+  /// else .npy or TIFF by the extension.
+  func readRecording(_ file: String) throws -> FrameStack {
+    guard file.lowercased().hasSuffix(".bin") || Suite2PBinary.isDirectory(file) else {
+      return try FrameFile.read(path: file, channel: channel)
+    }
+    guard let frameShape else {
+      throw ValidationError(
+        "\(file) is a suite2p binary: give its frame size with --frame-shape LyxLx (Ly and Lx of its ops.npy, "
+          + "e.g. python3 -c \"import numpy as np; o = np.load('ops.npy', allow_pickle=True).item(); print(o['Ly'], o['Lx'])\")")
+    }
+    let parts = frameShape.split(separator: "x").compactMap { Int($0) }
+    guard parts.count == 2 else { throw ValidationError("--frame-shape must look like 512x512, got \(frameShape)") }
+    return try Suite2PBinary.read(path: file, height: parts[0], width: parts[1], channel: channel ?? 1)
   }
 }
 

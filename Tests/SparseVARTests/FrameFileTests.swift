@@ -659,3 +659,25 @@ private let longDescription: [UInt64] =
     #expect(cases > 900)
   }
 }
+
+// MARK: - suite2p binary
+
+@Suite struct Suite2PBinaryTests {
+  @Test func readsInt16FramesOfTheGivenSizeFromTheFileOrItsFolder() throws {
+    let folder = temporaryPath("suite2p-plane0")
+    mkdir(folder, 0o755)
+    let path = folder + "/data.bin"
+    defer { unlink(path); rmdir(folder) }
+    let values: [Int16] = (0..<(3 * 2 * 5)).map { Int16($0 * 37 - 400) }  // 3 frames of 2 x 5
+    writeFile(values.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }, path)
+    for source in [path, folder, folder + "/"] {
+      let stack = try Suite2PBinary.read(path: source, height: 2, width: 5)
+      #expect(stack.count == 3 && stack.height == 2 && stack.width == 5)
+      #expect(stack.storage == .float32(values.map { Float($0) }))
+    }
+    #expect(try Suite2PBinary.read(path: path, height: 5, width: 2).count == 3)
+    #expect(throws: SparseVARError.self) { try Suite2PBinary.read(path: path, height: 4, width: 4) }
+    #expect(throws: SparseVARError.self) { try Suite2PBinary.read(path: path, height: 0, width: 4) }
+    #expect(throws: SparseVARError.self) { try Suite2PBinary.read(path: folder, height: 2, width: 5, channel: 2) }
+  }
+}

@@ -49,14 +49,37 @@ import Testing
     }
     // A newer format version.
     var future = bytes
-    future[8] = 3
+    future[8] = 4
     do {
       _ = try SparseVARNetwork(serialized: future)
       Issue.record("a future version was accepted")
     } catch let error as SparseVARError {
-      #expect(error.message.contains("version 3"))
+      #expect(error.message.contains("version 4"))
     }
     #expect(throws: SparseVARError.self) { try SparseVARNetwork.load(from: "/nonexistent/model.svnet") }
+  }
+
+  @Test func runAndConditionNamesRoundTripAndOlderFormatsHaveNone() throws {
+    let dataset = try blobDataset()
+    let network = try tinyNetwork(mode: .endToEnd(.implicit))
+    network.training.epochs = 1
+    try network.train(on: dataset)
+    let labels = Set(dataset.labels.compactMap { $0 })
+    #expect(labels.count >= 2)
+    for label in labels { try dataset.setConditionName("condition é\(label)", label: label) }
+    for run in 0..<dataset.runCount { try dataset.setRunName(run == 1 ? nil : "/data/run_\(run).tif", run: run) }
+    #expect(throws: SparseVARError.self) { try dataset.setConditionName("condition é\(labels.min()!)", label: 99) }
+    #expect(throws: SparseVARError.self) { try dataset.setRunName(String(repeating: "x", count: 5000), run: 0) }
+    try network.analyze(dataset)
+    #expect(network.runs[0].name == "/data/run_0.tif" && network.runs[1].name == nil)
+    let loaded = try SparseVARNetwork(serialized: try network.serialized())
+    #expect(loaded.runs.map(\.name) == network.runs.map(\.name))
+    #expect(loaded.conditionNames == network.conditionNames && loaded.conditionNames.count == labels.count)
+    #expect(loaded.conditionName(labels.min()!) == "condition é\(labels.min()!)")
+    #expect(loaded.conditionName(77) == "group 77")
+    let old = try SparseVARNetwork(serialized: try network.serialized(formatVersion: 2))
+    #expect(old.runs.allSatisfy { $0.name == nil } && old.conditionNames.isEmpty)
+    #expect(old.runs.map(\.model) == network.runs.map(\.model))
   }
 
   @Test func versionOneFilesReadAsUncentredModels() throws {

@@ -52,8 +52,9 @@ print(f"{len(runs)} runs, frames of {runs[0].shape[1]} x {runs[0].shape[2]}, "
 # %% Put them in a dataset (frames are held once, compactly; crop/downscale happen here)
 dataset = sparsevar.FrameDataset(*runs[0].shape[1:], crop=experiment.crop,
                                  downscale=experiment.downscale)
-for frames, label in zip(runs, labels):
-    dataset.add_run(frames, label=int(label))
+for run, (frames, label) in enumerate(zip(runs, labels)):
+    dataset.add_run(frames, label="FN"[int(label)])  # condition names, saved with the model
+    dataset.set_run_name(run, f"synthetic_run_{run:02d}")  # e.g. the source file
 print(dataset)
 
 # %% Train the autoencoder with its embedded sparse VAR (a progress bar shows the windows)
@@ -64,58 +65,40 @@ print(model)
 print("R_var per run:", np.round(model.r_var_, 4))
 
 # %% Do F and N differ in their dynamics?
-swap = model.swap_test(0, 1)
-influence = model.influence_test(0, 1)
+swap = model.swap_test("F", "N")
+influence = model.influence_test("F", "N")
 print(f"coefficient-swap test F vs N: p = {swap.pvalue:.3g} by relabelling runs (smallest attainable "
       f"{swap.smallest_pvalue:.3g}); the paper's rank-sum p, whose pairs share runs: "
       f"{swap.ranksum_pvalue:.3g}")
 print(f"influence-distance test F vs N: p = {influence.pvalue:.3g}")
 
-# %% Where in the image do the dynamics differ?
-map_f = model.contribution_map(label=0)
-map_n = model.contribution_map(label=1)
-difference = model.contribution_map(difference=(0, 1))
-
+# %% Where in the image do the dynamics differ? (sparsevar.plot: matplotlib figures with colour
+# bars, scale bars, the ground truth as a contour and the difference map's sign in its title)
 try:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib  # noqa: F401
 except ImportError:
     print("matplotlib is not installed: no figures")
 else:
-    os.makedirs(args.output, exist_ok=True)
-    mean_frame = dataset.mean_frame()
-    panels = [("mean frame", mean_frame, "gray"), ("Omega F", map_f, "viridis"),
-              ("Omega N", map_n, "viridis"), ("Omega F - N", difference, "RdBu_r"),
-              ("ground truth", truth[::experiment.downscale, ::experiment.downscale]
-               if experiment.crop is None else None, "gray")]
-    panels = [p for p in panels if p[1] is not None]
-    figure, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3))
-    for axis, (title, image, cmap) in zip(axes, panels):
-        if cmap == "RdBu_r":
-            bound = np.abs(image).max()
-            axis.imshow(image, cmap=cmap, vmin=-bound, vmax=bound)
-        else:
-            axis.imshow(image, cmap=cmap)
-        axis.set_title(title)
-        axis.axis("off")
-    figure.tight_layout()
-    figure.savefig(os.path.join(args.output, "maps.png"), dpi=100)
+    from sparsevar import plot
 
-    latents = model.latents_[0]
-    figure, axis = plt.subplots(figsize=(8, 2.5))
-    column = int(np.argmax(latents.std(axis=0)))
-    axis.plot(latents[:, column], color="black", label=f"latent {column}")
-    axis.set_xlabel("frame")
-    axis.legend()
-    figure.tight_layout()
-    figure.savefig(os.path.join(args.output, "latent.png"), dpi=100)
+    os.makedirs(args.output, exist_ok=True)
+    shown_truth = None
+    if experiment.crop is None:  # the ground truth at the model's frame size
+        shown_truth = truth[::experiment.downscale, ::experiment.downscale]
+    figures = {
+        "map_F.png": plot.contribution_map(model, label="F", ground_truth=shown_truth),
+        "map_N.png": plot.contribution_map(model, label="N", ground_truth=shown_truth),
+        "difference_F_minus_N.png": plot.difference_map(model, "F", "N", ground_truth=shown_truth),
+        "runs.png": plot.run_maps(model, columns=5),
+        "forecast.png": plot.forecast(model, run=0),
+    }
+    for name, figure in figures.items():
+        figure.savefig(os.path.join(args.output, name), dpi=100)
     print(f"figures written to {args.output}/")
 
 # %% Keep the model: C programs and `sparsevar test` can load it
 path = os.path.join(args.output, "model.svnet")
 model.save(path)
 again = sparsevar.SparseVARAutoencoder.load(path)
-assert np.array_equal(again.coef_, model.coef_)
+assert np.array_equal(again.coef_, model.coef_) and again.labels_ == model.labels_
 print(f"model saved to {path} (and loaded back with identical coefficients)")

@@ -184,6 +184,44 @@ static void read_analysis(sparsevar_model *m, analysis *a) {
   sparsevar_test_result_free(result);
 }
 
+/* Names run 0 and the conditions 1 and 2 (F, N) of the dataset, and checks the getters. */
+static void name_dataset(sparsevar_dataset *ds) {
+  char name[16];
+  int64_t length = 0;
+  check_section("run and condition names");
+  CHECK_OK(sparsevar_dataset_set_run_name(ds, 0, "run0.tif"));
+  CHECK_OK(sparsevar_dataset_get_run_name(ds, 0, NULL, 0, &length));
+  CHECK(length == 8);
+  EXPECT_STATUS(SPARSEVAR_E_BUFFER_TOO_SMALL, sparsevar_dataset_get_run_name(ds, 0, name, 8, &length));
+  CHECK_OK(sparsevar_dataset_get_run_name(ds, 0, name, sizeof name, &length));
+  CHECK(strcmp(name, "run0.tif") == 0);
+  CHECK_OK(sparsevar_dataset_get_run_name(ds, 1, name, sizeof name, &length));
+  CHECK(length == -1 && name[0] == 0);
+  EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_dataset_set_run_name(ds, RUNS, "x"));
+  EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_dataset_set_run_name(ds, 0, "\xff\xfe"));
+  CHECK_OK(sparsevar_dataset_set_condition_name(ds, 1, "F"));
+  CHECK_OK(sparsevar_dataset_set_condition_name(ds, 2, "N"));
+  EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_dataset_set_condition_name(ds, 3, "N"));
+  CHECK_OK(sparsevar_dataset_get_condition_name(ds, 2, name, sizeof name, &length));
+  CHECK(length == 1 && strcmp(name, "N") == 0);
+}
+
+/* The names a model kept from the dataset (and its file). */
+static void check_model_names(sparsevar_model *m) {
+  char name[16];
+  int64_t length = 0;
+  CHECK_OK(sparsevar_model_run_name(m, 0, name, sizeof name, &length));
+  CHECK(length == 8 && strcmp(name, "run0.tif") == 0);
+  CHECK_OK(sparsevar_model_run_name(m, 1, NULL, 0, &length));
+  CHECK(length == -1);
+  CHECK_OK(sparsevar_model_condition_name(m, 1, name, sizeof name, &length));
+  CHECK(strcmp(name, "F") == 0);
+  CHECK_OK(sparsevar_model_condition_name(m, 2, name, sizeof name, &length));
+  CHECK(strcmp(name, "N") == 0);
+  CHECK_OK(sparsevar_model_condition_name(m, 7, name, sizeof name, &length));
+  CHECK(length == -1);
+}
+
 /* Every function refuses NULL handles and NULL outputs with SPARSEVAR_E_INVALID_ARGUMENT. */
 static void test_null_arguments(void) {
   const int32_t E = SPARSEVAR_E_INVALID_ARGUMENT;
@@ -306,7 +344,9 @@ int main(void) {
   EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, sparsevar_model_run_coef(model, 0, before->coef[0], COEF));
 
   check_section("analysis, tests and maps");
+  name_dataset(ds);
   CHECK_OK(sparsevar_model_analyze(model, ds, on_run, &runs_seen));
+  check_model_names(model);
   CHECK(runs_seen == RUNS);
   read_analysis(model, before);
   for (i = 0; i < PIX; i++) finite &= isfinite(before->map[i]) && isfinite(before->diff[i]);
@@ -342,6 +382,7 @@ int main(void) {
     CHECK(value == DEPTH);
     CHECK_OK(sparsevar_model_set_param(loaded, SPARSEVAR_MODEL_PARAM_TEST_PERMUTATIONS, 0));
     read_analysis(loaded, after);
+    check_model_names(loaded);
     CHECK_IDENTICAL(before->coef, after->coef, sizeof before->coef);
     CHECK_IDENTICAL(before->latents, after->latents, sizeof before->latents);
     CHECK_IDENTICAL(before->l_rec, after->l_rec, sizeof before->l_rec);

@@ -177,3 +177,41 @@ def test_train_on_two_channel_tiffs_takes_a_channel(synthetic, tmp_path):
     missing = run("train", *files, "--labels", labels, "--channel", "3", "-o", tmp_path / "x.svnet",
                   *TINY_MODEL, check=False)
     assert missing.returncode != 0 and "channel 3 does not exist" in missing.stderr + missing.stdout
+
+
+def test_condition_names_persist_in_the_model_between_commands(synthetic, tmp_path):
+    runs = sorted(p for p in os.listdir(synthetic) if p.startswith("run_"))
+    files = [str(synthetic / p) for p in runs[:3] + runs[-3:]]
+    model = tmp_path / "named.svnet"
+    run("train", *files, "--labels", "Fed,Fed,Fed,Naive,Naive,Naive", "-o", model, *TINY_MODEL)
+    table = run("test", model, "--permutations", "99").stdout  # no --conditions: from the file
+    assert "swap Fed vs Naive" in table and "influence Fed vs Naive" in table
+    assert "group0" not in table and "group 0" not in table
+    assert "swap Naive vs Fed" in run("test", model, "--conditions", "Naive,Fed",
+                                      "--permutations", "99").stdout
+    unknown = run("test", model, "--conditions", "Fed,Starved", check=False)
+    assert unknown.returncode != 0 and "Fed, Naive" in unknown.stderr + unknown.stdout
+    run("maps", model, "-o", tmp_path / "maps")
+    assert {"Fed.png", "Naive.png", "difference.png"} <= set(os.listdir(tmp_path / "maps"))
+
+
+def test_train_on_suite2p_binaries(synthetic, tmp_path):
+    runs = sorted(p for p in os.listdir(synthetic) if p.startswith("run_"))[:4]
+    planes = []
+    for index, name in enumerate(runs):
+        frames = np.load(synthetic / name)
+        plane = tmp_path / f"session{index}" / "suite2p" / "plane0"
+        plane.mkdir(parents=True)
+        (frames.astype(np.int32) - 1000).astype("<i2").tofile(plane / "data.bin")
+        planes.append(plane)
+    height, width = np.load(synthetic / runs[0]).shape[1:]
+    files = [str(planes[0]), str(planes[1] / "data.bin"), str(planes[2]), str(planes[3])]
+    missing = run("train", *files, "--labels", "F,F,N,N", "-o", tmp_path / "m.svnet", *TINY_MODEL,
+                  check=False)
+    assert missing.returncode != 0 and "--frame-shape" in missing.stderr + missing.stdout
+    wrong = run("train", *files, "--labels", "F,F,N,N", "--frame-shape", f"{height + 1}x{width}",
+                "-o", tmp_path / "m.svnet", *TINY_MODEL, check=False)
+    assert wrong.returncode != 0 and "whole number" in wrong.stderr + wrong.stdout
+    run("train", *files, "--labels", "F,F,N,N", "--frame-shape", f"{height}x{width}",
+        "-o", tmp_path / "m.svnet", *TINY_MODEL)
+    assert "swap F vs N" in run("test", tmp_path / "m.svnet", "--permutations", "99").stdout

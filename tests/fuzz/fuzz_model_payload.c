@@ -2,7 +2,8 @@
  * fuzz_model_payload.c - libFuzzer harness of the model parser behind the checksum: the input
  * is a model payload (or a whole model file, whose payload is taken: the seeds of corpus/model
  * serve both harnesses), written with a valid header and FNV-1a checksum, so that mutations
- * reach the fields instead of failing the checksum. sparsevar_model_load must give SPARSEVAR_OK
+ * reach the fields instead of failing the checksum. The format version is the whole file's, or
+ * for a bare payload the newest (3: with run and condition names). sparsevar_model_load must give SPARSEVAR_OK
  * or SPARSEVAR_E_FORMAT, as in fuzz_model_load.
  */
 #include <string.h>
@@ -17,9 +18,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const uint8_t magic[8] = {'S', 'P', 'V', 'A', 'R', 'N', 'E', 'T'};
   const uint8_t *payload = data;
   size_t length = size;
+  uint64_t version = 3;
   if (size >= 28 && memcmp(data, magic, 8) == 0) {
     payload = data + 20;
     length = size - 28;
+    version = data[8] | (uint64_t)data[9] << 8 | (uint64_t)data[10] << 16 | (uint64_t)data[11] << 24;
   }
   uint8_t *file = malloc(length + 28);
   if (file == NULL) return 0;
@@ -29,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     hash *= 0x100000001b3ull;
   }
   memcpy(file, magic, 8);
-  put_le(file + 8, 2, 4);
+  put_le(file + 8, version, 4);
   put_le(file + 12, length, 8);
   if (length > 0) memcpy(file + 20, payload, length);
   put_le(file + 20 + length, hash, 8);

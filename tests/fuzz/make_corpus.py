@@ -161,13 +161,16 @@ def model_seeds(rng):
         runs.append(run)
     model = sparsevar.SparseVARAutoencoder(depth=2, channels=2, latent_channels=1, seed=1, p=1,
                                            window=6, epochs=1, permutations=0)
-    model.fit(runs, labels=[1, 2], progress=False)
+    dataset = sparsevar.FrameDataset.from_runs(runs, labels=["F", "N"])  # names: format 3
+    dataset.set_run_name(0, "run_F.tif")
+    model.fit(dataset, progress=False)
     with tempfile.TemporaryDirectory() as directory:
         path = os.path.join(directory, "seed.svnet")
         model.save(path)
         with open(path, "rb") as f:
             good = f.read()
     model.close()
+    dataset.close()
     write("model", "valid.svnet", good)
     write("model", "damaged-truncated.svnet", good[: len(good) // 2])
     flipped = bytearray(good)

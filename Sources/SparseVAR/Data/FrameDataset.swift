@@ -73,6 +73,7 @@ public final class FrameDataset: @unchecked Sendable {
   /// One run: its label and its stored pixels (one of the two arrays is used, per `storage`).
   struct Run {
     var label: Int32?
+    var name: String?
     var frameCount = 0
     var u16: [UInt16] = []
     var f32: [Float] = []
@@ -160,6 +161,49 @@ public final class FrameDataset: @unchecked Sendable {
   public func setLabel(_ label: Int32?, run: Int) throws {
     try requireRun(run)
     runs[run].label = label
+  }
+
+  /// The name of run `run` (its source file, say; nil = unnamed), kept by a model that analyses
+  /// the dataset and saved in its file.
+  /// - Throws: `.invalidArgument` for an unknown run id.
+  public func runName(run: Int) throws -> String? {
+    try requireRun(run)
+    return runs[run].name
+  }
+
+  /// Names run `run` (nil clears the name).
+  /// - Throws: `.invalidArgument` for an unknown run id or a name longer than
+  ///   `maximumNameBytes` UTF-8 bytes (nothing changes).
+  public func setRunName(_ name: String?, run: Int) throws {
+    try requireRun(run)
+    try Self.checkName(name)
+    runs[run].name = name
+  }
+
+  /// Condition names by group label (labels without a name are absent).
+  public private(set) var conditionNames: [Int32: String] = [:]
+
+  /// Names the condition of group label `label` (nil clears the name). Runs carry the label;
+  /// the name is what tables and figures show for it.
+  /// - Throws: `.invalidArgument` for a name longer than `maximumNameBytes` UTF-8 bytes, or one
+  ///   another label has (nothing changes).
+  public func setConditionName(_ name: String?, label: Int32) throws {
+    try Self.checkName(name)
+    if let name, let other = conditionNames.first(where: { $0.value == name && $0.key != label }) {
+      throw SparseVARError.invalidArgument("the condition name \"\(name)\" is label \(other.key)'s already")
+    }
+    conditionNames[label] = name
+  }
+
+  /// The longest run or condition name, in UTF-8 bytes.
+  public static let maximumNameBytes = 4096
+
+  /// Throws `.invalidArgument` for a name longer than `maximumNameBytes`.
+  public static func checkName(_ name: String?) throws {
+    guard let name else { return }
+    guard name.utf8.count <= maximumNameBytes else {
+      throw SparseVARError.invalidArgument("a name of \(name.utf8.count) bytes: at most \(maximumNameBytes) are kept")
+    }
   }
 
   /// Starts a new, empty run, to be filled by `append`; returns its id (0, 1, 2, ... in order

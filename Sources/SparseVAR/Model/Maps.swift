@@ -17,6 +17,9 @@ extension SparseVARNetwork {
   /// Labels of the analysed runs (as the dataset had them when `analyze` ran).
   public var labels: [Int32?] { runs.map(\.label) }
 
+  /// The name of group label `label` as the analysed dataset named it, else "group <label>".
+  public func conditionName(_ label: Int32) -> String { conditionNames[label] ?? "group \(label)" }
+
   /// Coefficient-swap test between the analysed runs labelled `a` and `b`.
   public func swapTest(_ a: Int32, _ b: Int32, options: PairwiseGroupTestOptions = .init()) throws -> GroupTestOutcome {
     try runs.swapTest(a, b, options: options, threads: training.varOptions.threads)

@@ -3,8 +3,8 @@
 // Saving and loading a SparseVARNetwork in a versioned, checksummed binary format:
 //
 //   bytes 0..7    magic "SPVARNET"
-//   bytes 8..11   format version, UInt32 little-endian (this code writes version 2 and reads
-//                 versions 1 and 2)
+//   bytes 8..11   format version, UInt32 little-endian (this code writes version 3 and reads
+//                 versions 1 to 3)
 //   bytes 12..19  payload length in bytes, UInt64 little-endian
 //   payload       the fields below, little-endian, arrays as a UInt64 count then the values
 //   last 8 bytes  FNV-1a 64-bit hash of the payload
@@ -15,7 +15,9 @@
 // and the analysed runs (label, latents, VAR coefficients, intercept, sigma, lambdas, L_rec,
 // R_var, temporal deviation image). Version 2 adds the latent-centring option after the
 // training seed and each run's latent mean after its latents; a version 1 file reads as a model
-// without centring (zero means). Adam's moments are not saved: training a loaded model restarts
+// without centring (zero means). Version 3 adds each run's name (a flag and a UTF-8 string, after
+// its deviation image) and, after the runs, the condition names (a count, then label Int32 and
+// name per condition, by label); older files read as runs and conditions without names. Adam's moments are not saved: training a loaded model restarts
 // them.
 //
 // Loading validates in order, and allocates nothing for a field before it is known to fit: the
@@ -30,12 +32,13 @@
 
 extension SparseVARNetwork {
   static let magic: [UInt8] = Array("SPVARNET".utf8)
-  static let formatVersion: UInt32 = 2
+  static let formatVersion: UInt32 = 3
 
   /// The model as the bytes of the file format above.
   public func serialized() throws -> [UInt8] { try serialized(formatVersion: Self.formatVersion) }
 
-  /// The bytes of an older format version (1 cannot hold latent centring: such a model is refused).
+  /// The bytes of an older format version (1 cannot hold latent centring: such a model is
+  /// refused; 1 and 2 leave out the run and condition names).
   func serialized(formatVersion version: UInt32) throws -> [UInt8] {
     guard version >= 2 || !training.centerLatents else {
       throw SparseVARError.invalidArgument("format version 1 cannot hold a model that centres latents")
@@ -80,6 +83,11 @@ extension SparseVARNetwork {
       w.double(m.sigma); w.bool(m.normalize); w.doubles(m.lambdas)
       w.double(run.reconstructionError); w.double(run.relativeError)
       w.floats(run.deviationImage)
+      if version >= 3 { w.bool(run.name != nil); w.string(run.name ?? "") }
+    }
+    if version >= 3 {
+      w.int(conditionNames.count)
+      for (label, name) in conditionNames.sorted(by: { $0.key < $1.key }) { w.int32(label); w.string(name) }
     }
     var out = Self.magic
     var header = ByteWriter()
@@ -235,14 +243,32 @@ extension SparseVARNetwork {
         lambdas: lambdas, criterionPaths: nil)
       let reconstructionError = try r.double(nonNegative: "a reconstruction error")
       let relativeError = try r.double(nonNegative: "an R_var")
+      let deviationImage = try r.floats(count: height * width, "a deviation image")
+      var name: String? = nil
+      if version >= 3 {
+        let named = try r.bool()
+        let text = try r.name()
+        name = named ? text : nil
+      }
       loaded.append(
         RunAnalysis(
           latents: latents, latentMean: latentMean, model: model, reconstructionError: reconstructionError,
-          relativeError: relativeError, label: hasLabel ? label : nil,
-          deviationImage: try r.floats(count: height * width, "a deviation image")))
+          relativeError: relativeError, label: hasLabel ? label : nil, deviationImage: deviationImage, name: name))
+    }
+    var names: [Int32: String] = [:]
+    if version >= 3 {
+      for _ in 0..<(try r.int(in: 0...1_000_000)) {
+        let label = try r.int32()
+        let name = try r.name()
+        guard names[label] == nil, !names.values.contains(name) else {
+          throw SparseVARError.format("the model file names condition \(label) twice, or gives two conditions one name")
+        }
+        names[label] = name
+      }
     }
     guard r.atEnd else { throw SparseVARError.format("the model file has unread bytes after its last field") }
     runs = loaded
+    conditionNames = names
   }
 
   /// Largest magnitude of a value accepted at load: network values (weights, mean frame, running
@@ -475,6 +501,17 @@ struct ByteReader {
   mutating func string() throws -> String {
     let n = try count(nil, "a name", bytesEach: 1)
     return String(decoding: try take(n), as: UTF8.self)
+  }
+  /// A run or condition name: at most `FrameDataset.maximumNameBytes` bytes of valid UTF-8.
+  mutating func name() throws -> String {
+    let n = try count(nil, "a name", bytesEach: 1)
+    guard n <= FrameDataset.maximumNameBytes else {
+      throw SparseVARError.format("a name of \(n) bytes in the model file (at most \(FrameDataset.maximumNameBytes))")
+    }
+    guard let text = String(validating: try take(n), as: UTF8.self) else {
+      throw SparseVARError.format("a name in the model file is not valid UTF-8")
+    }
+    return text
   }
   mutating func varOptions() throws -> SparseVAROptions {
     var o = SparseVAROptions()

@@ -77,6 +77,8 @@ public struct RunAnalysis: Sendable {
   /// Per-pixel temporal standard deviation of the run's frames (H x W, normalised units): the
   /// image whose encoding gives the unpooling indices of the run's contribution map.
   public var deviationImage: [Float]
+  /// The run's name in the dataset when it was analysed (its source file; nil when unnamed).
+  public var name: String? = nil
 }
 
 extension RunAnalysis {
@@ -121,6 +123,8 @@ public final class SparseVARNetwork {
   public internal(set) var epochsCompleted = 0
   /// Per-run results of the last `analyze`.
   public internal(set) var runs: [RunAnalysis] = []
+  /// Condition names by group label, as the dataset of the last `analyze` named them.
+  public internal(set) var conditionNames: [Int32: String] = [:]
   var optimizer: Adam<Float>
 
   public var height: Int { network.height }
@@ -317,6 +321,7 @@ public final class SparseVARNetwork {
       }
       analysis.reconstructionError = error / Double(reconstruction.count)
       analysis.relativeError = try relativeForecastError(series, forecast, lag: p)
+      analysis.name = try dataset.runName(run: run)
       results.append(analysis)
       if let progress, !progress(results.count, dataset.runCount) {
         throw SparseVARError.interrupted("the analysis was stopped after run \(results.count) of \(dataset.runCount)")
@@ -324,6 +329,7 @@ public final class SparseVARNetwork {
     }
     network.clearCaches()
     runs = results
+    conditionNames = dataset.conditionNames
     return results
   }
 }

@@ -63,6 +63,11 @@ class LabelNames:
                                  f"the name, or integers for every run")
         return value, has
 
+    def add(self, name, value):
+        """Records that condition `name` is integer label `value` (a name read back from the
+        library)."""
+        self._ids.setdefault(str(name), int(value))
+
     def name_of(self, value):
         """The name of integer label `value`, or `value` itself when it has none."""
         for name, number in self._ids.items():

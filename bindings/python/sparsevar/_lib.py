@@ -304,6 +304,8 @@ _PROTOTYPES = [
     ("sparsevar_dataset_add_run_f64", _status,
      [_handle, _f64p, c_int64, c_int64, c_int64, c_int32, c_int32, _i64p]),
     ("sparsevar_dataset_add_run_file", _status, [_handle, c_char_p, c_int32, c_int32, _i64p]),
+    ("sparsevar_dataset_add_run_file_v2", _status,
+     [_handle, c_char_p, c_int64, c_int32, c_int32, _i64p]),
     ("sparsevar_dataset_shape", _status, [_handle, _i64p, _i64p, _i64p, _i64p]),
     ("sparsevar_dataset_size", _status, [_handle, _i64p, _i64p]),
     ("sparsevar_dataset_frame_count", _status, [_handle, c_int64, _i64p]),
@@ -314,6 +316,14 @@ _PROTOTYPES = [
     ("sparsevar_dataset_mean_frame", _status, [_handle, _f32p, c_int64]),
     ("sparsevar_dataset_frames", _status,
      [_handle, c_int64, c_int64, c_int64, _f32p, c_int64]),
+    # Names.swift
+    ("sparsevar_dataset_set_run_name", _status, [_handle, c_int64, c_char_p]),
+    ("sparsevar_dataset_get_run_name", _status, [_handle, c_int64, c_char_p, c_int64, _i64p]),
+    ("sparsevar_dataset_set_condition_name", _status, [_handle, c_int32, c_char_p]),
+    ("sparsevar_dataset_get_condition_name", _status,
+     [_handle, c_int32, c_char_p, c_int64, _i64p]),
+    ("sparsevar_model_run_name", _status, [_handle, c_int64, c_char_p, c_int64, _i64p]),
+    ("sparsevar_model_condition_name", _status, [_handle, c_int32, c_char_p, c_int64, _i64p]),
     # Model.swift
     ("sparsevar_model_create", _status, [_handle_out, c_int64, c_int64]),
     ("sparsevar_model_free", None, [_handle]),

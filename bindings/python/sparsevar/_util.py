@@ -121,3 +121,26 @@ class HandleOwner:
         """The live handle, under the object's lock (one handle, one thread at a time)."""
         with self._lock:
             yield self._live_handle()
+
+
+def read_name(function, handle, key):
+    """A name getter's string (``sparsevar_*_name(handle, key, out, len, length)``), None when
+    unnamed: the length first, then the bytes."""
+    from ctypes import byref, create_string_buffer
+
+    length = c_int64()
+    function(handle, key, None, 0, byref(length))
+    if length.value < 0:
+        return None
+    buffer = create_string_buffer(length.value + 1)
+    function(handle, key, buffer, len(buffer), byref(length))
+    return buffer.raw[:length.value].decode("utf-8")
+
+
+def name_bytes(name):
+    """A name for the C calls: UTF-8 bytes, or None."""
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        raise argument_error(f"a name must be a string or None, got {name!r}")
+    return name.encode("utf-8")

@@ -10,7 +10,7 @@ import numpy as np
 
 from ._labels import LabelNames
 from ._lib import lib
-from ._util import HandleOwner, argument_error, f32_ptr, f64_ptr, shape_error
+from ._util import HandleOwner, argument_error, f32_ptr, f64_ptr, name_bytes, read_name, shape_error
 
 __all__ = ["FrameDataset"]
 
@@ -143,15 +143,61 @@ class FrameDataset(HandleOwner):
                      byref(run))
         return int(run.value)
 
-    def add_run_file(self, path, label=None) -> int:
+    def add_run_file(self, path, label=None, channel=None) -> int:
         """Adds the frames of a .npy or .tif/.tiff recording (chosen by the extension) as one
-        run with an optional integer label; returns its id. Only regular files are read (a FIFO
-        raises at once); a damaged file raises without allocating for it."""
+        run named by its path, with an optional label; returns its id. ``channel`` (1, 2, ...)
+        chooses the channel of a TIFF stack whose pages interleave several (ScanImage, ImageJ:
+        the count is read from their metadata); such a stack is refused without it. Only regular
+        files are read (a FIFO raises at once); a damaged file raises without allocating for
+        it. The library reads the file whole: ``sparsevar.readers`` streams large recordings."""
+        if channel is not None and (isinstance(channel, bool) or _int(channel, "channel") < 1):
+            raise argument_error(f"channel must be 1, 2, ... or None, got {channel!r}")
         value, has = self._label_id(label)
         run = c_int64()
         with self._using() as handle:
-            lib.sparsevar_dataset_add_run_file(handle, os.fsencode(path), value, has, byref(run))
+            lib.sparsevar_dataset_add_run_file_v2(handle, os.fsencode(path),
+                                                  0 if channel is None else int(channel), value,
+                                                  has, byref(run))
         return int(run.value)
+
+    def add_source(self, source, label=None, chunk_frames=None) -> int:
+        """Streams a recording (a ``sparsevar.readers.FrameSource``: TIFF, HDF5, NWB, suite2p)
+        into a new run with an optional label, `chunk_frames` frames at a time (default: about
+        32 MiB per chunk), so that only one chunk is in memory besides the dataset; returns the
+        run's id. The frame size is checked before the run is created; a read that fails part
+        way leaves the run with the frames added so far (discard the dataset then)."""
+        t, h, w = source.shape
+        if (h, w) != self.input_shape:
+            raise shape_error(f"{source.name} has frames of {h}x{w}, the dataset's are "
+                              f"{self.input_shape[0]}x{self.input_shape[1]}")
+        with self._lock:
+            run = self.begin_run(label)
+            self.set_run_name(run, source.name)
+            for chunk in source.chunks(chunk_frames):
+                if chunk.dtype.kind == "i" and chunk.dtype.itemsize <= 2:
+                    chunk = chunk.astype(np.float32)  # int8 / int16 are exact in float32
+                self.append(run, chunk)
+        return run
+
+    @classmethod
+    def from_sources(cls, sources, labels=None, crop=None, downscale=1, chunk_frames=None):
+        """A dataset of recordings read chunk by chunk (``sparsevar.readers``): one run per
+        source, `labels` one label per source (or None), the frame size the first source's."""
+        sources = list(sources)
+        if not sources:
+            raise argument_error("from_sources needs at least one source")
+        labels = [None] * len(sources) if labels is None else list(labels)
+        if len(labels) != len(sources):
+            raise shape_error(f"{len(sources)} sources but {len(labels)} labels")
+        _, h, w = sources[0].shape
+        dataset = cls(h, w, crop=crop, downscale=downscale)
+        try:
+            for source, label in zip(sources, labels):
+                dataset.add_source(source, label, chunk_frames)
+        except BaseException:
+            dataset.close()
+            raise
+        return dataset
 
     def _check_frame_axes(self, array):
         """Names the likely mistake when frames come as (H, W, T) for a dataset of (H, W)
@@ -164,9 +210,14 @@ class FrameDataset(HandleOwner):
                 f"np.moveaxis(frames, -1, 0)")
 
     def _label_id(self, label):
-        """(label, has_label) for the C calls; a new condition name gets an unused integer."""
+        """(label, has_label) for the C calls; a new condition name gets an unused integer,
+        and the library records the name (a model analysing the dataset keeps it)."""
         used = [value for value in self._integer_labels() if value is not None]
-        return self._names.id_for(label, used, create=True)
+        value, has = self._names.id_for(label, used, create=True)
+        if isinstance(label, (str, np.str_)):
+            with self._using() as handle:
+                lib.sparsevar_dataset_set_condition_name(handle, value, name_bytes(str(label)))
+        return value, has
 
     def _integer_labels(self):
         label, has = c_int32(), c_int32()
@@ -262,6 +313,23 @@ class FrameDataset(HandleOwner):
         with self._using() as handle:
             value, has = self._label_id(label)
             lib.sparsevar_dataset_set_label(handle, _int(run, "run"), value, has)
+
+    def get_run_name(self, run: int):
+        """Run `run`'s name (its source file for runs read from files), or None."""
+        with self._using() as handle:
+            return read_name(lib.sparsevar_dataset_get_run_name, handle, _int(run, "run"))
+
+    def set_run_name(self, run: int, name):
+        """Names run `run` (a string of at most 4096 UTF-8 bytes; None clears it). A model
+        analysing the dataset keeps the names, and saves them in its file."""
+        with self._using() as handle:
+            lib.sparsevar_dataset_set_run_name(handle, _int(run, "run"), name_bytes(name))
+
+    @property
+    def run_names(self) -> list:
+        """Every run's name (or None), by run id."""
+        with self._lock:
+            return [self.get_run_name(i) for i in range(self.n_runs)]
 
     @property
     def labels(self) -> list:

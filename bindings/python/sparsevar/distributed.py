@@ -283,8 +283,8 @@ def analyze_task(source: DatasetSource, model: bytes, groups=(0, 1), threads: in
 
     Returns arrays over the runs in the dataset's order: "labels" (int, -1 = unlabelled),
     "l_rec", "r_var", "influence" (runs, K), and the swap test's "delta" (runs, runs) matrix,
-    "statistic" (U), "pvalue" (rank sum) and "pvalue_permutation" (this training alone,
-    relabeling runs), plus "seconds". The coefficients (runs x p x K x K, hundreds of MB at the
+    "statistic" (U), "pvalue" (the permutation p of this training alone, relabelling runs) and
+    "ranksum_pvalue" (the paper's rank-sum p, whose pairs share runs), plus "seconds". The coefficients (runs x p x K x K, hundreds of MB at the
     paper's size) are not returned: analyse the trained model again where they are needed.
     """
     start = time.perf_counter()
@@ -299,7 +299,7 @@ def analyze_task(source: DatasetSource, model: bytes, groups=(0, 1), threads: in
                 "influence": trained.influence_.copy(),
                 "delta": np.asarray(test.matrix, dtype=np.float64),
                 "statistic": float(test.statistic), "pvalue": float(test.pvalue),
-                "pvalue_permutation": float(test.pvalue_permutation),
+                "ranksum_pvalue": float(test.ranksum_pvalue),
                 "seconds": time.perf_counter() - start}
 
 

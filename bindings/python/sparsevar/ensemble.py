@@ -54,7 +54,7 @@ class EnsembleTestResult:
         pvalue: permutation p-value over run relabelings (alternative: inter greater).
         exact: whether every distinct relabeling was enumerated.
         relabelings: relabelings evaluated (distinct ones when exact; random draws otherwise).
-        min_pvalue: the smallest p-value this test can give (1 / relabelings when exact,
+        smallest_pvalue: the smallest p-value this test can give (1 / relabelings when exact,
             1 / (1 + permutations) otherwise).
         n_members: number of trainings averaged; n_runs_a, n_runs_b: runs in each group.
         combine: ``"u"`` or ``"delta"``.
@@ -64,7 +64,7 @@ class EnsembleTestResult:
     pvalue: float
     exact: bool
     relabelings: int
-    min_pvalue: float
+    smallest_pvalue: float
     n_members: int
     n_runs_a: int
     n_runs_b: int
@@ -220,13 +220,13 @@ def combine_blocks(statistic: RelabelingStatistic, blocks, counts) -> EnsembleTe
     count = int(sum(counts))
     if exact:
         total = sum(block["stop"] - block["start"] for block in blocks)
-        pvalue, min_pvalue = count / total, 1.0 / total
+        pvalue, smallest_pvalue = count / total, 1.0 / total
     else:
         total = sum(block["count"] for block in blocks)
-        pvalue, min_pvalue = (1 + count) / (1 + total), 1.0 / (1 + total)
+        pvalue, smallest_pvalue = (1 + count) / (1 + total), 1.0 / (1 + total)
     return EnsembleTestResult(
         statistic=statistic.statistic(statistic.observed), pvalue=pvalue, exact=exact,
-        relabelings=total, min_pvalue=min_pvalue, n_members=statistic.n_members,
+        relabelings=total, smallest_pvalue=smallest_pvalue, n_members=statistic.n_members,
         n_runs_a=statistic.n_a, n_runs_b=statistic.n_b, combine=statistic.combine)
 
 

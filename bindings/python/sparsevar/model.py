@@ -21,7 +21,7 @@ from ._lib import (
     SparsevarError,
     lib,
 )
-from ._util import HandleOwner, argument_error, choice, f32_ptr, f64_ptr
+from ._util import HandleOwner, argument_error, choice, f32_ptr, f64_ptr, read_name
 from .dataset import FrameDataset, _frames_array
 from .stats import GroupTestResult, _label, read_test_result
 
@@ -214,7 +214,10 @@ class SparseVARAutoencoder(HandleOwner):
         latent_mean_: (n_runs, K) the means removed before each run's VAR fit (zeros without
             center_latents); forecasts are mean + sum_k A_k (z_{t-k} - mean).
         labels_: list of each run's label at the analysis: its condition name when the
-            dataset was given string labels, else an int, or None.
+            dataset was given string labels, else an int, or None. Condition names are saved
+            in the model file: a loaded model has the same labels_.
+        run_names_: list of each run's name (its source file when read by add_run_file or
+            add_source), or None; saved in the model file.
         loss_history_: list of the window losses of every fit call so far.
         frame_shape_, latent_shape_ (channels, h, w), n_latents_ (K), n_epochs_completed_.
 
@@ -474,7 +477,7 @@ class SparseVARAutoencoder(HandleOwner):
         latent_mean = np.empty((n_runs, k), dtype=np.float64)
         l_rec = np.empty(n_runs, dtype=np.float64)
         r_var = np.empty(n_runs, dtype=np.float64)
-        latents, labels = [], []
+        latents, labels, names = [], [], []
         for i in range(n_runs):
             lib.sparsevar_model_run_coef(handle, i, f64_ptr(coef[i]), coef[i].size)
             lib.sparsevar_model_run_influence(handle, i, f64_ptr(influence[i]), k)
@@ -489,7 +492,12 @@ class SparseVARAutoencoder(HandleOwner):
             latents.append(z)
             label, has = c_int32(), c_int32()
             lib.sparsevar_model_run_label(handle, i, byref(label), byref(has))
+            if has.value:  # the condition name the model keeps (and saves) for the label
+                name = read_name(lib.sparsevar_model_condition_name, handle, label.value)
+                if name is not None:
+                    self._names.add(name, label.value)
             labels.append(self._names.name_of(int(label.value)) if has.value else None)
+            names.append(read_name(lib.sparsevar_model_run_name, handle, i))
         self.coef_ = coef
         self.influence_ = influence
         self.latent_mean_ = latent_mean
@@ -497,6 +505,7 @@ class SparseVARAutoencoder(HandleOwner):
         self.r_var_ = r_var
         self.latents_ = latents
         self.labels_ = labels
+        self.run_names_ = names
         self.n_runs_ = n_runs
         self.n_lags_ = p
 

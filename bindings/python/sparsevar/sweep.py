@@ -234,7 +234,7 @@ def run(config: SweepConfig, cluster=None, workers=None, threads=None, progress=
             continue
         outcome = combine_blocks(statistic, blocks, [block_results[k]["count"] for k in keys])
         entry.update(statistic=outcome.statistic, pvalue=outcome.pvalue, exact=outcome.exact,
-                     relabelings=outcome.relabelings, min_pvalue=outcome.min_pvalue,
+                     relabelings=outcome.relabelings, smallest_pvalue=outcome.smallest_pvalue,
                      runs_a=outcome.n_runs_a, runs_b=outcome.n_runs_b)
     for row in rows:
         _fill_run_row(row, results, errors)
@@ -269,8 +269,8 @@ def _fill_run_row(row, results, errors):
     if analysis in results:
         values = results[analysis]
         row.update(l_rec=float(np.mean(values["l_rec"])), r_var=float(np.mean(values["r_var"])),
-                   statistic=float(values["statistic"]), pvalue_ranksum=float(values["pvalue"]),
-                   pvalue_permutation=float(values["pvalue_permutation"]),
+                   statistic=float(values["statistic"]), ranksum_pvalue=float(values["ranksum_pvalue"]),
+                   pvalue=float(values["pvalue"]),
                    analysis_seconds=float(values["seconds"]))
         row["status"] = "done"
     else:
@@ -279,10 +279,10 @@ def _fill_run_row(row, results, errors):
 
 
 _RUN_COLUMNS = ["dataset", "alpha", "mode", "seed_index", "seed", "status", "final_loss", "l_rec",
-                "r_var", "statistic", "pvalue_ranksum", "pvalue_permutation", "train_seconds",
+                "r_var", "statistic", "ranksum_pvalue", "pvalue", "train_seconds",
                 "analysis_seconds", "train_key", "analysis_key", "error"]
 _ENSEMBLE_COLUMNS = ["dataset", "alpha", "mode", "seeds", "members", "combine", "statistic",
-                     "pvalue", "exact", "relabelings", "min_pvalue", "runs_a", "runs_b", "error"]
+                     "pvalue", "exact", "relabelings", "smallest_pvalue", "runs_a", "runs_b", "error"]
 
 
 def _write(folder, config, test, rows, ensembles, errors):
@@ -340,7 +340,7 @@ def _report(config, test, rows, ensembles, errors):
                 f"| {entry['dataset']} | {_format(entry['alpha'])} | {entry['mode']} | {members} "
                 f"| {_format(entry['statistic'], 6)} | {_format(entry['pvalue'])} "
                 f"| {'yes' if entry['exact'] else 'no'} | {entry['relabelings']} "
-                f"| {_format(entry['min_pvalue'])} |")
+                f"| {_format(entry['smallest_pvalue'])} |")
         else:
             lines.append(f"| {entry['dataset']} | {_format(entry['alpha'])} | {entry['mode']} "
                          f"| 0 of {entry['seeds']} | failed: {_one_line(entry.get('error'))} "
@@ -356,8 +356,8 @@ def _report(config, test, rows, ensembles, errors):
                 f"| {row['dataset']} | {_format(row['alpha'])} | {row['mode']} "
                 f"| {row['seed_index']} | {_format(row.get('final_loss'))} "
                 f"| {_format(row['l_rec'])} | {_format(row['r_var'])} "
-                f"| {_format(row['statistic'], 6)} | {_format(row['pvalue_ranksum'])} "
-                f"| {_format(row['pvalue_permutation'])} |")
+                f"| {_format(row['statistic'], 6)} | {_format(row['ranksum_pvalue'])} "
+                f"| {_format(row['pvalue'])} |")
         else:
             lines.append(f"| {row['dataset']} | {_format(row['alpha'])} | {row['mode']} "
                          f"| {row['seed_index']} | failed: {_one_line(row.get('error'))} "

@@ -72,12 +72,12 @@ def test_fifo_fails_at_once(tmp_path, name):
     assert "refused:" in result.stdout and "FIFO" in result.stdout
 
 
-def write_model_file(path, payload):
-    """A model file around `payload` with a valid header and checksum."""
+def write_model_file(path, payload, version=2):
+    """A model file of format `version` around `payload` with a valid header and checksum."""
     hash_value = 0xCBF29CE484222325
     for byte in payload:
         hash_value = ((hash_value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    path.write_bytes(b"SPVARNET" + (2).to_bytes(4, "little") + len(payload).to_bytes(8, "little")
+    path.write_bytes(b"SPVARNET" + version.to_bytes(4, "little") + len(payload).to_bytes(8, "little")
                      + payload + hash_value.to_bytes(8, "little"))
 
 
@@ -124,13 +124,16 @@ def test_nan_coefficients_are_refused_at_load(tmp_path, small_model):
     small_model.save(path)
     data = bytearray(path.read_bytes())
     # Replace one finite double of the analysis (the last run's R_var, 8 bytes before the
-    # deviation image's count and values) by NaN and fix the checksum: refused at load.
+    # deviation image's count and values, which the run's name (flag, empty string's count) and
+    # the condition names' count (0: integer labels) follow) by NaN and fix the checksum:
+    # refused at load.
     pixels = 8 * 8
     end_of_payload = len(data) - 8
-    r_var = end_of_payload - 4 * pixels - 8 - 8
+    names = 1 + 8 + 8
+    r_var = end_of_payload - names - 4 * pixels - 8 - 8
     assert np.isfinite(np.frombuffer(bytes(data[r_var:r_var + 8]), dtype="<f8")[0])
     data[r_var:r_var + 8] = np.float64(np.nan).tobytes()
-    write_model_file(path, bytes(data[20:end_of_payload]))
+    write_model_file(path, bytes(data[20:end_of_payload]), version=3)
     with pytest.raises(sparsevar.ModelFileError, match="NaN|finite"):
         sparsevar.SparseVARAutoencoder.load(path)
 
