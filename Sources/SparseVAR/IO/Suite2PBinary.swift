@@ -36,7 +36,7 @@ public enum Suite2PBinary {
       throw SparseVARError.invalidArgument("suite2p frames need at least 1 x 1 pixels, got \(height) x \(width)")
     }
     let file = try FrameFileReader(path: try binaryPath(path, channel: channel))
-    guard let pixels = frameFileProduct(height, width), let frameBytes = frameFileProduct(pixels, 2),
+    guard let pixels = sizeProduct(height, width), let frameBytes = sizeProduct(pixels, 2),
       file.size % frameBytes == 0
     else {
       throw SparseVARError.shape(
