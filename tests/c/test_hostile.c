@@ -395,6 +395,29 @@ static void hostile_datasets(void) {
   EXPECT_STATUS(E_NOMEM, sparsevar_dataset_add_run_f32(d, f32, HUGE_ROWS, H, W, 0, 0, NULL));
   EXPECT_STATUS(E_SHAPE, C(sparsevar_dataset_add_run_f64)(d, f64, MAX, H, W, 0, 0, NULL));
   EXPECT_STATUS(E_NOMEM, sparsevar_dataset_add_run_f64(d, f64, HUGE_ROWS, H, W, 0, 0, NULL));
+  /* Names: unknown runs, names beyond 4096 bytes, capacities below the length. */
+  {
+    static char long_name[5000];
+    char name[8];
+    int64_t length = 0;
+    memset(long_name, 'a', sizeof long_name - 1);
+    EXPECT_STATUS(E_ARG, C(sparsevar_dataset_add_run_file_v2)(d, NULL, 0, 0, 0, &run));
+    EXPECT_STATUS2(E_ARG, SPARSEVAR_E_IO, sparsevar_dataset_add_run_file_v2(d, "/nonexistent/run.npy", MAX, 0, 0, &run));
+    EXPECT_STATUS2(E_ARG, SPARSEVAR_E_IO, sparsevar_dataset_add_run_file_v2(d, "/nonexistent/run.npy", MIN, 0, 0, &run));
+    EXPECT_STATUS(E_ARG, C(sparsevar_dataset_set_run_name)(d, MAX, "x"));
+    EXPECT_STATUS(E_ARG, sparsevar_dataset_set_run_name(d, MIN, "x"));
+    EXPECT_STATUS(E_ARG, sparsevar_dataset_set_run_name(d, 0, long_name));
+    CHECK_OK(sparsevar_dataset_set_run_name(d, 0, "run"));
+    EXPECT_STATUS(E_ARG, C(sparsevar_dataset_get_run_name)(d, MAX, name, (int64_t)sizeof name, &length));
+    EXPECT_STATUS(E_SMALL, sparsevar_dataset_get_run_name(d, 0, name, MIN, &length));
+    EXPECT_STATUS(E_SMALL, sparsevar_dataset_get_run_name(d, 0, name, 2, &length));
+    EXPECT_STATUS(E_ARG, C(sparsevar_dataset_set_condition_name)(d, 1, long_name));
+    CHECK_OK(sparsevar_dataset_set_condition_name(d, 1, "F"));
+    EXPECT_STATUS(E_ARG, sparsevar_dataset_set_condition_name(d, 2, "F"));  /* another label's name */
+    EXPECT_STATUS(E_SMALL, C(sparsevar_dataset_get_condition_name)(d, 1, name, MIN, &length));
+    CHECK_OK(sparsevar_dataset_get_condition_name(d, INT32_MIN, name, (int64_t)sizeof name, &length));
+    CHECK(length == -1);
+  }
   /* Files: a NULL path, a FIFO instead of a regular file, and a .npy whose header declares
      2^40 frames it does not hold are refused before anything is read or allocated. */
   EXPECT_STATUS(E_ARG, C(sparsevar_dataset_add_run_file)(d, NULL, 0, 0, &run));
@@ -552,6 +575,16 @@ static void hostile_trained_model(void) {
   EXPECT_STATUS(E_SMALL, C(sparsevar_model_run_latent_mean)(m, 0, out, MIN));
   EXPECT_STATUS(E_SMALL, C(sparsevar_model_run_influence)(m, 0, out, MIN));
   EXPECT_STATUS(E_ARG, C(sparsevar_model_run_label)(m, MIN, &label, &has));
+  {
+    char name[8];
+    int64_t length = 0;
+    EXPECT_STATUS(E_ARG, C(sparsevar_model_run_name)(m, MAX, name, (int64_t)sizeof name, &length));
+    EXPECT_STATUS(E_ARG, sparsevar_model_run_name(m, MIN, name, (int64_t)sizeof name, &length));
+    CHECK_OK(sparsevar_model_run_name(m, 0, NULL, 0, &length));
+    EXPECT_STATUS2(SPARSEVAR_OK, E_SMALL, sparsevar_model_run_name(m, 0, name, MIN, &length));
+    CHECK_OK(C(sparsevar_model_condition_name)(m, INT32_MIN, name, (int64_t)sizeof name, &length));
+    CHECK(length == -1);
+  }
   EXPECT_STATUS(E_ARG, C(sparsevar_model_swap_test)(&result, m, 1, 1));
   EXPECT_STATUS(E_ARG, C(sparsevar_model_influence_test)(&result, m, 1, 1));
   EXPECT_STATUS(E_ARG, C(sparsevar_model_contribution_map)(m, MAX, 1, fout, MAX));
