@@ -1,4 +1,4 @@
-"""The autoencoder of DESIGN §2 in PyTorch, for bench/bench_model.py (PyTorch is optional and
+"""The autoencoder of docs/model.md in PyTorch, for bench/bench_model.py (PyTorch is optional and
 not installed by the test command).
 
 Encoder: depth x [3x3 conv -> LeakyReLU(0.01) -> BatchNorm -> 2x2 max pool (indices)], 1x1 conv

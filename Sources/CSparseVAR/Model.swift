@@ -1,6 +1,6 @@
 //===--- Model.swift ------------------------------------------------------===//
 //
-// C API of the whole model (DESIGN §2): a convolutional autoencoder whose latent dynamics are a
+// C API of the whole model (docs/method.md): a convolutional autoencoder whose latent dynamics are a
 // sparse VAR, trained on a sparsevar_dataset; after training every run of a dataset is analysed
 // (its latents and its own VAR), the runs' VARs are compared between groups (swap and influence
 // tests) and shown as contribution maps; models are saved to and loaded from files.

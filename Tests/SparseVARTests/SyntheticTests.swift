@@ -414,9 +414,9 @@ private func calciumFiltered(_ x: [Double], decay: Double) -> [Double] {
     }
   }
 
-  // MARK: - Validation (DESIGN: does the planted difference come out of the method's tests?)
+  // MARK: - Validation (does the planted difference come out of the method's tests?)
 
-  /// The validation criteria on the small preset with fixed seeds, applied to the
+  /// The paper's validation criteria on the small preset with fixed seeds, applied to the
   /// assemblies' own pixel traces (each run's frames averaged over every assembly's somata,
   /// relative to their mean): a sparse VAR per run (p = 5, lambda = 0.01), the coefficient-swap
   /// tests in the paper's half-split layout, and the influence vectors painted onto the

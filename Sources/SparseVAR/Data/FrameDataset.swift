@@ -1,6 +1,6 @@
 //===--- FrameDataset.swift -----------------------------------------------===//
 //
-// The container of imaging runs the autoencoder trains on (DESIGN §1-§2): N runs of frames of
+// The container of imaging runs the autoencoder trains on (docs/model.md): N runs of frames of
 // one field of view, each frame preprocessed (centre crop, nearest-neighbour downscale, see
 // FramePreprocessing.swift) as it arrives and stored once, compactly:
 //
@@ -41,7 +41,7 @@ public enum FrameStorageType: Sendable, Equatable {
 /// One training window: frames `start ..< start + count` of run `run`.
 public typealias FrameWindow = (run: Int, start: Int, count: Int)
 
-/// Runs of frames of one field of view, preprocessed and stored compactly (DESIGN §1-§2).
+/// Runs of frames of one field of view, preprocessed and stored compactly (docs/model.md).
 ///
 /// Frames are given row-major, `count x height x width`, contiguous (`frames[k*H*W + r*W + c]`
 /// is row r, column c of frame k), at the raw size the dataset was created with. Every input
@@ -311,7 +311,7 @@ public final class FrameDataset: @unchecked Sendable {
   // MARK: - Training windows
 
   /// Cuts every run into consecutive non-overlapping windows of `length` frames, runs in id
-  /// order, windows in time order (DESIGN §2 Training). The tail of a run (its last
+  /// order, windows in time order (docs/model.md, "Training"). The tail of a run (its last
   /// `frameCount % length` frames) is kept as a shorter window when it has at least
   /// `minimumTail` frames, and DROPPED when it is shorter (those frames are not trained on).
   /// The trainer passes `minimumTail = p + 2`, the fewest frames a VAR of order p can be fitted

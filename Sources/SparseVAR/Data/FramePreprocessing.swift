@@ -1,6 +1,6 @@
 //===--- FramePreprocessing.swift -----------------------------------------===//
 //
-// Geometry of the preprocessing of DESIGN §2: an optional centre crop, then an optional
+// Geometry of the preprocessing (docs/model.md): an optional centre crop, then an optional
 // nearest-neighbour downscale by an integer factor. Normalisation to [0, 1] is the dataset's
 // business (it needs the global min and max, see FrameDataset.swift).
 //
@@ -31,7 +31,7 @@ public struct FrameSize: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The geometric preprocessing applied to every frame before it is stored: centre crop, then
-/// nearest-neighbour downscale (DESIGN §2). Normalisation to [0, 1] follows when frames are read.
+/// nearest-neighbour downscale (docs/method.md). Normalisation to [0, 1] follows when frames are read.
 public struct FramePreprocessing: Sendable, Hashable {
   /// Centre crop to this size (must fit inside the raw frame); nil keeps the whole frame.
   /// When a margin is odd, the extra pixel is cut from the bottom / right edge: the crop starts

@@ -1,6 +1,6 @@
 //===--- Autoencoder.swift ------------------------------------------------===//
 //
-// The convolutional autoencoder of DESIGN §2:
+// The convolutional autoencoder (docs/model.md):
 //
 //   encoder: depth x [3x3 conv (channels) -> leaky ReLU -> batch norm -> 2x2 max pool], then a
 //            1x1 conv to latentChannels:  x [N, 1, H, W] -> z [N, latentChannels, H/2^d, W/2^d]
@@ -22,7 +22,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-/// Architecture of the autoencoder. Defaults follow DESIGN §2.
+/// Architecture of the autoencoder. Defaults follow the paper (docs/method.md, docs/model.md).
 public struct AutoencoderConfiguration: Sendable, Equatable {
   /// Number of encoder (and decoder) blocks, >= 1; H and W must be divisible by 2^depth.
   public var depth: Int = 3

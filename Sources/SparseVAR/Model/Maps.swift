@@ -1,6 +1,6 @@
 //===--- Maps.swift -------------------------------------------------------===//
 //
-// After training: the group tests on the runs' VARs by label, and contribution maps (DESIGN §2,
+// After training: the group tests on the runs' VARs by label, and contribution maps (docs/method.md,
 // "Influence vector and contribution map"):
 //
 //     Omega_i = (f_dec(gain * unvec(c_i)) + 1) * xbar      (f_dec(...) without the skip connection)

@@ -1,13 +1,13 @@
 //===--- SparseVARNetwork.swift -------------------------------------------===//
 //
-// The whole model of DESIGN §2: the autoencoder (Float), its training on a FrameDataset in one
+// The whole model (docs/model.md): the autoencoder (Float), its training on a FrameDataset in one
 // of the three modes, and what comes after training: every run encoded in inference mode, its
 // own VAR fitted on the whole run (to its latents minus their mean, by default), L_rec and R_var
 // per run, forecasts and reconstructions.
 //
 //===----------------------------------------------------------------------===//
 
-/// Options of training. Defaults follow DESIGN §2.
+/// Options of training. Defaults follow the paper (docs/method.md, docs/model.md).
 public struct TrainingOptions: Sendable, Equatable {
   /// How the VAR takes part in training.
   public var mode: TrainingMode = .endToEnd(.implicit)

@@ -1,6 +1,6 @@
 //===--- Training.swift ---------------------------------------------------===//
 //
-// One training step of the autoencoder with the embedded sparse VAR (DESIGN §2, "Training"), on
+// One training step of the autoencoder with the embedded sparse VAR (docs/model.md, "Training"), on
 // one window of T frames (one mini-batch; batch norm statistics over its frames):
 //
 //   sequential:  xhat_t = dec(z_t) for every t; the VAR is fitted only after training;

@@ -1,6 +1,6 @@
 //===--- GroupTests.swift -------------------------------------------------===//
 //
-// Tests of whether two groups of runs differ in their dynamics (DESIGN §2):
+// Tests of whether two groups of runs differ in their dynamics (docs/method.md):
 // - coefficient swap: Delta_ij = E_{i<-j} - E_{i<-i}, the extra prediction error of run i's
 //   series under run j's VAR; inter-group swaps should cost more than intra-group ones;
 // - influence distance: d_ij = ||c_i - c_j||^2 between influence vectors.

@@ -1,6 +1,6 @@
 //===--- DifferentiableVAR.swift ------------------------------------------===//
 //
-// The sparse VAR fitted inside every forward pass of the network (DESIGN §2, "Training"): on one
+// The sparse VAR fitted inside every forward pass of the network (docs/model.md, "Training"): on one
 // window of latents z (T x K) it fits the VAR from scratch and forecasts
 //
 //     zhat_t = sum_k A_k z_{t-k},   t = p+1..T   (A fitted on u = z / sigma, no intercept)

@@ -1,6 +1,6 @@
 //===--- SparseVAR.swift --------------------------------------------------===//
 //
-// Sparse vector autoregression of order p by LARS-lasso (DESIGN §2):
+// Sparse vector autoregression of order p by LARS-lasso (docs/method.md):
 //
 //     sigma = std of all entries of z (population),  u_t = z_t / sigma
 //     u_t ~ A_1 u_{t-1} + ... + A_p u_{t-p} (+ b),   t = p+1..T,  n = T - p
@@ -30,7 +30,7 @@ public enum InformationCriterion: Sendable, Equatable {
   case bic
 }
 
-/// Options of a sparse VAR fit. Defaults follow DESIGN §2.
+/// Options of a sparse VAR fit. Defaults follow the paper (docs/method.md, docs/model.md).
 public struct SparseVAROptions: Sendable, Equatable {
   /// VAR order p (>= 1).
   public var lag: Int = 5
@@ -140,7 +140,7 @@ public struct Series: Sendable, Equatable {
 public typealias ProgressHandler = (Int, Int) -> Bool
 
 extension SparseVARModel {
-  /// Fits a sparse VAR to `series` (DESIGN §2).
+  /// Fits a sparse VAR to `series` (docs/method.md).
   /// - Parameter progress: called on the calling thread after each batch of outputs; return
   ///   false to cancel (throws `.interrupted`).
   public static func fit(

@@ -1,4 +1,4 @@
-"""The sparse-VAR autoencoder (DESIGN §2) on video runs: training, per-run VARs, group tests,
+"""The sparse-VAR autoencoder (docs/method.md) on video runs: training, per-run VARs, group tests,
 contribution maps, saving and loading (a ctypes wrapper of sparsevar_model)."""
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ class _Bar:
 
 
 class SparseVARAutoencoder(HandleOwner):
-    """Convolutional autoencoder with a sparse VAR on its latent dynamics (DESIGN §2).
+    """Convolutional autoencoder with a sparse VAR on its latent dynamics (docs/method.md).
 
     Frames x_t in [0, 1] (minus the mean frame xbar with the skip connection) are encoded to
     latent maps z_t (K = latent_channels * H/2^depth * W/2^depth values); a sparse VAR(p) fitted
@@ -189,7 +189,7 @@ class SparseVARAutoencoder(HandleOwner):
     reconstruction error L_rec and the VAR's relative error R_var; runs are compared between
     groups (``swap_test``, ``influence_test``) and shown as ``contribution_map``.
 
-    Parameters (defaults follow DESIGN §2; bounds: ``sparsevar_model_param_bounds``):
+    Parameters (defaults follow the paper; bounds: ``sparsevar_model_param_bounds``):
         depth, channels, latent_channels, skip_connection, literal_last_block, seed: the
             architecture and its initialisation. Fixed once the model has been trained:
             changing one afterwards raises InvalidArgumentError.

@@ -1,6 +1,6 @@
 """Group tests between fitted VARs, the rank-sum test and Bonferroni correction.
 
-Coefficient-swap test (DESIGN §2): E_{i<-j} = mean_t ||z^(i)_t - f_{A^(j)}(z^(i))||^2 is the
+Coefficient-swap test (docs/method.md): E_{i<-j} = mean_t ||z^(i)_t - f_{A^(j)}(z^(i))||^2 is the
 prediction error of run i's series under run j's coefficients, Delta_ij = E_{i<-j} - E_{i<-i}.
 Influence-distance test: d_ij = ||c^(i) - c^(j)||^2 between influence vectors. In both, the
 values of ordered pairs across the two groups ("inter") are compared with those of pairs within

@@ -80,7 +80,7 @@ def _free_var(handle):
 
 
 class SparseVAR(HandleOwner):
-    """Sparse VAR(p) of a multivariate series by LARS-lasso (DESIGN §2).
+    """Sparse VAR(p) of a multivariate series by LARS-lasso (docs/method.md).
 
     For a series z of shape (T, K), sigma = standard deviation of all entries of z and
     u_t = z_t / sigma (with ``normalize=True``). For every output j the row j of

@@ -50,7 +50,7 @@ def kkt_violation(X, y, w, alpha):
 
 
 def lagged_design(z, p, normalize=True):
-    """The VAR's design (DESIGN §2): u = z / std(z), rows [u_{t-1}, ..., u_{t-p}], targets u_t."""
+    """The VAR's design (docs/method.md): u = z / std(z), rows [u_{t-1}, ..., u_{t-p}], targets u_t."""
     z = np.asarray(z, dtype=np.float64)
     sigma = z.std() if normalize else 1.0
     u = z / sigma

@@ -69,7 +69,7 @@ def test_unrolled_and_implicit_agree_and_match_finite_differences(seed):
 
 def test_implicit_gradient_formula(rng):
     """dL/dy = X_S v and dL/dX_S = (y - X_S w_S) v^T - (X_S v) w_S^T, v = (X_S^T X_S)^-1 g_S;
-    zero for inactive columns (DESIGN §2)."""
+    zero for inactive columns (docs/method.md)."""
     X, y, alpha, g = _stable_problem(101, n=20, p=8)
     coef, grad_X, grad_y = sparsevar.lasso_lars_vjp(X, y, alpha, g, mode="implicit")
     support = coef != 0

@@ -1,5 +1,5 @@
 """Rank-sum test against scipy.stats.mannwhitneyu, Bonferroni, and the group tests against
-their definitions (DESIGN §2) computed here from the fitted models."""
+their definitions (docs/method.md) computed here from the fitted models."""
 
 import itertools
 

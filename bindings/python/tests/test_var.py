@@ -1,4 +1,4 @@
-"""SparseVAR against scikit-learn on the explicitly built lagged design (DESIGN §2):
+"""SparseVAR against scikit-learn on the explicitly built lagged design (docs/method.md):
 u = z / z.std(), X rows [u_{t-1}, ..., u_{t-p}], one lasso per output."""
 
 import pickle
