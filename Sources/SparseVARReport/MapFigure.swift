@@ -137,7 +137,7 @@ public struct MapFigure: Sendable {
     let barX = mapX + map.width + barGap
     let scaleBarY = mapY + map.height + 3 * t
     let textLines = [title, units, note, scaleLabel].map { BitmapFont.width($0, scale: t) }
-    let imageWidth = max(barX + barWidth + tickLength + 2 * t + labelWidth, margin + (textLines.max() ?? 0)) + margin
+    let imageWidth = max(barX + barWidth + 2 * t + labelWidth, margin + (textLines.max() ?? 0)) + margin
     let imageHeight = scaleBarY + 2 * t + 2 + line + (note.isEmpty ? 0 : line) + margin
     var image = RGBImage(width: imageWidth, height: imageHeight, pixels: [UInt8](repeating: 255, count: imageWidth * imageHeight * 3))
 
@@ -171,9 +171,10 @@ public struct MapFigure: Sendable {
     }
     for (v, label) in zip(ticks, labels) {
       let row = mapY + Int(((range.upperBound - v) / span * Double(map.height - 1)).rounded())
-      image.fill(x: barX + barWidth, y: row, width: tickLength, height: 1, (0, 0, 0))
+      // The tick on the bar's left edge (so that it is not read as a minus sign), its label right.
+      image.fill(x: barX - tickLength, y: row, width: tickLength, height: 1, (0, 0, 0))
       let top = min(max(row - BitmapFont.glyphHeight * t / 2, 0), imageHeight - BitmapFont.glyphHeight * t)
-      image.draw(label, x: barX + barWidth + tickLength + 2 * t, y: top, scale: t)
+      image.draw(label, x: barX + barWidth + 2 * t, y: top, scale: t)
     }
 
     // Scale bar and its label, then the note.

@@ -102,9 +102,13 @@ import Testing
     // Tick labels: dark pixels right of the bar, within its height.
     var labelPixels = 0
     for y in layout.barY..<(layout.barY + layout.barHeight) {
-      for x in (layout.barX + layout.barWidth + 4)..<image.width where isDark(image.color(x, y)) { labelPixels += 1 }
+      for x in (layout.barX + layout.barWidth + 1)..<image.width where isDark(image.color(x, y)) { labelPixels += 1 }
     }
-    #expect(labelPixels >= 40)
+    let ticks = niceTicks(figure.colorRange.lowerBound, figure.colorRange.upperBound)
+    #expect(ticks.count >= 3 && labelPixels >= 10 * ticks.count)
+    // Tick marks: black pixels just left of the bar, one per tick.
+    let marks = (layout.barY..<(layout.barY + layout.barHeight)).filter { image.color(layout.barX - 1, $0) == (0, 0, 0) }
+    #expect(marks.count == ticks.count)
     // Title and units above the map.
     var textPixels = 0
     for y in 0..<layout.mapY { for x in 0..<image.width where isDark(image.color(x, y)) { textPixels += 1 } }
