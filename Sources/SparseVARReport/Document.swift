@@ -153,3 +153,20 @@ extension String {
     return out + rest
   }
 }
+
+/// `name` as a file name: every character other than ASCII letters, digits, '-', '_' and '.'
+/// replaced by '_', at most 100 characters; "unnamed" when nothing (or only dots) is left.
+public func safeFileName(_ name: String) -> String {
+  let safe = String(name.prefix(100).map { c -> Character in
+    c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == "_" || c == ".") ? c : "_"
+  })
+  return safe.isEmpty || safe.allSatisfy({ $0 == "." }) ? "unnamed" : safe
+}
+
+/// A run's name (its source file) as a file-name stem: the last path component without its
+/// extension, made safe by `safeFileName`.
+public func fileStem(_ name: String) -> String {
+  var base = Substring(name.split(separator: "/", omittingEmptySubsequences: true).last ?? "")
+  if let dot = base.lastIndex(of: "."), dot != base.startIndex { base = base[..<dot] }
+  return safeFileName(String(base))
+}

@@ -313,24 +313,37 @@ public func writeExperimentReport(
 
   // Maps.
   document.heading("Contribution maps")
+  document.paragraph(
+    "Each map has a colour bar in its units (normalised intensity) and a scale bar in pixels (the model "
+      + "knows no pixel size). The difference map is diverging and centred on 0: red where Omega \(a.name) is "
+      + "larger, blue where Omega \(b.name) is." + (truth == nil ? "" : " The magenta contour is the ground truth."))
   let scale = max(1, 256 / max(h, w))
-  func save(_ values: [Float], _ file: String, _ colormap: Colormap) throws -> String {
-    try renderImage(values, width: w, height: h, colormap: colormap).enlarged(by: scale).writePNG(to: folder + "/" + file)
+  func save(
+    _ values: [Float], _ file: String, _ colormap: Colormap, title: String, note: String = "", contour: [Float]? = nil
+  ) throws -> String {
+    try MapFigure(values, width: w, height: h, colormap: colormap, title: title, note: note, contour: contour, enlargement: scale)
+      .render().writePNG(to: folder + "/" + file)
     return file
   }
+  let contourNote = truth == nil ? "" : "magenta: ground truth"
   var panels: [(file: String, caption: String)] = [
-    (try save(network.meanFrame, "mean_frame.png", .gray), "mean frame"),
-    (try save(mapA, "map_\(a.name).png", .sequential), "Omega \(a.name)"),
-    (try save(mapB, "map_\(b.name).png", .sequential), "Omega \(b.name)"),
-    (try save(difference, "map_difference.png", .diverging), "Omega \(a.name) - \(b.name)"),
+    (try save(network.meanFrame, "mean_frame.png", .gray, title: "mean frame"), "mean frame"),
+    (try save(mapA, "map_\(safeFileName(a.name)).png", .sequential, title: "Omega \(a.name)", note: contourNote, contour: truth),
+     "Omega \(a.name)"),
+    (try save(mapB, "map_\(safeFileName(b.name)).png", .sequential, title: "Omega \(b.name)", note: contourNote, contour: truth),
+     "Omega \(b.name)"),
+    (try save(difference, "map_difference.png", .diverging, title: "Omega \(a.name) - \(b.name)",
+              note: differenceNote(a.name, b.name), contour: truth),
+     "Omega \(a.name) - \(b.name) (red: larger in \(a.name), blue: larger in \(b.name))"),
   ]
   let auc = tested.mapAUC
   if let truth {
-    panels.append((try save(truth, "ground_truth.png", .gray), "ground truth: differing assemblies"))
+    panels.append((try save(truth, "ground_truth.png", .gray, title: "ground truth"), "ground truth: differing assemblies"))
   }
   if let baselineAnalysis {
     panels.append(
-      (try save(try baselineAnalysis.differenceMap(a.label, b.label), "map_difference_blocks.png", .diverging),
+      (try save(try baselineAnalysis.differenceMap(a.label, b.label), "map_difference_blocks.png", .diverging,
+                title: "blocks: \(a.name) - \(b.name)", note: differenceNote(a.name, b.name), contour: truth),
        "block-average baseline: \(a.name) - \(b.name)"))
   }
   document.figure(Figure(title: "Group contribution maps and their difference", panels: panels))
@@ -361,6 +374,7 @@ public func writeExperimentReport(
 
   // Latent forecasts of the first run.
   let first = runs[0]
+  let firstName = first.name ?? "run 0"
   let p = first.model.lag
   let forecast = try first.forecast()
   let k = first.latents.dimension
@@ -373,13 +387,15 @@ public func writeExperimentReport(
   for l in shown {
     let truth = (p..<first.latents.length).map { first.latents.values[$0 * k + l] }
     let predicted = (0..<(first.latents.length - p)).map { forecast[$0 * k + l] }
-    let plot = LinePlot(series: [(values: truth, color: (20, 20, 20)), (values: predicted, color: (220, 60, 30))])
+    let plot = LinePlot(
+      series: [(values: truth, color: (20, 20, 20)), (values: predicted, color: (220, 60, 30))], xStart: Double(p),
+      xLabel: "frame", yLabel: "z", title: "\(firstName): latent \(l)")
     let file = "latent_\(l).png"
     try plot.render().writePNG(to: folder + "/" + file)
-    plotPanels.append((file, "latent \(l): z (black) and forecast zhat (red)"))
+    plotPanels.append((file, "latent \(l): z (black) and forecast zhat (red), latent units against frame"))
   }
   document.heading("Latent forecasts")
-  document.figure(Figure(title: "Run 0, the three most variable latents", panels: plotPanels))
+  document.figure(Figure(title: "\(firstName), the three most variable latents", panels: plotPanels))
 
   // A reconstruction next to its frame.
   if let dataset, try dataset.frameCount(run: 0) > p {
@@ -392,14 +408,15 @@ public func writeExperimentReport(
       Array(zhat[0..<k]), count: 1, indices: indices, offset: p)
     let frame = Array(frames[(p * h * w)..<((p + 1) * h * w)])
     let range = Double(frame.min() ?? 0)...Double(frame.max() ?? 1)
-    try renderImage(frame, width: w, height: h, colormap: .gray, range: range).enlarged(by: scale)
-      .writePNG(to: folder + "/frame.png")
-    try renderImage(reconstruction, width: w, height: h, colormap: .gray, range: range).enlarged(by: scale)
-      .writePNG(to: folder + "/reconstruction.png")
+    try MapFigure(frame, width: w, height: h, colormap: .gray, range: range, title: "\(firstName): x_t", enlargement: scale)
+      .render().writePNG(to: folder + "/frame.png")
+    try MapFigure(
+      reconstruction, width: w, height: h, colormap: .gray, range: range, title: "\(firstName): xhat_t", enlargement: scale
+    ).render().writePNG(to: folder + "/reconstruction.png")
     document.heading("Reconstruction")
     document.figure(
       Figure(
-        title: "Run 0, frame \(p): the frame and its reconstruction from the forecast latents",
+        title: "\(firstName), frame \(p): the frame and its reconstruction from the forecast latents",
         panels: [("frame.png", "x_t"), ("reconstruction.png", "xhat_t from zhat_t")]))
   }
 
@@ -409,17 +426,21 @@ public func writeExperimentReport(
   let meanLatent = meanLatentMap(first.latents, plane: latentPlane)
   var latentPanels: [(file: String, caption: String)] = []
   let latentScale = max(1, 256 / max(latentShape.height, latentShape.width))
-  try renderImage(meanLatent, width: latentShape.width, height: latentShape.height, colormap: .diverging)
-    .enlarged(by: latentScale).writePNG(to: folder + "/latent_map.png")
+  try MapFigure(
+    meanLatent, width: latentShape.width, height: latentShape.height, colormap: .diverging, title: "\(firstName): latent 0",
+    units: "latent units", enlargement: latentScale
+  ).render().writePNG(to: folder + "/latent_map.png")
   latentPanels.append(("latent_map.png", network.network.configuration.skipConnection ? "with skip connection" : "without skip connection"))
   if let skipComparison, skipComparison.count == latentPlane {
-    try renderImage(skipComparison, width: latentShape.width, height: latentShape.height, colormap: .diverging)
-      .enlarged(by: latentScale).writePNG(to: folder + "/latent_map_without_skip.png")
+    try MapFigure(
+      skipComparison, width: latentShape.width, height: latentShape.height, colormap: .diverging,
+      title: "without skip connection", units: "latent units", enlargement: latentScale
+    ).render().writePNG(to: folder + "/latent_map_without_skip.png")
     latentPanels.append(("latent_map_without_skip.png", "without skip connection"))
   }
   document.heading("Skip connection")
   document.paragraph(
-    "Mean latent map of run 0 (latent channel 0). With the skip connection the static image (vessels, "
+    "Mean latent map of \(firstName) (latent channel 0). With the skip connection the static image (vessels, "
       + "neuron outlines) is carried by the mean frame, so the latent map is free to encode what changes.")
   document.figure(Figure(title: "Mean latent map", panels: latentPanels))
 

@@ -56,6 +56,36 @@ public struct RGBImage: Sendable, Equatable {
     png_image_free(&image)
     guard ok != 0 else { throw SparseVARError.io("cannot write \(path): \(message)") }
   }
+
+  /// Reads an 8-bit RGB image from a PNG file (any PNG libpng reads, converted to RGB).
+  /// - Throws: `.io` when the file cannot be read or decoded; `.invalidArgument` for an image
+  ///   larger than 2^26 pixels (checked before allocating).
+  public static func readPNG(from path: String) throws -> RGBImage {
+    var image = png_image()
+    image.version = UInt32(PNG_IMAGE_VERSION)
+    func message() -> String {
+      withUnsafeBytes(of: image.message) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+    guard png_image_begin_read_from_file(&image, path) != 0 else {
+      let text = message()
+      png_image_free(&image)
+      throw SparseVARError.io("cannot read \(path): \(text)")
+    }
+    let (width, height) = (Int(image.width), Int(image.height))
+    guard width > 0, height > 0, width <= 1 << 16, height <= 1 << 16, width * height <= 1 << 26 else {
+      png_image_free(&image)
+      throw SparseVARError.invalidArgument("\(path): a PNG of \(width) x \(height) pixels is too large")
+    }
+    image.format = UInt32(PNG_FORMAT_RGB)
+    var pixels = [UInt8](repeating: 0, count: width * height * 3)
+    let ok = pixels.withUnsafeMutableBytes { buffer in
+      png_image_finish_read(&image, nil, buffer.baseAddress, Int32(width * 3), nil)
+    }
+    let text = message()
+    png_image_free(&image)
+    guard ok != 0 else { throw SparseVARError.io("cannot decode \(path): \(text)") }
+    return RGBImage(width: width, height: height, pixels: pixels)
+  }
 }
 
 /// Colour maps from [0, 1] to RGB.

@@ -102,7 +102,8 @@ struct TestCommand: ParsableCommand {
 
 struct Maps: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Write contribution maps (per run, per condition, and their difference) of a saved model as PNG.")
+    abstract: "Write contribution maps (per run, per condition, and their difference) of a saved model as PNG, "
+      + "each with a colour bar and a scale bar; per-run files are named after the run's source file, else run_<i>.")
   @Argument(help: "A model file written by `sparsevar train`.") var model: String
   @Option(name: [.short, .customLong("output")], help: "Folder for the PNG files.") var output: String = "sparsevar-maps"
   @Option(help: "Visualisation gain gamma_viz applied to the influence vectors.") var gain: Double = 1
@@ -115,17 +116,28 @@ struct Maps: ParsableCommand {
       try makeFolder(output)
       let (h, w) = (network.height, network.width)
       let scale = max(1, 256 / max(h, w))
-      for run in network.runs.indices {
+      // Per-run files are named after the run (its source file, sanitised) when it has a name,
+      // else run_<i>; a name already used gets the run id appended.
+      var used = Set(conditions.map { safeFileName($0.name) } + ["difference"])
+      for (run, analysis) in network.runs.enumerated() {
         let map = try network.contributionMap(run: run, gain: gain)
-        try renderImage(map, width: w, height: h, colormap: .sequential).enlarged(by: scale).writePNG(to: "\(output)/run_\(run).png")
+        var stem = analysis.name.map(fileStem) ?? "run_\(run)"
+        if used.contains(stem) { stem += "_run_\(run)" }
+        used.insert(stem)
+        let title = (analysis.name ?? "run \(run)") + (analysis.label.map { " (\(network.conditionName($0)))" } ?? "")
+        try MapFigure(map, width: w, height: h, colormap: .sequential, title: title, enlargement: scale)
+          .render().writePNG(to: "\(output)/\(stem).png")
       }
       for c in conditions {
-        try renderImage(try network.groupMap(c.label, gain: gain), width: w, height: h, colormap: .sequential)
-          .enlarged(by: scale).writePNG(to: "\(output)/\(c.name.map { $0 == "/" ? "_" : $0 }.reduce(into: "") { $0.append($1) }).png")
+        try MapFigure(try network.groupMap(c.label, gain: gain), width: w, height: h, colormap: .sequential,
+                      title: "condition \(c.name)", enlargement: scale)
+          .render().writePNG(to: "\(output)/\(safeFileName(c.name)).png")
       }
       let difference = try network.differenceMap(conditions[0].label, conditions[1].label, gain: gain)
-      try renderImage(difference, width: w, height: h, colormap: .diverging).enlarged(by: scale)
-        .writePNG(to: "\(output)/difference.png")
+      try MapFigure(difference, width: w, height: h, colormap: .diverging,
+                    title: "\(conditions[0].name) - \(conditions[1].name)",
+                    note: differenceNote(conditions[0].name, conditions[1].name), enlargement: scale)
+        .render().writePNG(to: "\(output)/difference.png")
       print("\(network.runs.count + 3) maps written to \(output)/")
     }
   }

@@ -45,9 +45,9 @@ import Testing
   }
 
   @Test func plotsDrawTheirSeries() throws {
-    let plot = LinePlot(width: 40, height: 20, series: [(values: [0, 1, 0, -1, 0], color: (255, 0, 0))])
+    let plot = LinePlot(width: 160, height: 100, series: [(values: [0, 1, 0, -1, 0], color: (255, 0, 0))])
     let image = try plot.render()
-    #expect(image.pixels.count == 40 * 20 * 3)
+    #expect(image.pixels.count == 160 * 100 * 3)
     var red = 0
     for i in stride(from: 0, to: image.pixels.count, by: 3) where image.pixels[i] == 255 && image.pixels[i + 1] == 0 { red += 1 }
     #expect(red >= 30)

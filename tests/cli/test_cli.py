@@ -60,7 +60,17 @@ def test_train_test_maps_and_analyze(synthetic, tmp_path):
     assert "swap F vs N" in table and "influence F vs N" in table
     assert "smallest p" in table and "rank-sum" in table
     run("maps", model, "-o", tmp_path / "maps", "--conditions", "F=0,N=1")
-    assert {"F.png", "N.png", "difference.png", "run_0.png"} <= set(os.listdir(tmp_path / "maps"))
+    # Per-run maps are named after their source files; each figure is the enlarged map plus its
+    # colour bar, labels and scale bar.
+    stems = {os.path.splitext(os.path.basename(r))[0] + ".png" for r in runs}
+    assert {"F.png", "N.png", "difference.png"} | stems <= set(os.listdir(tmp_path / "maps"))
+    height, width = np.load(runs[0]).shape[-2:]
+    scale = max(1, 256 // max(height, width))
+    for name in ("difference.png", sorted(stems)[0]):
+        header = open(tmp_path / "maps" / name, "rb").read(24)
+        assert header[:8] == b"\x89PNG\r\n\x1a\n"
+        png_width, png_height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+        assert png_width >= width * scale + 40 and png_height >= height * scale + 30
     run("analyze", model, "-o", tmp_path / "again", "--conditions", "F=0,N=1")
     assert (tmp_path / "again" / "report.html").exists()
 
