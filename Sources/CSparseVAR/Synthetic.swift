@@ -52,17 +52,7 @@ final class SyntheticObject {
 @c public func sparsevar_synthetic_create(
   _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_synthetic>?>?, _ preset: Int32, _ seed: Int64
 ) -> Int32 {
-  out?.pointee = nil
-  return guarded {
-    let result = try require(out, "out")
-    guard let p = SyntheticPreset(rawValue: preset) else {
-      throw ABIError(status: .invalidArgument, message: "unknown synthetic preset \(preset)")
-    }
-    guard seed >= 0 else { throw ABIError(status: .invalidArgument, message: "the seed must be >= 0, got \(seed)") }
-    let choice: SyntheticTwoPhotonOptions.Preset = [.tiny, .small, .standard, .full][Int(p.rawValue)]
-    let generator = try SyntheticTwoPhotonGenerator(.preset(choice, seed: UInt64(seed)))
-    result.pointee = try retainHandle(SyntheticObject(generator), as: sparsevar_synthetic.self)
-  }
+  sparsevar_synthetic_create_with(out, preset, seed, nil, nil, 0)
 }
 
 /// Creates the synthetic experiment of `preset` with `seed`, with n_params options changed:
