@@ -92,13 +92,7 @@ public struct MapFigure: Sendable {
   /// diverging map); a flat map gets a unit-wide range.
   public var colorRange: ClosedRange<Double> {
     if let range { return range }
-    let finite = values.filter { $0.isFinite }.map(Double.init)
-    var low = finite.min() ?? 0
-    var high = finite.max() ?? 1
-    if colormap == .diverging {
-      let m = max(abs(low), abs(high))
-      (low, high) = (-m, m)
-    }
+    var (low, high) = colormap.dataRange(of: values)
     if !(high > low) { (low, high) = (low - 0.5, low + 0.5) }
     return low...high
   }

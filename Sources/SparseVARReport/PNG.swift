@@ -133,13 +133,7 @@ public func renderImage(
   guard width > 0, height > 0, values.count == width * height else {
     throw SparseVARError.shape("an image of \(width) x \(height) needs \(width * height) values, got \(values.count)")
   }
-  let finite = values.filter { $0.isFinite }.map(Double.init)
-  var low = finite.min() ?? 0
-  var high = finite.max() ?? 1
-  if colormap == .diverging {
-    let m = max(abs(low), abs(high))
-    (low, high) = (-m, m)
-  }
+  var (low, high) = colormap.dataRange(of: values)
   if let range { (low, high) = (range.lowerBound, range.upperBound) }
   let span = high > low ? high - low : 1
   var pixels = [UInt8](repeating: 0, count: width * height * 3)
@@ -150,4 +144,17 @@ public func renderImage(
     pixels[3 * i + 2] = b
   }
   return RGBImage(width: width, height: height, pixels: pixels)
+}
+
+extension Colormap {
+  /// The finite minimum and maximum of `values` (0 and 1 when none is finite), made symmetric
+  /// about 0 for the diverging map: the default colour range of a rendered map.
+  func dataRange(of values: [Float]) -> (low: Double, high: Double) {
+    let finite = values.filter { $0.isFinite }.map(Double.init)
+    let low = finite.min() ?? 0
+    let high = finite.max() ?? 1
+    guard self == .diverging else { return (low, high) }
+    let m = max(abs(low), abs(high))
+    return (-m, m)
+  }
 }
