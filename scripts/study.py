@@ -188,7 +188,7 @@ def render(args) -> str:
 
     # Per seed.
     lines.append("| seed | kind | all runs: network p (rank-sum*) | between half-splits: network p | within: network p "
-                 "| all runs: baseline p (rank-sum*) | between: baseline p | within: baseline p | map AUC network / baseline | minutes |")
+                 "| all runs: baseline p (rank-sum*) | between: baseline p | within: baseline p | map AUC network / network, decoder read-out / baseline | minutes |")
     lines.append("|---|---|---|---|---|---|---|---|---|---|")
     for kind, group in (("null", nulls), ("effect", effects)):
         for seed in sorted(group):
@@ -204,6 +204,7 @@ def render(args) -> str:
                 cells.append(", ".join(fmt(s["test"]["pvalue"]) for s in splits(tests, "between")))
                 cells.append(", ".join(fmt(s["test"]["pvalue"]) for s in splits(tests, "within")))
             auc = [fmt((data.get(source) or {}).get("map_auc")) for source in ("network", "baseline")]
+            auc.insert(1, fmt(data.get("map_auc_decoder")))
             cells.append(" / ".join(auc))
             cells.append(fmt(data["study"].get("minutes"), 3))
             lines.append("| " + " | ".join(cells) + " |")
@@ -212,6 +213,10 @@ def render(args) -> str:
     # Map AUC and R_var.
     aucs = {source: [d[source]["map_auc"] for d in effects.values() if d.get(source) and d[source]["map_auc"] is not None]
             for source in ("network", "baseline")}
+    decoder = [d["map_auc_decoder"] for d in effects.values() if d.get("map_auc_decoder") is not None]
+    if decoder:
+        aucs = {"network": aucs["network"], "network read out by the decoder (the paper's)": decoder,
+                "baseline": aucs["baseline"]}
     parts = []
     for source, values in aucs.items():
         if values:

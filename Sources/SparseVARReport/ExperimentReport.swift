@@ -55,6 +55,10 @@ public struct ReportSummary: Sendable {
   public var splitTests: [SplitTest]
   public var influence: PairwiseGroupTestResult?
   public var mapAUC: Double?
+  /// How the network's maps were read out, and the AUC of the other read-out's difference map
+  /// (for comparison), when there is a ground truth.
+  public var mapReadout: MapReadout = .latentGrid
+  public var otherReadoutMapAUC: Double? = nil
   /// 0.05 / 6: the Bonferroni threshold of the six half-split tests.
   public var bonferroniThreshold: Double
   /// The same tests and map on block averages over the network's latent grid; nil when the
@@ -231,8 +235,8 @@ public func formatNumber(_ v: Double, _ digits: Int = 3) -> String {
 public func writeExperimentReport(
   network: SparseVARNetwork, conditions: [(label: Int32, name: String)], dataset: FrameDataset?,
   groundTruth: [Float]? = nil, ablation: [AblationRow] = [], skipComparison: [Float]? = nil,
-  options: PairwiseGroupTestOptions = .init(), title: String = "sparsevar report", notes: [String] = [],
-  folder: String
+  options: PairwiseGroupTestOptions = .init(), readout: MapReadout = .latentGrid, title: String = "sparsevar report",
+  notes: [String] = [], folder: String
 ) throws -> ReportSummary {
   try makeFolder(folder)
   guard conditions.count == 2 else { throw SparseVARError.invalidArgument("a report compares exactly two conditions") }
@@ -249,14 +253,26 @@ public func writeExperimentReport(
     "\(runs.count) runs: \(runsA.count) in condition \(a.name), \(runsB.count) in condition \(b.name); "
       + "latent size K = \(network.network.latentSize), VAR lag p = \(network.training.varOptions.lag), "
       + "lambda = \(network.training.varOptions.lambda).")
+  let defaults = TrainingOptions()
+  let measured = network.training.epochs == defaults.epochs && network.training.learningRate == defaults.learningRate
+  document.paragraph(
+    "Recipe: " + (network.recipe ?? "depth \(network.network.configuration.depth)") + "; "
+      + "\(network.epochsCompleted) epochs of \(network.training.window)-frame windows at learning rate "
+      + "\(formatNumber(network.training.learningRate))"
+      + (measured ? " (the library's defaults, the recipe measured on the synthetic data)" : "")
+      + "; maps read out \(readout == .latentGrid ? "on the latent grid (the default)" : "by the decoder (the paper's)").")
 
   // Swap tests in the paper's layout (halves of each condition, within and between, then all
   // runs), on the network's latents and on the block-average baseline.
   let threads = network.training.varOptions.threads
-  let mapA = try network.groupMap(a.label)
-  let mapB = try network.groupMap(b.label)
+  let mapA = try network.groupMap(a.label, readout: readout)
+  let mapB = try network.groupMap(b.label, readout: readout)
   let difference = zip(mapA, mapB).map { $0 - $1 }
   let truth = groundTruth.flatMap { $0.count == h * w ? $0 : nil }
+  let otherReadout: MapReadout = readout == .latentGrid ? .decoder : .latentGrid
+  let otherAUC = try truth.flatMap {
+    areaUnderROC(scores: try network.differenceMap(a.label, b.label, readout: otherReadout).map { abs($0) }, truth: $0)
+  }
   let tested = try testRuns(
     runs, conditions: conditions, options: options, threads: threads, differenceMap: difference, groundTruth: truth)
   var baseline: TestSummary? = nil
@@ -314,7 +330,14 @@ public func writeExperimentReport(
   // Maps.
   document.heading("Contribution maps")
   document.paragraph(
-    "Each map has a colour bar in its units (normalised intensity) and a scale bar in pixels (the model "
+    (readout == .latentGrid
+      ? "Maps read out on the latent grid: each pixel gets the influence of the latent cell it lies in (summed "
+        + "over latent channels), weighted by its temporal standard deviation relative to its run's mean, averaged "
+        + "over all runs (one weight for every run, chosen without the labels), so the difference map is the "
+        + "influence difference placed on the pixels that carry activity. "
+      : "Maps read out by the decoder (the paper's): the influence vector decoded to the image, times the mean "
+        + "frame. ")
+      + "Each map has a colour bar in its units (normalised intensity) and a scale bar in pixels (the model "
       + "knows no pixel size). The difference map is diverging and centred on 0: red where Omega \(a.name) is "
       + "larger, blue where Omega \(b.name) is." + (truth == nil ? "" : " The magenta contour is the ground truth."))
   let scale = max(1, 256 / max(h, w))
@@ -351,8 +374,12 @@ public func writeExperimentReport(
     var text =
       "Area under the ROC curve of |Omega \(a.name) - Omega \(b.name)| against the ground-truth mask: \(formatNumber(auc)) "
       + "(0.5 = no better than chance, 1 = the map's largest values are exactly the differing assemblies)"
+    if let otherAUC {
+      text += "; the same influence read out \(otherReadout == .decoder ? "by the decoder (the paper's)" : "on the latent grid"): "
+        + formatNumber(otherAUC)
+    }
     if let baselineAUC = baseline?.mapAUC {
-      text += "; the block-average baseline's difference map (influence painted on its blocks): \(formatNumber(baselineAUC))"
+      text += "; the block-average baseline's difference map (its influence, read out on its blocks): \(formatNumber(baselineAUC))"
     }
     document.paragraph(text + ".")
   }
@@ -446,8 +473,8 @@ public func writeExperimentReport(
 
   try document.write(to: folder)
   let summary = ReportSummary(
-    splitTests: tested.splitTests, influence: influence, mapAUC: auc, bonferroniThreshold: halfSplitThreshold,
-    baseline: baseline, relativeErrors: tested.relativeErrors, ablation: ablation)
+    splitTests: tested.splitTests, influence: influence, mapAUC: auc, mapReadout: readout, otherReadoutMapAUC: otherAUC,
+    bonferroniThreshold: halfSplitThreshold, baseline: baseline, relativeErrors: tested.relativeErrors, ablation: ablation)
   try writeText(summaryJSON(summary), to: folder + "/summary.json")
   return summary
 }
@@ -489,7 +516,10 @@ public func summaryJSON(_ summary: ReportSummary) -> String {
     "{\"name\": \(quoted($0.name)), \"lambda\": \(number($0.lambda)), \"reconstruction_errors\": "
       + list($0.reconstructionErrors) + ", \"relative_errors\": " + list($0.relativeErrors) + "}"
   }
-  return "{\"bonferroni_threshold\": \(number(summary.bonferroniThreshold)),\n\"network\": " + tests(summary.network)
+  let readout = summary.mapReadout == .latentGrid ? "latent_grid" : "decoder"
+  let other = summary.mapReadout == .latentGrid ? "decoder" : "latent_grid"
+  return "{\"bonferroni_threshold\": \(number(summary.bonferroniThreshold)),\n\"map_readout\": \"\(readout)\", "
+    + "\"map_auc_\(other)\": \(number(summary.otherReadoutMapAUC)),\n\"network\": " + tests(summary.network)
     + ",\n\"baseline\": " + (summary.baseline.map(tests) ?? "null") + ",\n\"ablation\": ["
     + ablation.joined(separator: ", ") + "]}\n"
 }

@@ -58,13 +58,14 @@ struct Analyze: ParsableCommand {
   @Option(name: [.short, .customLong("output")], help: "Folder for report.md, report.html and the figures.")
   var output: String = "sparsevar-report"
   @OptionGroup var names: ConditionNames
+  @OptionGroup var maps: MapOptions
 
   func run() throws {
     try reportingErrors {
       let network = try SparseVARNetwork.load(from: model)
       let summary = try writeExperimentReport(
-        network: network, conditions: try names.resolve(network), dataset: nil, title: "sparsevar report: \(model)",
-        folder: output)
+        network: network, conditions: try names.resolve(network), dataset: nil, readout: maps.readout,
+        title: "sparsevar report: \(model)", folder: output)
       printSummary(summary)
       print("report written to \(output)/report.html and \(output)/report.md")
     }
@@ -108,6 +109,7 @@ struct Maps: ParsableCommand {
   @Option(name: [.short, .customLong("output")], help: "Folder for the PNG files.") var output: String = "sparsevar-maps"
   @Option(help: "Visualisation gain gamma_viz applied to the influence vectors.") var gain: Double = 1
   @OptionGroup var names: ConditionNames
+  @OptionGroup var maps: MapOptions
 
   func run() throws {
     try reportingErrors {
@@ -120,7 +122,7 @@ struct Maps: ParsableCommand {
       // else run_<i>; a name already used gets the run id appended.
       var used = Set(conditions.map { safeFileName($0.name) } + ["difference"])
       for (run, analysis) in network.runs.enumerated() {
-        let map = try network.contributionMap(run: run, gain: gain)
+        let map = try network.contributionMap(run: run, gain: gain, readout: maps.readout)
         var stem = analysis.name.map(fileStem) ?? "run_\(run)"
         if used.contains(stem) { stem += "_run_\(run)" }
         used.insert(stem)
@@ -129,11 +131,11 @@ struct Maps: ParsableCommand {
           .render().writePNG(to: "\(output)/\(stem).png")
       }
       for c in conditions {
-        try MapFigure(try network.groupMap(c.label, gain: gain), width: w, height: h, colormap: .sequential,
+        try MapFigure(try network.groupMap(c.label, gain: gain, readout: maps.readout), width: w, height: h, colormap: .sequential,
                       title: "condition \(c.name)", enlargement: scale)
           .render().writePNG(to: "\(output)/\(safeFileName(c.name)).png")
       }
-      let difference = try network.differenceMap(conditions[0].label, conditions[1].label, gain: gain)
+      let difference = try network.differenceMap(conditions[0].label, conditions[1].label, gain: gain, readout: maps.readout)
       try MapFigure(difference, width: w, height: h, colormap: .diverging,
                     title: "\(conditions[0].name) - \(conditions[1].name)",
                     note: differenceNote(conditions[0].name, conditions[1].name), enlargement: scale)

@@ -52,16 +52,14 @@ let nullHelp: ArgumentHelp = """
   """
 
 extension ModelDefaults {
-  /// The demo's model per preset: on the small preset the validation recipe (docs/synthetic.md),
-  /// a latent of 3 x 2 values (K = 6; runs of 150-300 frames, and a larger latent leaves the
-  /// per-run VARs mostly estimation noise) trained for 10 epochs at learning rate 3e-3; the tiny
-  /// preset (unit tests) likewise at depth 4 for 6 epochs. At the paper's resolution (standard,
-  /// full) the paper's depth 3, not validated.
+  /// The demo's model per preset: the library's recipe (an automatic depth: K = 6 on the tiny and
+  /// small presets, 10 epochs at learning rate 3e-3), with fewer epochs where time asks for it:
+  /// 6 on the tiny preset (unit tests), 2 at the paper's size (standard, full).
   static func demo(_ preset: SyntheticTwoPhotonOptions.Preset) -> ModelDefaults {
     switch preset {
-    case .tiny: return ModelDefaults(depth: 4, epochs: 6, learningRate: 3e-3)
-    case .small: return ModelDefaults(depth: 5, epochs: 10, learningRate: 3e-3)
-    case .standard, .full: return ModelDefaults(depth: 3, epochs: 2, learningRate: 1e-3)
+    case .tiny: return ModelDefaults(epochs: 6)
+    case .small: return ModelDefaults()
+    case .standard, .full: return ModelDefaults(epochs: 2)
     }
   }
 }
@@ -86,6 +84,7 @@ struct Demo: ParsableCommand {
   var noSkipComparison = false
   @Flag(name: .customLong("null"), help: nullHelp) var null = false
   @OptionGroup var model: ModelOptions
+  @OptionGroup var maps: MapOptions
 
   func run() throws {
     try reportingErrors {
@@ -104,8 +103,7 @@ struct Demo: ParsableCommand {
       for (name, mode) in modes {
         var options = model
         options.mode = mode
-        let network = try options.makeNetwork(
-          height: dataset.outputHeight, width: dataset.outputWidth, defaults: defaults)
+        let network = try options.makeNetwork(for: dataset, defaults: defaults)
         try trainAndAnalyze(network, on: dataset, label: "training \(name)")
         ablation.append(
           AblationRow(
@@ -120,13 +118,12 @@ struct Demo: ParsableCommand {
       var skipComparison: [Float]? = nil
       // The model without skip connection only feeds the latent-map figure: a third of the
       // epochs (at least one) keeps the demo near 10 minutes.
-      let skipComparisonEpochs = max(1, (model.epochs ?? defaults.epochs) / 3)
+      let skipComparisonEpochs = max(1, (model.epochs ?? defaults.epochs ?? TrainingOptions().epochs) / 3)
       if !noAblation && !noSkipComparison {
         var options = model
         options.noSkip = true
         options.epochs = skipComparisonEpochs
-        let network = try options.makeNetwork(
-          height: dataset.outputHeight, width: dataset.outputWidth, defaults: defaults)
+        let network = try options.makeNetwork(for: dataset, defaults: defaults)
         try trainAndAnalyze(network, on: dataset, label: "training without skip connection")
         let shape = network.network.latentShape
         skipComparison = meanLatentMap(network.runs[0].latents, plane: shape.height * shape.width)
@@ -134,7 +131,7 @@ struct Demo: ParsableCommand {
       let minutes = (monotonicSeconds() - start) / 60
       let summary = try writeExperimentReport(
         network: main, conditions: [(0, "F"), (1, "N")], dataset: dataset, groundTruth: null ? nil : truth, ablation: ablation,
-        skipComparison: skipComparison, title: "sparsevar demo: synthetic two-photon experiment",
+        skipComparison: skipComparison, readout: maps.readout, title: "sparsevar demo: synthetic two-photon experiment",
         notes: [
           "Built-in synthetic data, preset \(chosen.rawValue) (seed \(dataSeed)): \(dataset.runCount) runs, "
             + "\(dataset.totalFrameCount) frames of \(dataset.outputHeight) x \(dataset.outputWidth) pixels after "
@@ -142,7 +139,7 @@ struct Demo: ParsableCommand {
             + (null
               ? "none couples differently in F and N: the null experiment, where any significant F vs N test is a false positive."
               : "\(generator.groundTruth.differingAssemblies) couple differently in F and N."),
-          "Training: depth \(main.network.configuration.depth) (K = \(main.network.latentSize)), "
+          "Training: \(main.recipe ?? "depth \(main.network.configuration.depth)") (K = \(main.network.latentSize)), "
             + "\(main.training.epochs) epochs of \(model.window)-frame windows at learning rate "
             + "\(formatNumber(main.training.learningRate)) per mode; latents centred before every VAR, in training and analysis "
             + "(\(main.training.centerLatents ? "on" : "off"))"

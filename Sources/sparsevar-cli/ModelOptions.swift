@@ -21,12 +21,35 @@ enum ModeArgument: String, ExpressibleByArgument, CaseIterable {
   }
 }
 
-/// Defaults of the options a command may choose for itself (`train`: the paper's; `demo`: per
-/// preset, see `ModelDefaults.demo`).
+extension MapReadout: ExpressibleByArgument {
+  public init?(argument: String) {
+    switch argument {
+    case "latent-grid": self = .latentGrid
+    case "decoder": self = .decoder
+    default: return nil
+    }
+  }
+  public static var allValueStrings: [String] { ["latent-grid", "decoder"] }
+}
+
+/// The `--map-readout` option of every command that draws maps.
+struct MapOptions: ParsableArguments {
+  @Option(
+    name: .customLong("map-readout"),
+    help: """
+      How maps are read out of the influence vectors: latent-grid (default: each pixel gets its latent \
+      cell's influence, weighted by its relative temporal standard deviation) or decoder (the paper's: \
+      decoded, times the mean frame).
+      """)
+  var readout: MapReadout = .latentGrid
+}
+
+/// Defaults of the options a command may choose for itself (`demo`: per preset, see
+/// `ModelDefaults.demo`); nil = the library's (an automatic depth, 10 epochs at 3e-3).
 struct ModelDefaults {
-  var depth = library.architecture.depth
-  var epochs = 3
-  var learningRate = library.training.learningRate
+  var depth: Int? = nil
+  var epochs: Int? = nil
+  var learningRate: Double? = nil
 }
 
 /// The library's defaults (its parameter tables' defaults), which the options repeat.
@@ -41,15 +64,16 @@ struct ModelOptions: ParsableArguments {
     name: .customLong("no-centering"),
     help: "Fit the VARs (in training and analysis) to the raw latents, as the paper does, instead of the latents minus their mean.")
   var noCentering = false
-  @Option(help: "Passes over all training windows (default: 3 for train, the demo's per preset).") var epochs: Int?
+  @Option(help: "Passes over all training windows (default 10, the measured recipe; the demo's per preset).") var epochs: Int?
   @Option(help: "Frames per training window.") var window: Int = library.training.window
-  @Option(name: .customLong("learning-rate"), help: "Adam's learning rate (default 1e-3, the demo's per preset).")
+  @Option(name: .customLong("learning-rate"), help: "Adam's learning rate (default 3e-3, the measured recipe; the paper's is 1e-3).")
   var learningRate: Double?
   @Option(
     help: """
-      Encoder/decoder blocks (default 3, the paper's; the demo's per preset). Frame sides must be multiples \
-      of 2^depth; the latent has (H / 2^depth) x (W / 2^depth) values per channel, and the swap tests need \
-      it small next to the frames per run (docs/synthetic.md).
+      Encoder/decoder blocks (default: chosen from the data, the smallest depth whose latent has at most \
+      (shortest run's frames / 25) values; the paper's is 3). Frame sides must be multiples of 2^depth; the \
+      latent has (H / 2^depth) x (W / 2^depth) values per channel, and the swap tests need it small next \
+      to the frames per run (docs/validation.md).
       """)
   var depth: Int?
   @Option(help: "Channels of the hidden convolutions.") var channels: Int = library.architecture.channels
@@ -58,25 +82,30 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "Seed of the weights and of the window order.") var seed: UInt64 = library.architecture.seed
   @Option(help: "Worker threads (0 = all cores).") var threads: Int = library.training.varOptions.threads
 
-  /// The network and its training options; `defaults` for the options not given.
-  func makeNetwork(height: Int, width: Int, defaults: ModelDefaults = .init()) throws -> SparseVARNetwork {
+  /// The network for `dataset` and its training options; `defaults` for the options not given,
+  /// an automatic depth resolved from the dataset (`Recipe`).
+  func makeNetwork(for dataset: FrameDataset, defaults: ModelDefaults = .init()) throws -> SparseVARNetwork {
     var configuration = AutoencoderConfiguration()
-    configuration.depth = depth ?? defaults.depth
+    configuration.depth = depth ?? defaults.depth ?? library.architecture.depth
     configuration.channels = channels
     configuration.latentChannels = latentChannels
     configuration.skipConnection = !noSkip
     configuration.seed = seed
+    let (resolved, recipe) = try Recipe.resolve(configuration, for: dataset)
     var training = TrainingOptions()
     training.mode = mode.mode
     training.varOptions.lag = lag
     training.varOptions.lambda = lambda
     training.varOptions.threads = threads
     training.centerLatents = !noCentering
-    training.epochs = epochs ?? defaults.epochs
+    training.epochs = epochs ?? defaults.epochs ?? library.training.epochs
     training.window = window
-    training.learningRate = learningRate ?? defaults.learningRate
+    training.learningRate = learningRate ?? defaults.learningRate ?? library.training.learningRate
     training.seed = seed
-    return try SparseVARNetwork(configuration: configuration, height: height, width: width, training: training)
+    let network = try SparseVARNetwork(
+      configuration: resolved, height: dataset.outputHeight, width: dataset.outputWidth, training: training)
+    network.recipe = recipe
+    return network
   }
 }
 

@@ -41,6 +41,7 @@ struct Train: ParsableCommand {
   @Option(name: [.short, .customLong("output")], help: "Where to save the model.") var output: String = "model.svnet"
   @Option(help: "Also write the report into this folder.") var report: String?
   @OptionGroup var model: ModelOptions
+  @OptionGroup var maps: MapOptions
 
   func validate() throws {
     if files.isEmpty { throw ValidationError("give at least one recording") }
@@ -103,14 +104,14 @@ struct Train: ParsableCommand {
         reading.update(index + 1, files.count)
       }
       guard let dataset else { return }
-      let network = try model.makeNetwork(height: dataset.outputHeight, width: dataset.outputWidth)
+      let network = try model.makeNetwork(for: dataset)
       try trainAndAnalyze(network, on: dataset, label: "training")
       try network.save(to: output)
       print("model saved to \(output)")
       if let report, distinct.count >= 2 {
         let summary = try writeExperimentReport(
           network: network, conditions: [(0, distinct[0]), (1, distinct[1])], dataset: dataset,
-          title: "sparsevar report", folder: report)
+          readout: maps.readout, title: "sparsevar report", folder: report)
         printSummary(summary)
         print("report written to \(report)/report.html and \(report)/report.md")
       }

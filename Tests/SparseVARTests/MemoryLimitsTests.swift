@@ -120,6 +120,7 @@ struct HostileSizeTests {
   @Test("a network whose parameters or training step cannot be allocated is refused when built")
   func hugeNetworks() {
     var configuration = AutoencoderConfiguration()
+    configuration.depth = 3
     configuration.channels = 100_000_000
     #expect(isNoMemory(thrown { _ = try SparseVARNetwork(configuration: configuration, height: 64, width: 64) }))
     configuration.channels = 32
@@ -152,6 +153,7 @@ struct NetworkSizeEdgeTests {
   @Test("channel counts near Int.max are errors, not traps")
   func hugeChannelCounts() {
     var configuration = AutoencoderConfiguration()
+    configuration.depth = 3
     configuration.channels = Int.max
     #expect(thrown { _ = try configuration.parameterCount() } != nil)
     #expect(thrown { _ = try configuration.stepValues(height: 8, width: 8, frames: 7, threads: 2) } != nil)

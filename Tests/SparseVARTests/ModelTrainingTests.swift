@@ -80,12 +80,31 @@ func tinyNetwork(mode: TrainingMode) throws -> SparseVARNetwork {
     let permuted = try network.swapTest(1, 2)
     #expect(permuted.result.permutationExact && permuted.result.smallestPValue == 1.0 / 3)
     #expect(permuted.result.pValue >= 1.0 / 3 && permuted.result.pValue <= 1)
-    let map = try network.contributionMap(run: 0, gain: 2)
-    #expect(map.count == 256 && map.allSatisfy { $0.isFinite })
-    let difference = try network.differenceMap(1, 2)
-    let groupA = try network.groupMap(1)
-    let groupB = try network.groupMap(2)
-    for i in 0..<256 { #expect(abs(difference[i] - (groupA[i] - groupB[i])) < 1e-6) }
+    for readout in MapReadout.allCases {
+      let map = try network.contributionMap(run: 0, gain: 2, readout: readout)
+      #expect(map.count == 256 && map.allSatisfy { $0.isFinite })
+      let difference = try network.differenceMap(1, 2, readout: readout)
+      let groupA = try network.groupMap(1, readout: readout)
+      let groupB = try network.groupMap(2, readout: readout)
+      for i in 0..<256 { #expect(abs(difference[i] - (groupA[i] - groupB[i])) < 1e-6) }
+    }
+    // The latent-grid read-out: pixel p gets gain * c[cell(p)] * w[p], w the runs' mean relative
+    // temporal standard deviation; the same weights for every run.
+    let shape = network.network.latentShape
+    let side = 16 / shape.height
+    var weight = [Double](repeating: 0, count: 256)
+    for run in network.runs {
+      let image = run.deviationImage.map(Double.init)
+      let average = image.reduce(0, +) / 256
+      for p in 0..<256 { weight[p] += image[p] / average / Double(network.runs.count) }
+    }
+    let map = try network.contributionMap(run: 3, gain: 2)
+    let influence = network.runs[3].model.influence
+    for p in 0..<256 {
+      let cell = (p / 16 / side) * shape.width + (p % 16) / side
+      let expected = 2 * influence[cell] * weight[p]
+      #expect(abs(Double(map[p]) - expected) <= 1e-5 * max(1, abs(expected)))
+    }
   }
 
   /// With centring, a run's VAR is the plain sparse VAR of its latents minus their temporal mean,

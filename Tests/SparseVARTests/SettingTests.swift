@@ -57,7 +57,7 @@ func checkRows<Settings>(
 
 @Test func boundsMessages() throws {
   let rows = SparseVARNetworkSettings.parameters
-  #expect(try #require(rows.parameter(500)).violation(9) == "an integer in [1.0, 8.0]")
+  #expect(try #require(rows.parameter(500)).violation(9) == "an integer in [0.0, 8.0]")
   #expect(try #require(rows.parameter(530)).violation(0) == "finite and > 0.0")
   #expect(try #require(rows.parameter(521)).violation(-1) == "in [0.0, inf]")
 }

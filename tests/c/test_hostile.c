@@ -515,12 +515,16 @@ static void hostile_model_sizes(void) {
   EXPECT_STATUS(E_ARG, C(sparsevar_model_create)(&m, MAX, MAX));
   EXPECT_STATUS(E_ARG, sparsevar_model_create(&m, 65537, 1));
   CHECK_OK(sparsevar_model_create(&m, 65536, 65536));
-  EXPECT_STATUS(E_NOMEM, C(sparsevar_model_latent_shape)(m, &c, NULL, NULL));
+  /* The default depth is automatic: no latent shape before training. */
+  EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, C(sparsevar_model_latent_shape)(m, &c, NULL, NULL));
+  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_DEPTH, 3));
+  EXPECT_STATUS(E_NOMEM, sparsevar_model_latent_shape(m, &c, NULL, NULL));
   EXPECT_STATUS(E_NOMEM, sparsevar_dataset_create(&d, 65536, 65536, 0, 0, 1));
   sparsevar_model_free(m);
 
   /* The largest channel counts on small frames: the parameters alone need more than the limit. */
   CHECK_OK(sparsevar_model_create(&m, 64, 64));
+  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_DEPTH, 3));
   EXPECT_STATUS(E_ARG, C(sparsevar_model_set_param)(m, SPARSEVAR_MODEL_PARAM_CHANNELS, 1e12));
   EXPECT_STATUS(E_ARG, sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_LAG, 9.2e18));
   EXPECT_STATUS(E_ARG, sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_WINDOW, 1e300));

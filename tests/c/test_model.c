@@ -302,7 +302,10 @@ int main(void) {
   check_section("model parameters");
   CHECK_OK(sparsevar_model_create(&model, H, W));
   CHECK_OK(sparsevar_model_param_bounds(SPARSEVAR_MODEL_PARAM_DEPTH, &lower, &upper, &def));
-  CHECK(lower == 1 && upper == 8 && def == 3);
+  CHECK(lower == 0 && upper == 8 && def == 0);
+  /* The default depth is automatic: chosen from the first training's dataset, so no latent
+     shape before. */
+  EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, sparsevar_model_latent_shape(model, &c, &lh, &lw));
   CHECK_OK(sparsevar_model_get_param(model, SPARSEVAR_MODEL_PARAM_TRAINING_MODE, &value));
   CHECK(value == SPARSEVAR_TRAINING_MODE_END_TO_END);
   EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_model_set_param(model, 599, 1));
@@ -317,6 +320,41 @@ int main(void) {
   CHECK(c == 1 && lh == H >> DEPTH && lw == W >> DEPTH);
   EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, sparsevar_model_analyze(model, ds, NULL, NULL));
   EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, sparsevar_model_save(model, "/nonexistent/x"));
+
+  check_section("automatic depth");
+  {
+    /* Depth left at its default (0): the first training chooses the smallest depth whose latent
+       size is at most the shortest run's frames / 25 (the deepest the frame allows when none is). */
+    double depth = -1;
+    int64_t deepest = 0;
+    while (deepest < 8 && (H % (2 << deepest)) == 0 && (W % (2 << deepest)) == 0) deepest++;
+    CHECK_OK(sparsevar_model_create(&other, H, W));
+    CHECK_OK(sparsevar_model_set_param(other, SPARSEVAR_MODEL_PARAM_CHANNELS, 4));
+    CHECK_OK(sparsevar_model_set_param(other, SPARSEVAR_MODEL_PARAM_LAG, LAG));
+    CHECK_OK(sparsevar_model_set_param(other, SPARSEVAR_MODEL_PARAM_WINDOW, WINDOW));
+    CHECK_OK(sparsevar_model_set_param(other, SPARSEVAR_MODEL_PARAM_EPOCHS, 1));
+    CHECK_OK(sparsevar_model_get_param(other, SPARSEVAR_MODEL_PARAM_DEPTH, &depth));
+    CHECK(depth == 0);
+    /* A failed first training (window shorter than lag + 2) leaves the depth automatic. */
+    CHECK_OK(sparsevar_model_set_param(other, SPARSEVAR_MODEL_PARAM_WINDOW, LAG + 1));
+    EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_model_train(other, ds, NULL, NULL));
+    CHECK_OK(sparsevar_model_get_param(other, SPARSEVAR_MODEL_PARAM_DEPTH, &depth));
+    CHECK(depth == 0);
+    CHECK_OK(sparsevar_model_set_param(other, SPARSEVAR_MODEL_PARAM_WINDOW, WINDOW));
+    CHECK_OK(sparsevar_model_train(other, ds, NULL, NULL));
+    CHECK_OK(sparsevar_model_get_param(other, SPARSEVAR_MODEL_PARAM_DEPTH, &depth));
+    CHECK(depth == 0); /* the parameter stays automatic; the latent grid says what was chosen */
+    CHECK_OK(sparsevar_model_latent_shape(other, &c, &lh, &lw));
+    {
+      int64_t chosen = 0, bound = FRAMES / 25 > 1 ? FRAMES / 25 : 1;
+      while ((H >> chosen) > lh) chosen++;
+      CHECK(chosen >= 1 && chosen <= deepest && lh == H >> chosen && lw == W >> chosen);
+      /* At most FRAMES / 25 latent values, or the deepest depth; one block less would be too many. */
+      CHECK(c * lh * lw <= bound || chosen == deepest);
+      if (chosen > 1) CHECK(c * (H >> (chosen - 1)) * (W >> (chosen - 1)) > bound);
+    }
+    sparsevar_model_free(other);
+  }
 
   check_section("cancelled training");
   CHECK_OK(sparsevar_model_create(&other, H, W));

@@ -22,10 +22,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-/// Architecture of the autoencoder. Defaults follow the paper (docs/method.md, docs/model.md).
+/// Architecture of the autoencoder. Defaults follow the paper (docs/method.md, docs/model.md), except
+/// the depth, chosen from the training dataset by default (`Recipe`).
 public struct AutoencoderConfiguration: Sendable, Equatable {
-  /// Number of encoder (and decoder) blocks, >= 1; H and W must be divisible by 2^depth.
-  public var depth: Int = 3
+  /// Number of encoder (and decoder) blocks, 1...8; H and W must be divisible by 2^depth.
+  /// `automaticDepth` (0, the default) lets `Recipe.resolve` choose it from the training dataset;
+  /// the paper's is 3.
+  public var depth: Int = AutoencoderConfiguration.automaticDepth
   /// Channels of the hidden convolutions, >= 1.
   public var channels: Int = 32
   /// Channels of the latent map, >= 1.
@@ -39,7 +42,14 @@ public struct AutoencoderConfiguration: Sendable, Equatable {
 
   public init() {}
 
+  /// The depth value that means "chosen from the training dataset" (`Recipe`).
+  public static let automaticDepth = 0
+
   func validate(height: Int, width: Int) throws {
+    guard depth != Self.automaticDepth else {
+      throw SparseVARError.invalidArgument(
+        "the depth is automatic (0): resolve it for the training dataset first (Recipe.resolve)")
+    }
     guard depth >= 1, depth <= 8, channels >= 1, latentChannels >= 1 else {
       throw SparseVARError.invalidArgument(
         "depth must be in 1...8 and channels, latent channels >= 1 (got depth \(depth), "

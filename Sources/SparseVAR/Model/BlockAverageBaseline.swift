@@ -9,8 +9,9 @@
 //     z_t[r * gw + c] = mean of x_t over block (r, c),   rows r H / gh ..< (r + 1) H / gh,
 //                                                        columns c W / gw ..< (c + 1) W / gw
 //
-// The map of a run paints its influence vector onto the blocks: pixel (i, j) gets c_l of the
-// block l it lies in (no decoder, so the grid's localisation is kept as it is).
+// The map of a run is the network's latent-grid read-out (Maps.swift): pixel p gets c_l of the
+// block l it lies in times p's temporal standard deviation relative to its run's mean, averaged
+// over the runs (no decoder, so the grid's localisation is kept as it is).
 //
 //===----------------------------------------------------------------------===//
 
@@ -93,10 +94,11 @@ public struct BlockAverageBaseline: Sendable {
       guard count >= varOptions.lag + 2 else {
         throw SparseVARError.shape("run \(run) has \(count) frames, fewer than lag + 2 = \(varOptions.lag + 2)")
       }
-      let series = try grid.averages(try dataset.frames(run: run), count: count)
+      let frames = try dataset.frames(run: run)
+      let series = try grid.averages(frames, count: count)
       var analysis = try RunAnalysis(
         fitting: series, centered: centered, options: varOptions, label: try dataset.label(run: run),
-        deviationImage: [])
+        deviationImage: temporalDeviation(frames, count: count, pixels: grid.height * grid.width))
       analysis.relativeError = try relativeForecastError(series, try analysis.forecast(), lag: varOptions.lag)
       analysis.reconstructionError = .nan
       runs.append(analysis)
@@ -128,12 +130,12 @@ public struct BlockAverageBaseline: Sendable {
     try runs.influenceTest(a, b, options: options)
   }
 
-  /// Run `run`'s influence vector painted onto its blocks (H x W).
+  /// Run `run`'s map (H x W): the latent-grid read-out of its influence vector.
   public func contributionMap(run: Int) throws -> [Float] {
     guard run >= 0, run < runs.count else {
       throw SparseVARError.invalidArgument("run \(run) is out of range (0..<\(runs.count))")
     }
-    return grid.paint(runs[run].model.influence)
+    return paintLatentGrid(runs[run].model.influence, channels: 1, grid: grid, weights: weights, gain: 1)
   }
 
   /// Mean map of the runs labelled `label`.
@@ -144,13 +146,17 @@ public struct BlockAverageBaseline: Sendable {
     for run in members {
       for (l, c) in runs[run].model.influence.enumerated() { sum[l] += c }
     }
-    return grid.paint(sum.map { $0 / Double(members.count) })
+    return paintLatentGrid(
+      sum.map { $0 / Double(members.count) }, channels: 1, grid: grid, weights: weights, gain: 1)
   }
 
   /// Group map of `a` minus group map of `b`.
   public func differenceMap(_ a: Int32, _ b: Int32) throws -> [Float] {
     zip(try groupMap(a), try groupMap(b)).map { $0 - $1 }
   }
+
+  /// The read-out's pixel weights, pooled over every run.
+  private var weights: [Double] { pooledRelativeDeviation(runs.map(\.deviationImage), pixels: grid.height * grid.width) }
 }
 
 extension Array where Element == RunAnalysis {

@@ -14,10 +14,10 @@ public struct TrainingOptions: Sendable, Equatable {
   /// The VAR: lag p, lambda, eps_gamma, mask, and `threads`, the worker threads of the whole
   /// model (network layers and VAR fits; 0 = all cores), used in training and after it.
   public var varOptions = SparseVAROptions()
-  /// Adam's learning rate.
-  public var learningRate: Double = 1e-3
-  /// Passes over all windows.
-  public var epochs: Int = 1
+  /// Adam's learning rate (default 3e-3, the measured recipe of `Recipe`; the paper's is 1e-3).
+  public var learningRate: Double = 3e-3
+  /// Passes over all windows by each `train` call (default 10, the measured recipe).
+  public var epochs: Int = 10
   /// Frames per window (one mini-batch). Runs are cut into non-overlapping windows; a tail
   /// shorter than lag + 2 frames is dropped, a longer one is kept as a shorter window.
   public var window: Int = 64
@@ -120,6 +120,9 @@ public final class SparseVARNetwork {
   /// Mean frame xbar (H * W, normalised units) of the dataset trained on.
   public internal(set) var meanFrame: [Float]
   /// Epochs completed so far (training may continue where it stopped).
+  /// How the architecture was chosen when its depth was automatic (`Recipe`), for reports; nil
+  /// when the caller set it. Not saved with the model.
+  public var recipe: String? = nil
   public internal(set) var epochsCompleted = 0
   /// Per-run results of the last `analyze`.
   public internal(set) var runs: [RunAnalysis] = []

@@ -16,6 +16,8 @@ public struct SparseVARNetworkSettings: Sendable, Equatable {
   public var gradient: LassoGradientMode = .implicit
   /// Options of the swap and influence tests.
   public var tests = PairwiseGroupTestOptions()
+  /// How contribution maps are read out of the influence vectors.
+  public var mapReadout: MapReadout = .latentGrid
 
   public init() {}
 
@@ -29,10 +31,13 @@ public struct SparseVARNetworkSettings: Sendable, Equatable {
   /// The training modes in the order of their numbers.
   static let modes = ["sequential", "embedded", "end_to_end"]
 
-  /// The settings set by number: architecture 500-505, training 510-533, tests 540-543, threads.
+  /// The settings set by number: architecture 500-505, training 510-533, tests 540-543, maps
+  /// 550, threads 600.
   public static var parameters: [Setting<SparseVARNetworkSettings>] {
     let architecture: [Setting<SparseVARNetworkSettings>] = [
-      .integer(500, "depth", \.architecture.depth, in: 1...8, default: 3, architecture: true, "Encoder (and decoder) blocks."),
+      .integer(
+        500, "depth", \.architecture.depth, in: 0...8, default: 0, architecture: true,
+        "Encoder (and decoder) blocks; 0 = chosen from the training dataset."),
       .integer(
         501, "channels", \.architecture.channels, in: 1...4096, default: 32, architecture: true,
         "Channels of the hidden 3x3 convolutions."),
@@ -75,16 +80,21 @@ public struct SparseVARNetworkSettings: Sendable, Equatable {
     }
     let training: [Setting<SparseVARNetworkSettings>] = [
       .flag(523, "center_latents", \.training.centerLatents, default: true, "Fit every VAR to latents minus their temporal mean."),
-      .real(530, "learning_rate", \.training.learningRate, from: 0, excludingLower: true, default: 1e-3, "Adam's learning rate."),
-      .integer(531, "epochs", \.training.epochs, in: 0...1e9, default: 1, "Epochs run by each training call."),
+      .real(530, "learning_rate", \.training.learningRate, from: 0, excludingLower: true, default: 3e-3, "Adam's learning rate."),
+      .integer(531, "epochs", \.training.epochs, in: 0...1e9, default: 10, "Epochs run by each training call."),
       .integer(532, "window", \.training.window, in: 3...1e9, default: 64, "Frames per training window."),
       .integer(533, "shuffle_seed", \.training.seed, in: 0...1e15, default: 0, "Seed of the window order."),
     ]
     let tests = PairwiseGroupTestOptions.parameters.map {
       $0.lifted(to: \SparseVARNetworkSettings.tests, id: $0.id + 240, name: "test_" + $0.name)
     }
+    let readout = Setting<SparseVARNetworkSettings>(
+      id: 550, name: "map_readout", kind: .choice, lower: 0, upper: 1, default: 0,
+      doc: "How contribution maps are read out: latent grid (default) or the paper's decoder.",
+      get: { Double($0.mapReadout.rawValue) },
+      set: { s, value in s.mapReadout = MapReadout(rawValue: Int(value)) ?? .latentGrid })
     let threads: Setting<SparseVARNetworkSettings> = .threads(
       600, \.training.varOptions.threads, "Worker threads of the whole model (0 = all cores).")
-    return architecture + [mode, gradient] + varRows + training + tests + [threads]
+    return architecture + [mode, gradient] + varRows + training + tests + [readout, threads]
   }
 }

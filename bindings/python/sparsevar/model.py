@@ -49,6 +49,7 @@ _PARAMS = {
     "permutations": 541,
     "test_seed": 542,
     "exact_limit": 543,
+    "map_readout": 550,
     "n_threads": 600,
 }
 _ARCHITECTURE = ("depth", "channels", "latent_channels", "skip_connection", "literal_last_block",
@@ -57,15 +58,17 @@ _ARCHITECTURE = ("depth", "channels", "latent_channels", "skip_connection", "lit
 _MODES = {"sequential": 0, "embedded": 1, "end_to_end": 2, "end-to-end": 2}
 _GRADIENTS = {"unrolled": 0, "implicit": 1}
 _METHODS = {"asymptotic": 0, "exact": 1}
-_CHOICES = {"mode": _MODES, "lasso_gradient": _GRADIENTS, "test_method": _METHODS}
+_READOUTS = {"latent_grid": 0, "decoder": 1}  # sparsevar_map_readout
+_CHOICES = {"mode": _MODES, "lasso_gradient": _GRADIENTS, "test_method": _METHODS,
+            "map_readout": _READOUTS}
 _BOOLEANS = ("skip_connection", "literal_last_block", "center_latents")
 
 _DEFAULTS = {
-    "depth": 3, "channels": 32, "latent_channels": 1, "skip_connection": True,
+    "depth": 0, "channels": 32, "latent_channels": 1, "skip_connection": True,
     "literal_last_block": False, "seed": 0, "mode": "end_to_end", "lasso_gradient": "implicit",
-    "p": 5, "alpha": 0.01, "eps_gamma": 0.0, "center_latents": True, "learning_rate": 1e-3, "epochs": 1, "window": 64,
+    "p": 5, "alpha": 0.01, "eps_gamma": 0.0, "center_latents": True, "learning_rate": 3e-3, "epochs": 10, "window": 64,
     "shuffle_seed": 0, "n_threads": 0, "test_method": "asymptotic", "permutations": 9999,
-    "test_seed": 0, "exact_limit": 20000,
+    "test_seed": 0, "exact_limit": 20000, "map_readout": "latent_grid",
 }
 
 
@@ -189,10 +192,15 @@ class SparseVARAutoencoder(HandleOwner):
     reconstruction error L_rec and the VAR's relative error R_var; runs are compared between
     groups (``swap_test``, ``influence_test``) and shown as ``contribution_map``.
 
-    Parameters (defaults follow the paper; bounds: ``sparsevar_model_param_bounds``):
+    Parameters (the defaults are the recipe measured on the synthetic data, docs/validation.md;
+    the paper's differences are depth 3 and learning_rate 1e-3; bounds:
+    ``sparsevar_model_param_bounds``):
         depth, channels, latent_channels, skip_connection, literal_last_block, seed: the
             architecture and its initialisation. Fixed once the model has been trained:
-            changing one afterwards raises InvalidArgumentError.
+            changing one afterwards raises InvalidArgumentError. ``depth=0`` (default) is
+            chosen at the first ``fit`` from the frame size and the shortest run: the smallest
+            depth whose latent size K is at most the shortest run's frames / 25 (the deepest
+            the frame allows when none is); ``get_params`` keeps 0, ``depth_`` is the one chosen.
         mode: ``"sequential"``, ``"embedded"`` or ``"end_to_end"`` (how the VAR takes part in
             training); lasso_gradient: ``"implicit"`` or ``"unrolled"`` (end-to-end mode).
         p, alpha, eps_gamma: the VAR's lag, l1 penalty and LARS stabiliser (training and
@@ -205,6 +213,10 @@ class SparseVARAutoencoder(HandleOwner):
             shuffle_seed: training.
         n_threads: worker threads of the VAR fits and the swap test (0 = all cores).
         test_method, permutations, test_seed, exact_limit: the group tests' p-values.
+        map_readout: how ``contribution_map`` reads the influence vectors out: ``"latent_grid"``
+            (default; each pixel gets the influence of the latent cell it lies in, weighted by
+            its temporal standard deviation relative to its run's mean, averaged over the
+            analysed runs) or ``"decoder"`` (the paper's: decoded, times the mean frame).
 
     Attributes after ``fit`` / ``analyze`` (runs in the dataset's order):
         coef_: (n_runs, p, K, K), ``coef_[i, k - 1, j, l]`` = A_k[j, l] of run i.
@@ -219,18 +231,19 @@ class SparseVARAutoencoder(HandleOwner):
         run_names_: list of each run's name (its source file when read by add_run_file or
             add_source), or None; saved in the model file.
         loss_history_: list of the window losses of every fit call so far.
-        frame_shape_, latent_shape_ (channels, h, w), n_latents_ (K), n_epochs_completed_.
+        frame_shape_, latent_shape_ (channels, h, w), n_latents_ (K), depth_ (the depth built,
+        chosen by the first fit when ``depth=0``), n_epochs_completed_.
 
     The model owns a C handle: free it with ``close()`` or a ``with`` block (otherwise it is
     freed with the object). Calls on one model are serialised by a lock.
     """
 
-    def __init__(self, depth=3, channels=32, latent_channels=1, skip_connection=True,
+    def __init__(self, depth=0, channels=32, latent_channels=1, skip_connection=True,
                  literal_last_block=False, seed=0, mode="end_to_end", lasso_gradient="implicit",
-                 p=5, alpha=0.01, eps_gamma=0.0, center_latents=True, learning_rate=1e-3, epochs=1,
+                 p=5, alpha=0.01, eps_gamma=0.0, center_latents=True, learning_rate=3e-3, epochs=10,
                  window=64,
                  shuffle_seed=0, n_threads=0, test_method="asymptotic", permutations=9999,
-                 test_seed=0, exact_limit=20000):
+                 test_seed=0, exact_limit=20000, map_readout="latent_grid"):
         self.depth = depth
         self.channels = channels
         self.latent_channels = latent_channels
@@ -252,6 +265,7 @@ class SparseVARAutoencoder(HandleOwner):
         self.permutations = permutations
         self.test_seed = test_seed
         self.exact_limit = exact_limit
+        self.map_readout = map_readout
         self._init_state()
 
     def _init_state(self):
@@ -409,11 +423,12 @@ class SparseVARAutoencoder(HandleOwner):
         c, lh, lw = c_int64(), c_int64(), c_int64()
         try:
             lib.sparsevar_model_latent_shape(self._handle, byref(c), byref(lh), byref(lw))
-        except SparsevarError:  # the frame size does not suit the depth (yet): no network
-            self.latent_shape_, self.n_latents_ = None, None
+        except SparsevarError:  # no network yet (automatic depth, or a frame size it does not suit)
+            self.latent_shape_, self.n_latents_, self.depth_ = None, None, None
             return
         self.latent_shape_ = (int(c.value), int(lh.value), int(lw.value))
         self.n_latents_ = int(c.value * lh.value * lw.value)
+        self.depth_ = (self.frame_shape_[0] // self.latent_shape_[1]).bit_length() - 1
 
     # -- analysis ---------------------------------------------------------------------------------
 
@@ -539,7 +554,8 @@ class SparseVARAutoencoder(HandleOwner):
         """A contribution map, (height, width) float32 in normalised image units: of one analysed
         run (``run=i``), the mean over the runs labelled ``label``, or the difference of two
         groups' maps (``difference=(a, b)``: map of a minus map of b). Exactly one of the three.
-        ``gain`` is gamma_viz, the factor on the influence vector before decoding."""
+        ``gain`` is gamma_viz, the factor on the influence vector (before decoding with the
+        decoder read-out); ``map_readout`` says how the map is read out."""
         given = [x is not None for x in (run, label, difference)]
         if sum(given) != 1:
             raise argument_error("give exactly one of run=, label= and difference=(a, b)")
