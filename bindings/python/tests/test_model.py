@@ -429,3 +429,48 @@ def test_synthetic_null_experiment_shares_everything_but_the_difference():
         sparsevar.SyntheticExperiment("tiny", run_gain_variation=0.9)
     with pytest.raises(sparsevar.InvalidArgumentError):
         sparsevar.SyntheticExperiment("tiny", bleaching_rate=(0.2, 0.1))
+
+
+# -- the default recipe and the map read-outs --------------------------------------------------------
+
+
+def test_automatic_depth_is_chosen_from_the_run_lengths(runs):
+    # depth=0 (the default): runs of 40 frames allow 40 // 25 = 1 latent value, so 16 x 16 frames
+    # are pooled as far as they go (depth 4, a 1 x 1 grid); get_params keeps 0.
+    params = dict(PARAMS, depth=0, epochs=1)
+    with sparsevar.SparseVARAutoencoder(**params).fit(runs, labels=LABELS, progress=False) as m:
+        assert m.get_params()["depth"] == 0
+        assert m.depth_ == 4 and m.latent_shape_ == (1, 1, 1)
+    # Longer runs (200 frames: 8 values) give a 2 x 2 grid: depth 3.
+    rng = np.random.default_rng(7)
+    long_runs = [blob_run(rng, c, frames=200) for c in (0.5, -0.5)]
+    with sparsevar.SparseVARAutoencoder(**params).fit(long_runs, progress=False, analyze=False) as m:
+        assert m.depth_ == 3 and m.latent_shape_ == (1, 2, 2)
+    assert sparsevar.SparseVARAutoencoder.param_bounds("depth") == (0.0, 8.0, 0.0)
+    assert sparsevar.SparseVARAutoencoder().get_params()["epochs"] == 10
+
+
+def test_map_readouts(trained):
+    m = trained
+    assert m.map_readout == "latent_grid"
+    grid = m.contribution_map(run=1, gain=2.0)
+    # Latent grid: each pixel gets gain * c[its cell] * w, one weight image w for every run, so
+    # the ratio of two runs' maps is constant within a cell.
+    cell = H // m.latent_shape_[1]
+    other = m.contribution_map(run=2, gain=2.0)
+    for i in range(0, H, cell):
+        for j in range(0, W, cell):
+            a, b = grid[i:i + cell, j:j + cell], other[i:i + cell, j:j + cell]
+            c1 = m.influence_[1][(i // cell) * m.latent_shape_[2] + j // cell]
+            c2 = m.influence_[2][(i // cell) * m.latent_shape_[2] + j // cell]
+            np.testing.assert_allclose(a * c2, b * c1, rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(m.contribution_map(run=1, gain=1.0) * 2, grid, rtol=1e-6)
+    m.set_params(map_readout="decoder")
+    try:
+        decoded = m.contribution_map(run=1, gain=2.0)
+        assert decoded.shape == (H, W) and np.all(np.isfinite(decoded))
+        assert not np.allclose(decoded, grid)
+    finally:
+        m.set_params(map_readout="latent_grid")
+    with pytest.raises(sparsevar.InvalidArgumentError):
+        m.set_params(map_readout="painted")
