@@ -10,6 +10,9 @@ let package = Package(
     // MARK: - Public API
     /// The Swift module for Swift programs.
     .library(name: "SparseVAR", targets: ["SparseVAR"]),
+    /// Frame-file readers and the synthetic experiment, for Swift programs that want them.
+    .library(name: "SparseVARFiles", targets: ["SparseVARFiles"]),
+    .library(name: "SparseVARSynthetic", targets: ["SparseVARSynthetic"]),
     /// The C library. CMakeLists.txt builds the distributable libsparsevar.so from this product,
     /// with the Swift runtime linked statically and only `sparsevar_*` symbols exported.
     .library(name: "sparsevar", type: .dynamic, targets: ["CSparseVAR"]),
@@ -25,13 +28,17 @@ let package = Package(
       name: "SparseVAR",
       dependencies: ["_COpenBLAS", "_SparseVARKernels"]
     ),
-    .target(name: "CSparseVAR", dependencies: ["SparseVAR", "_SparseVARHandles"]),
+    /// Frame files: .npy, TIFF (ScanImage, ImageJ), suite2p's registered binary.
+    .target(name: "SparseVARFiles", dependencies: ["SparseVAR"]),
+    /// The synthetic two-photon experiment with known ground truth.
+    .target(name: "SparseVARSynthetic", dependencies: ["SparseVAR"]),
+    .target(name: "CSparseVAR", dependencies: ["SparseVAR", "SparseVARFiles", "SparseVARSynthetic", "_SparseVARHandles"]),
     /// Figures and documents of the report (PNG through libpng); used by the command-line tool.
     .target(name: "SparseVARReport", dependencies: ["SparseVAR", "_CPNG"]),
     .executableTarget(
       name: "sparsevar-cli",
       dependencies: [
-        "SparseVAR", "SparseVARReport",
+        "SparseVAR", "SparseVARFiles", "SparseVARSynthetic", "SparseVARReport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -47,7 +54,8 @@ let package = Package(
     .systemLibrary(name: "_CPNG"),
 
     // MARK: - Unit test bundles
-    .testTarget(name: "SparseVARTests", dependencies: ["SparseVAR", "SparseVARReport"]),
+    .testTarget(
+      name: "SparseVARTests", dependencies: ["SparseVAR", "SparseVARFiles", "SparseVARSynthetic", "SparseVARReport"]),
     .testTarget(name: "SparseVARReportTests", dependencies: ["SparseVARReport"]),
     .testTarget(name: "CSparseVARTests", dependencies: ["CSparseVAR", "SparseVAR", "_SparseVARHandles"]),
   ]

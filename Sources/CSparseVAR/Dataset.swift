@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 import SparseVAR
+import SparseVARFiles
 import _SparseVARHandles
 
 final class DatasetObject {

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 import SparseVAR
+import SparseVARSynthetic
 import _SparseVARHandles
 
 /// Sizes of the built-in synthetic experiment.

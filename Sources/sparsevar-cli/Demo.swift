@@ -13,6 +13,8 @@ import ArgumentParser
   import Darwin
 #endif
 import SparseVAR
+import SparseVARFiles
+import SparseVARSynthetic
 import SparseVARReport
 
 extension SyntheticTwoPhotonOptions.Preset: ExpressibleByArgument {}

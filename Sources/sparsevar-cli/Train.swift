@@ -15,6 +15,7 @@ import ArgumentParser
   import Darwin
 #endif
 import SparseVAR
+import SparseVARFiles
 import SparseVARReport
 
 struct Train: ParsableCommand {

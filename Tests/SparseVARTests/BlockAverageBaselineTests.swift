@@ -1,5 +1,6 @@
 import Testing
 @testable import SparseVAR
+@testable import SparseVARSynthetic
 
 @Suite struct BlockAverageBaselineTests {
   @Test func gridAveragesAndPaintsBlocks() throws {

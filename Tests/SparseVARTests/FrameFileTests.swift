@@ -5,6 +5,7 @@
 import Glibc
 import Testing
 @testable import SparseVAR
+@testable import SparseVARFiles
 
 // MARK: - Helpers
 

@@ -5,6 +5,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import SparseVAR
+@testable import SparseVARFiles
 
 private func hostilePath(_ name: String) -> String { "/tmp/sparsevar-hostile-\(getpid())-\(name)" }
 

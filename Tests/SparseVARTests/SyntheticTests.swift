@@ -11,6 +11,7 @@
 import Glibc
 import Testing
 @testable import SparseVAR
+@testable import SparseVARSynthetic
 import SparseVARReport
 
 private let tiny = SyntheticTwoPhotonOptions.preset(.tiny, seed: 7)

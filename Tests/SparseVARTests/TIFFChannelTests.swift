@@ -4,6 +4,7 @@
 import Glibc
 import Testing
 @testable import SparseVAR
+@testable import SparseVARFiles
 
 /// A classic little-endian TIFF of `pages` 16-bit pages (height x width), one strip each, with
 /// `description` (ImageDescription) and `software` (Software) on the first page when given.

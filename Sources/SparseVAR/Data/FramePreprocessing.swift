@@ -52,21 +52,21 @@ public struct FramePreprocessing: Sendable, Hashable {
 }
 
 /// The resolved geometry of a preprocessing applied to raw frames of a given size.
-struct FrameGeometry: Sendable, Equatable {
+package struct FrameGeometry: Sendable, Equatable {
   /// Raw (input) frame size.
-  let input: FrameSize
+  package let input: FrameSize
   /// Size after the crop, before the downscale.
-  let cropped: FrameSize
+  package let cropped: FrameSize
   /// First kept row and column of the raw frame.
-  let top: Int
-  let left: Int
+  package let top: Int
+  package let left: Int
   /// Downscale factor f.
-  let factor: Int
+  package let factor: Int
   /// Stored (output) frame size, cropped / f.
-  let output: FrameSize
+  package let output: FrameSize
 
   /// Validates `preprocessing` against raw frames of `input` size.
-  init(input: FrameSize, preprocessing: FramePreprocessing) throws {
+  package init(input: FrameSize, preprocessing: FramePreprocessing) throws {
     guard input.height >= 1, input.width >= 1 else {
       throw SparseVARError.invalidArgument(
         "frames need at least 1 x 1 pixels, got \(input.height) x \(input.width)")
@@ -102,7 +102,7 @@ struct FrameGeometry: Sendable, Equatable {
 
   /// Index in a raw frame of output pixel (i, j).
   @inline(__always)
-  func sourceIndex(row i: Int, column j: Int) -> Int {
+  package func sourceIndex(row i: Int, column j: Int) -> Int {
     (top + i * factor) * input.width + left + j * factor
   }
 }

@@ -244,13 +244,13 @@ func symmetricUniform<G: RandomNumberGenerator>(_ bound: Double, using generator
 /// each, concurrently. Each chunk can own its scratch memory. Callers keep every result
 /// independent of the chunking (per-item results, reductions in a fixed order), so outputs are
 /// bit-identical whatever the thread count. BLAS inside `body` is single-threaded.
-func parallelChunks(_ count: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
+package func parallelChunks(_ count: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
   parallelWorkers(count, threads: threads) { _, chunk in body(chunk) }
 }
 
 /// As `parallelChunks`, also passing each chunk's number in 0..<workerCount(count, threads:), so
 /// that a chunk can use scratch memory taken for it beforehand.
-func parallelWorkers(_ count: Int, threads: Int, _ body: @Sendable (Int, Range<Int>) -> Void) {
+package func parallelWorkers(_ count: Int, threads: Int, _ body: @Sendable (Int, Range<Int>) -> Void) {
   guard count > 0 else { return }
   let workers = workerCount(count, threads: threads)
   parallelFor(workers, threads: workers) { chunk in
@@ -259,12 +259,12 @@ func parallelWorkers(_ count: Int, threads: Int, _ body: @Sendable (Int, Range<I
 }
 
 /// The number of chunks `parallelChunks` and `parallelWorkers` split `count` items into.
-func workerCount(_ count: Int, threads: Int) -> Int {
+package func workerCount(_ count: Int, threads: Int) -> Int {
   max(1, min(count, threads <= 0 ? availableCores : threads))
 }
 
 /// A read-only pointer handed to concurrent workers.
-struct SendableConstPointer<T>: @unchecked Sendable {
-  let pointer: UnsafePointer<T>
-  init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
+package struct SendableConstPointer<T>: @unchecked Sendable {
+  package let pointer: UnsafePointer<T>
+  package init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
 }

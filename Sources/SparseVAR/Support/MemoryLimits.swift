@@ -34,7 +34,7 @@ public enum MemoryLimits {
 /// `a * b` of two sizes, or nil when one is negative or the product overflows (for callers that
 /// turn it into an error of their own, such as a file's format error).
 @inline(__always)
-func sizeProduct(_ a: Int, _ b: Int) -> Int? {
+package func sizeProduct(_ a: Int, _ b: Int) -> Int? {
   guard a >= 0, b >= 0 else { return nil }
   let (p, o) = a.multipliedReportingOverflow(by: b)
   return o ? nil : p
@@ -42,7 +42,7 @@ func sizeProduct(_ a: Int, _ b: Int) -> Int? {
 
 /// `a + b` of two sizes, or nil when one is negative or the sum overflows.
 @inline(__always)
-func sizeSum(_ a: Int, _ b: Int) -> Int? {
+package func sizeSum(_ a: Int, _ b: Int) -> Int? {
   guard a >= 0, b >= 0 else { return nil }
   let (s, o) = a.addingReportingOverflow(b)
   return o ? nil : s

@@ -68,7 +68,7 @@ final class ConcurrentSlots<T: Sendable>: Sendable {
 }
 
 /// A raw pointer handed to workers that write disjoint parts of the memory behind it.
-struct SendablePointer<T>: @unchecked Sendable {
-  let pointer: UnsafeMutablePointer<T>
-  init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+package struct SendablePointer<T>: @unchecked Sendable {
+  package let pointer: UnsafeMutablePointer<T>
+  package init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
 }

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 /// The sample type of a `FrameStack`.
+
 public enum FrameSampleType: Sendable, Equatable, CustomStringConvertible {
   case uint16
   case float32
@@ -98,7 +99,7 @@ public struct FrameStack: Sendable, Equatable {
   }
 
   /// Internal: the caller guarantees the shape (readers, after their own checks).
-  init(unchecked count: Int, height: Int, width: Int, storage: Storage) {
+  package init(unchecked count: Int, height: Int, width: Int, storage: Storage) {
     self.count = count
     self.height = height
     self.width = width

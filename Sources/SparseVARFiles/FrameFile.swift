@@ -18,6 +18,8 @@
 //===----------------------------------------------------------------------===//
 
 /// A file format of frame stacks.
+import SparseVAR
+
 public enum FrameFileFormat: String, Sendable, CaseIterable {
   /// NumPy .npy.
   case npy

@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+import SparseVAR
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)

@@ -19,6 +19,8 @@
 //===----------------------------------------------------------------------===//
 
 /// How a TIFF stack's pages are divided into channels.
+import SparseVAR
+
 public struct TIFFChannelLayout: Equatable, Sendable {
   /// Number of interleaved channels (>= 1).
   public var count: Int

@@ -31,6 +31,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+import SparseVAR
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)

@@ -40,6 +40,8 @@
 //===----------------------------------------------------------------------===//
 
 /// The ground-truth coupling of the assembly latents in the two conditions.
+import SparseVAR
+
 public struct SyntheticAssemblyNetwork: Sendable, Equatable {
   /// Number of assemblies M.
   public let assemblyCount: Int

@@ -26,6 +26,8 @@
 ///                                       + sum_n P_n(p) (1 + dF/F_n(t)) ],  moved by the motion
 ///     frame (ADU, UInt16)   round(offset + gain_run * Poisson(E) + readNoise * N(0, 1)),
 ///                           clamped to 0...65535
+import SparseVAR
+
 public struct SyntheticTwoPhotonOptions: Sendable, Equatable {
   /// Named option sets; see `preset(_:seed:)` for their values.
   public enum Preset: String, Sendable, CaseIterable {

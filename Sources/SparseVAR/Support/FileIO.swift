@@ -24,23 +24,28 @@
 import Glibc
 
 /// True on a big-endian host.
-let frameFileHostIsBigEndian = 1.bigEndian == 1
+package let frameFileHostIsBigEndian = 1.bigEndian == 1
 
 /// strerror of the current errno.
-func frameFileErrnoText() -> String { String(cString: strerror(errno)) }
+package func frameFileErrnoText() -> String { String(cString: strerror(errno)) }
 
 /// How the samples of a file are encoded.
-struct FrameSampleEncoding: Equatable {
-  enum Kind: Equatable {
+package struct FrameSampleEncoding: Equatable {
+  package enum Kind: Equatable {
     case uint8, uint16, int16, float32, float64
   }
 
-  var kind: Kind
+  package var kind: Kind
   /// Byte order of multi-byte samples (ignored for 8-bit samples).
-  var bigEndian: Bool
+  package var bigEndian: Bool
+
+  package init(kind: Kind, bigEndian: Bool) {
+    self.kind = kind
+    self.bigEndian = bigEndian
+  }
 
   /// Bytes per sample in the file.
-  var bytes: Int {
+  package var bytes: Int {
     switch kind {
     case .uint8: return 1
     case .uint16, .int16: return 2
@@ -50,7 +55,7 @@ struct FrameSampleEncoding: Equatable {
   }
 
   /// The sample type the samples are stored in once read.
-  var sampleType: FrameSampleType {
+  package var sampleType: FrameSampleType {
     switch kind {
     case .uint8, .uint16: return .uint16
     case .int16, .float32: return .float32
@@ -59,7 +64,7 @@ struct FrameSampleEncoding: Equatable {
   }
 
   /// E.g. "16-bit unsigned integer".
-  var name: String {
+  package var name: String {
     switch kind {
     case .uint8: return "8-bit unsigned integer"
     case .uint16: return "16-bit unsigned integer"
@@ -72,7 +77,7 @@ struct FrameSampleEncoding: Equatable {
 
 /// Builds the storage of `samples` samples of `type`, filled by `fill` through a pointer to
 /// uninitialised memory of the element type (the array is allocated exactly, never zero-filled).
-func makeFrameStorage(
+package func makeFrameStorage(
   _ type: FrameSampleType, samples: Int, fill: (UnsafeMutableRawPointer) throws -> Void
 ) throws -> FrameStack.Storage {
   func make<T>(_: T.Type) throws -> [T] {
@@ -90,10 +95,10 @@ func makeFrameStorage(
 }
 
 /// A regular file open for reading.
-final class FrameFileReader {
-  let path: String
+package final class FrameFileReader {
+  package let path: String
   /// Size in bytes when opened.
-  let size: Int
+  package let size: Int
   private let file: UnsafeMutablePointer<FILE>
   /// The stream's position (to skip needless seeks, which drop stdio's buffer).
   private var position = 0
@@ -101,7 +106,7 @@ final class FrameFileReader {
   /// Opens `path` without blocking (a FIFO or device never hangs the caller) and checks, on the
   /// open descriptor, that it is a regular file.
   /// - Throws: `.io` when it cannot be opened or is not a regular file.
-  init(path: String) throws {
+  package init(path: String) throws {
     let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
     guard descriptor >= 0 else {
       throw SparseVARError.io("cannot open \(path): \(frameFileErrnoText())")
@@ -142,7 +147,7 @@ final class FrameFileReader {
   /// The data region at or after `offset`: where its bytes start and where the next hole (or
   /// the end of the file) starts, by SEEK_DATA / SEEK_HOLE. A hole reads as zeros and takes no
   /// time to skip; file systems that do not report holes give (offset, size).
-  func dataRegion(from offset: Int) -> (start: Int, end: Int) {
+  package func dataRegion(from offset: Int) -> (start: Int, end: Int) {
     guard offset < size else { return (size, size) }
     let descriptor = fileno(file)
     position = -1  // lseek moves the descriptor under stdio: the next read seeks again.
@@ -155,7 +160,7 @@ final class FrameFileReader {
 
   /// Throws `.format` unless bytes `offset ..< offset + count` lie inside the file.
   /// `what` names the bytes ("the npy header", "strip 3 of page 2").
-  func requireRange(_ offset: Int, _ count: Int, _ what: @autoclosure () -> String) throws {
+  package func requireRange(_ offset: Int, _ count: Int, _ what: @autoclosure () -> String) throws {
     guard offset >= 0, count >= 0, offset <= size, count <= size - offset else {
       let start = offset >= 0 && offset <= size ? "at byte \(offset)" : "at byte \(UInt(bitPattern: offset))"
       throw SparseVARError.format(
@@ -166,7 +171,7 @@ final class FrameFileReader {
 
   /// Reads exactly `buffer.count` bytes at `offset`.
   /// - Throws: `.format` when the range is outside the file, `.io` when reading fails.
-  func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int, _ what: @autoclosure () -> String) throws {
+  package func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int, _ what: @autoclosure () -> String) throws {
     try requireRange(offset, buffer.count, what())
     guard let base = buffer.baseAddress, buffer.count > 0 else { return }
     if offset != position {
@@ -191,7 +196,7 @@ final class FrameFileReader {
   }
 
   /// `count` bytes at `offset` (checked against the file size before allocating).
-  func bytes(at offset: Int, count: Int, _ what: @autoclosure () -> String) throws -> [UInt8] {
+  package func bytes(at offset: Int, count: Int, _ what: @autoclosure () -> String) throws -> [UInt8] {
     try requireRange(offset, count, what())
     var out = [UInt8](repeating: 0, count: count)
     try out.withUnsafeMutableBytes { try read(into: $0, at: offset, what()) }
@@ -201,7 +206,7 @@ final class FrameFileReader {
   /// Reads `samples` samples encoded as `encoding` at byte `offset` and stores them, converted
   /// to `encoding.sampleType` and host byte order, at `destination` (which must have room for
   /// `samples` values of that type).
-  func readSamples(
+  package func readSamples(
     _ samples: Int, _ encoding: FrameSampleEncoding, at offset: Int,
     into destination: UnsafeMutableRawPointer, _ what: @autoclosure () -> String
   ) throws {
@@ -275,16 +280,16 @@ final class FrameFileReader {
 /// concurrent writers of one path never share a temporary file and the last rename wins. `commit()` flushes the file to
 /// disk (fsync) before the rename and the directory after it, so after a crash `path` holds the
 /// old or the new content, whole.
-final class FrameFileWriter {
-  let path: String
-  let temporary: String
+package final class FrameFileWriter {
+  package let path: String
+  package let temporary: String
   private var file: UnsafeMutablePointer<FILE>?
   /// Bytes written so far.
-  private(set) var offset = 0
+  package private(set) var offset = 0
 
   /// Creates the temporary file.
   /// - Throws: `.io` when it cannot be created.
-  init(path: String) throws {
+  package init(path: String) throws {
     self.path = path
     let (directory, fullName) = frameFileSplitPath(path)
     // At most 100 bytes of the name, so that the temporary name stays within NAME_MAX.
@@ -321,7 +326,7 @@ final class FrameFileWriter {
     }
   }
 
-  func write(_ bytes: UnsafeRawBufferPointer) throws {
+  package func write(_ bytes: UnsafeRawBufferPointer) throws {
     guard let file else { return }
     guard bytes.count > 0, let base = bytes.baseAddress else { return }
     guard fwrite(base, 1, bytes.count, file) == bytes.count else {
@@ -330,12 +335,12 @@ final class FrameFileWriter {
     offset += bytes.count
   }
 
-  func write(_ bytes: [UInt8]) throws {
+  package func write(_ bytes: [UInt8]) throws {
     try bytes.withUnsafeBytes { try write($0) }
   }
 
   /// Writes samples `range` of `storage` little-endian.
-  func writeLittleEndian(_ storage: FrameStack.Storage, samples range: Range<Int>) throws {
+  package func writeLittleEndian(_ storage: FrameStack.Storage, samples range: Range<Int>) throws {
     switch storage {
     case .uint16(let v): try v.withUnsafeBytes { try writeLittleEndian($0, bytesEach: 2, range) }
     case .float32(let v): try v.withUnsafeBytes { try writeLittleEndian($0, bytesEach: 4, range) }
@@ -361,7 +366,7 @@ final class FrameFileWriter {
   }
 
   /// Flushes the file to disk, closes it, renames it to `path` and flushes the directory.
-  func commit() throws {
+  package func commit() throws {
     guard let file else { return }
     self.file = nil
     let flushed = fflush(file) == 0 && fsync(fileno(file)) == 0
@@ -391,7 +396,7 @@ final class FrameFileWriter {
 
 /// `path` split after its last "/": the directory with its trailing slash ("" for a bare name)
 /// and the file name.
-func frameFileSplitPath(_ path: String) -> (directory: String, name: String) {
+package func frameFileSplitPath(_ path: String) -> (directory: String, name: String) {
   let bytes = Array(path.utf8)
   guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return ("", path) }
   return (

@@ -27,6 +27,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+import SparseVAR
+
 enum NPYFile {
   static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
   /// Longest header read; numpy's own headers for 3-D arrays are about 128 bytes.

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+import SparseVAR
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)

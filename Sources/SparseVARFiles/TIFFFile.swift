@@ -47,6 +47,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+import SparseVAR
+
 enum TIFFFile {
   /// Byte order and offset width of a file.
   struct Layout {

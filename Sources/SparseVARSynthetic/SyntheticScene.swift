@@ -24,6 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+import SparseVAR
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)

@@ -27,6 +27,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+import SparseVAR
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
