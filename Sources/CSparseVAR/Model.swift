@@ -126,85 +126,16 @@ import _SparseVARHandles
 public typealias TrainingProgressCallback =
   @convention(c) (Int64, Int64, Int64, Int64, Double, UnsafeMutableRawPointer?) -> Int32
 
-final class ModelObject {
-  let height: Int
-  let width: Int
-  var settings = SparseVARNetworkSettings()
-  /// The network, built from the architecture when first needed (nil again when an architecture
-  /// parameter changes before training). Its training options are always `settings.training`.
-  var net: SparseVARNetwork?
-  /// Trained at least one window (or loaded): the architecture is fixed and the mean frame known.
-  var trained = false
+/// The object behind a sparsevar_model handle: the core's estimator, with its lifecycle.
+typealias ModelObject = SparseVARAutoencoder
 
-  init(height: Int, width: Int) {
-    self.height = height
-    self.width = width
-  }
-
-  init(loaded network: SparseVARNetwork) {
-    height = network.height
-    width = network.width
-    settings = SparseVARNetworkSettings(of: network)
-    net = network
-    trained = true
-  }
-
-  /// The network, built now if needed (a call that builds it modifies the model). An automatic
-  /// depth is resolved from `dataset`; without one it cannot be built yet.
-  func network(for dataset: FrameDataset? = nil) throws -> SparseVARNetwork {
-    if let net { return net }
-    var architecture = settings.architecture
-    var recipe: String? = nil
-    if architecture.depth == AutoencoderConfiguration.automaticDepth {
-      guard let dataset else {
-        throw ABIError(
-          status: .notFitted,
-          message: "the depth is automatic (0): it is chosen from the run lengths at the first training; "
-            + "set SPARSEVAR_MODEL_PARAM_DEPTH to fix it before")
-      }
-      guard dataset.outputHeight == height, dataset.outputWidth == width else {
-        throw ABIError(
-          status: .shape,
-          message: "the dataset's frames are \(dataset.outputHeight) x \(dataset.outputWidth) after preprocessing, "
-            + "the model's \(height) x \(width)")
-      }
-      (architecture, recipe) = try Recipe.resolve(architecture, for: dataset)
-    }
-    // Built with default training options (always valid); the current ones are set after, and
-    // validated by training itself, so that lag and window may be set in any order.
-    let built = try SparseVARNetwork(configuration: architecture, height: height, width: width)
-    built.training = settings.training
-    built.recipe = recipe
-    net = built
-    return built
-  }
-
-  /// The network once trained; it is never built here, so that reads do not write.
-  func trainedNetwork() throws -> SparseVARNetwork {
-    guard trained, let net else {
-      throw ABIError(
-        status: .notFitted, message: "the model has not been trained yet: call sparsevar_model_train first")
-    }
-    return net
-  }
-
-  func analysedNetwork() throws -> SparseVARNetwork {
-    let n = try trainedNetwork()
-    guard !n.runs.isEmpty else {
-      throw ABIError(
-        status: .notFitted, message: "no runs have been analysed yet: call sparsevar_model_analyze first")
-    }
-    return n
-  }
-
+extension SparseVARAutoencoder {
+  /// Analysed run `run` (a C index).
   func run(_ run: Int64) throws -> RunAnalysis {
-    let runs = try analysedNetwork().runs
-    guard run >= 0, run < Int64(runs.count) else {
-      throw ABIError(
-        status: .invalidArgument,
-        message: "unknown run \(run): the model has analysed \(runs.count) run\(runs.count == 1 ? "" : "s") (0..<\(runs.count))")
+    guard let index = Int(exactly: run) else {
+      throw ABIError(status: .invalidArgument, message: "unknown run \(run)")
     }
-    return runs[Int(run)]
+    return try self.run(index)
   }
 }
 
@@ -249,17 +180,11 @@ func modelObject(_ handle: UnsafePointer<sparsevar_model>?) throws -> ModelObjec
     let m = try modelObject(model)
     var settings = m.settings
     let row = try modelSettings.set(param, value, on: &settings)
-    if settings.architecture != m.settings.architecture {
-      guard !m.trained else {
-        throw ABIError(
-          status: .invalidArgument,
-          message: "\(modelSettings.cName(row)) defines the network's architecture, which is fixed once the model "
-            + "has been trained or loaded: create a new model to change it")
-      }
-      m.net = nil
+    do {
+      try m.update(settings)
+    } catch SparseVARError.invalidArgument(let message) {
+      throw ABIError(status: .invalidArgument, message: "\(modelSettings.cName(row)): \(message)")
     }
-    m.settings = settings
-    m.net?.training = settings.training
   }
 }
 
@@ -306,7 +231,7 @@ func modelObject(_ handle: UnsafePointer<sparsevar_model>?) throws -> ModelObjec
   _ height: UnsafeMutablePointer<Int64>?, _ width: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
   guarded {
-    let s = try modelObject(model).network().network.latentShape
+    let s = try modelObject(model).builtNetwork().network.latentShape
     channels?.pointee = Int64(s.channels)
     height?.pointee = Int64(s.height)
     width?.pointee = Int64(s.width)
@@ -322,8 +247,8 @@ func modelObject(_ handle: UnsafePointer<sparsevar_model>?) throws -> ModelObjec
 ) -> Int32 {
   guarded {
     let m = try modelObject(model)
-    trained?.pointee = m.trained ? 1 : 0
-    epochs_completed?.pointee = Int64(m.net?.epochsCompleted ?? 0)
+    trained?.pointee = m.isTrained ? 1 : 0
+    epochs_completed?.pointee = Int64(m.network?.epochsCompleted ?? 0)
   }
 }
 
@@ -355,26 +280,11 @@ func modelObject(_ handle: UnsafePointer<sparsevar_model>?) throws -> ModelObjec
   guarded {
     let m = try modelObject(model)
     let d = try datasetObject(dataset)
-    let automatic = m.net == nil && m.settings.architecture.depth == AutoencoderConfiguration.automaticDepth
-    let net = try m.network(for: d)
-    var windowsDone = 0
-    do {
-      try net.train(on: d) { report in
-        windowsDone += 1
-        guard let progress else { return true }
-        return progress(
-          Int64(report.epoch), Int64(report.epochs), Int64(report.window), Int64(report.windows), report.loss, user)
-          == 0
-      }
-      m.trained = true
-    } catch {
-      if windowsDone > 0 {
-        m.trained = true
-      } else if automatic {
-        // Nothing trained: the depth is chosen again by the next training's dataset.
-        m.net = nil
-      }
-      throw error
+    try m.train(on: d) { report in
+      guard let progress else { return true }
+      return progress(
+        Int64(report.epoch), Int64(report.epochs), Int64(report.window), Int64(report.windows), report.loss, user)
+        == 0
     }
   }
 }
@@ -694,6 +604,6 @@ func encodeFrames(
     let result = try require(out, "out")
     let file = String(cString: try require(path, "path"))
     let net = try SparseVARNetwork.load(from: file)
-    result.pointee = try retainHandle(ModelObject(loaded: net), as: sparsevar_model.self)
+    result.pointee = try retainHandle(ModelObject(trained: net), as: sparsevar_model.self)
   }
 }

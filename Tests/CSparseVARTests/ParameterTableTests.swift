@@ -71,7 +71,7 @@ func checkTable<Settings>(
   var c: Int64 = 0, h: Int64 = 0, w: Int64 = 0
   #expect(sparsevar_model_latent_shape(handle, &c, &h, &w) == 0)  // builds the network
   let object = try modelObject(handle)
-  let net = try #require(object.net)
+  let net = try #require(object.network)
   #expect(sparsevar_model_set_param(handle, 532, 40) == 0)
   #expect(sparsevar_model_set_param(handle, 520, 3) == 0)
   #expect(net.training == object.settings.training && net.training.window == 40 && net.training.varOptions.lag == 3)
@@ -83,7 +83,7 @@ func checkTable<Settings>(
   #expect(net.training.window == 7)
   // An architecture change before training drops the network; it is rebuilt with the options.
   #expect(sparsevar_model_set_param(handle, 501, 8) == 0)
-  #expect(object.net == nil)
+  #expect(object.network == nil)
   #expect(sparsevar_model_latent_shape(handle, &c, &h, &w) == 0)
-  #expect(try #require(object.net).training.window == 40)
+  #expect(try #require(object.network).training.window == 40)
 }

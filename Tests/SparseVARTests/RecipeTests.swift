@@ -33,3 +33,40 @@ import Testing
   #expect(chosen.configuration.depth == 4 && chosen.explanation?.contains("depth 4") == true)
   #expect(throws: SparseVARError.self) { try SparseVARNetwork(configuration: configuration, height: 16, width: 16) }
 }
+
+/// The estimator's lifecycle: settings change freely until the first trained window; reads never
+/// build; the architecture is fixed afterwards; an automatic depth is chosen by the dataset.
+@Test func estimatorLifecycle() throws {
+  let dataset = try blobDataset()  // 4 runs of 48 frames, 16 x 16
+  var settings = SparseVARNetworkSettings()
+  settings.architecture.channels = 4
+  settings.training.varOptions.lag = 2
+  settings.training.window = 24
+  settings.training.epochs = 1
+  let estimator = SparseVARAutoencoder(height: 16, width: 16, settings: settings)
+  #expect(throws: SparseVARError.self) { try estimator.trainedNetwork() }
+  #expect(throws: SparseVARError.self) { try estimator.builtNetwork() }  // automatic depth, no dataset
+  #expect(estimator.network == nil && !estimator.isTrained)
+  settings.architecture.channels = 3
+  try estimator.update(settings)  // before training: any change
+  // A training that trains nothing (window shorter than lag + 2) leaves the depth automatic.
+  var bad = settings
+  bad.training.window = 3
+  try estimator.update(bad)
+  #expect(throws: SparseVARError.self) { try estimator.train(on: dataset) }
+  #expect(estimator.network == nil && !estimator.isTrained)
+  try estimator.update(settings)
+  try estimator.train(on: dataset)
+  #expect(estimator.isTrained)
+  let network = try estimator.trainedNetwork()
+  #expect(network.network.configuration.depth == 4 && network.network.configuration.channels == 3)
+  #expect(network.recipe?.contains("depth 4") == true)
+  #expect(throws: SparseVARError.self) { try estimator.analysedNetwork() }
+  // The architecture is fixed now; other settings still change, and reach the network.
+  settings.architecture.channels = 5
+  #expect(throws: SparseVARError.self) { try estimator.update(settings) }
+  settings.architecture.channels = 3
+  settings.training.learningRate = 1e-4
+  try estimator.update(settings)
+  #expect(network.training.learningRate == 1e-4 && estimator.settings.architecture.depth == 0)
+}
