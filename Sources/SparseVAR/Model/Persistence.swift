@@ -470,25 +470,24 @@ struct ByteReader {
   }
   /// `expected` doubles, each finite and at most `SparseVARNetwork.valueLimits.analysis` in magnitude.
   mutating func doubles(count expected: Int, _ what: String) throws -> [Double] {
-    let n = try count(expected, what, bytesEach: 8)
-    let raw = try take(n * 8)
-    let limit = SparseVARNetwork.valueLimits.analysis
-    let values = raw.withUnsafeBytes { b in
-      (0..<n).map { Double(bitPattern: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) }
+    try values(count: expected, what, bytesEach: 8, limit: SparseVARNetwork.valueLimits.analysis) { bytes, offset in
+      Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
     }
-    guard values.allSatisfy({ abs($0) <= limit }) else {
-      throw SparseVARError.format("\(what) in the model file holds NaN, infinity or a value beyond ±\(limit)")
-    }
-    return values
   }
   /// `expected` floats, each finite and at most `SparseVARNetwork.valueLimits.network` in magnitude.
   mutating func floats(count expected: Int, _ what: String) throws -> [Float] {
-    let n = try count(expected, what, bytesEach: 4)
-    let raw = try take(n * 4)
-    let limit = SparseVARNetwork.valueLimits.network
-    let values = raw.withUnsafeBytes { b in
-      (0..<n).map { Float(bitPattern: UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+    try values(count: expected, what, bytesEach: 4, limit: SparseVARNetwork.valueLimits.network) { bytes, offset in
+      Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
     }
+  }
+  /// `expected` values of `bytesEach` bytes, read by `decode(bytes, offset)`, each finite and at
+  /// most `limit` in magnitude.
+  private mutating func values<T: BinaryFloatingPoint>(
+    count expected: Int, _ what: String, bytesEach: Int, limit: T, decode: (UnsafeRawBufferPointer, Int) -> T
+  ) throws -> [T] {
+    let n = try count(expected, what, bytesEach: bytesEach)
+    let raw = try take(n * bytesEach)
+    let values = raw.withUnsafeBytes { b in (0..<n).map { decode(b, bytesEach * $0) } }
     guard values.allSatisfy({ abs($0) <= limit }) else {
       throw SparseVARError.format("\(what) in the model file holds NaN, infinity or a value beyond ±\(limit)")
     }
