@@ -134,7 +134,7 @@ struct Train: ParsableCommand {
       if let report, distinct.count >= 2 {
         let summary = try writeExperimentReport(
           network: network, conditions: [(0, distinct[0]), (1, distinct[1])], dataset: dataset,
-          readout: maps.readout, title: "sparsevar report", folder: report)
+          readout: maps.readout, title: "sparsevar report", pixelSize: maps.pixelSize, folder: report)
         printSummary(summary)
         print("report written to \(report)/report.html and \(report)/report.md")
       }
