@@ -284,6 +284,9 @@ import Testing
     #expect(fileStem("/data/mouse 1/run_003.npy") == "run_003")
     #expect(fileStem("a.b.tif") == "a.b")
     #expect(fileStem("../..") == "unnamed")
+    #expect(fileStem("/data/s1.nwb:/acquisition/TwoPhotonSeries/data") == "s1_data")
+    #expect(fileStem("rec.h5:/imaging/frames.raw") == "rec_frames")
+    #expect(fileStem("/data/a:b/run.npy") == "run")
     #expect(safeFileName("F/N ü") == "F_N__")
   }
 }
