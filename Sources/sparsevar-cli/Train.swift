@@ -109,6 +109,7 @@ struct Train: ParsableCommand {
         let label = Int32(distinct.firstIndex(of: names[index]) ?? 0)
         let run: Int
         let target: FrameDataset
+        var name = file
         if let hdf5 = HDF5Recording.split(file) {
           // HDF5 and NWB: streamed into the run block by block.
           if channel != nil && channel != 1 {
@@ -118,12 +119,13 @@ struct Train: ParsableCommand {
           target = try datasetTaking(file, height: recording.height, width: recording.width)
           run = target.beginRun(label: label)
           try recording.read(into: target, run: run)
+          name = recording.name  // FILE:/PATH, also for an .nwb file given alone
         } else {
           let stack = try readRecording(file)
           target = try datasetTaking(file, height: stack.height, width: stack.width)
           run = try target.addRun(stack, label: label)
         }
-        try target.setRunName(file, run: run)
+        try target.setRunName(name, run: run)
         reading.update(index + 1, files.count)
       }
       guard let dataset else { return }
