@@ -369,3 +369,11 @@ def test_scale_bars_in_micrometres_given_the_pixel_size(synthetic, tmp_path):
     for bad in ("0", "-1", "nan"):
         refused = run("maps", model, "-o", tmp_path / "bad", f"--pixel-size={bad}", check=False)
         assert refused.returncode != 0 and "--pixel-size must be" in refused.stderr
+
+
+def test_demo_scale_bars_use_the_synthetic_pixel_size(tmp_path):
+    # The tiny preset's pixels are 4 µm (docs/synthetic.md), not downscaled.
+    run("demo", "--preset", "tiny", "--no-ablation", "--epochs", "1", "-o", tmp_path / "demo")
+    assert "in micrometres (4 µm per pixel of the analysed frames)" in (tmp_path / "demo" / "report.md").read_text()
+    run("demo", "--preset", "tiny", "--no-ablation", "--epochs", "1", "--pixel-size", "0.5", "-o", tmp_path / "own")
+    assert "in micrometres (0.5 µm per pixel of the analysed frames)" in (tmp_path / "own" / "report.md").read_text()
