@@ -285,6 +285,8 @@ def test_enum_values_match_the_header():
         expected[f"SPARSEVAR_MODEL_PARAM_{c_name}"] = value
     for name in ("sequential", "embedded", "end_to_end"):
         expected[f"SPARSEVAR_TRAINING_MODE_{name.upper()}"] = model._MODES[name]
+    for name, value in model._READOUTS.items():
+        expected[f"SPARSEVAR_MAP_READOUT_{name.upper()}"] = value
     from sparsevar import synthetic
 
     for name, value in synthetic._PRESETS.items():
