@@ -38,7 +38,7 @@ let package = Package(
     .executableTarget(
       name: "sparsevar-cli",
       dependencies: [
-        "SparseVAR", "SparseVARFiles", "SparseVARSynthetic", "SparseVARReport",
+        "SparseVAR", "SparseVARFiles", "SparseVARSynthetic", "SparseVARReport", "_CHDF5",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -52,6 +52,9 @@ let package = Package(
     .target(name: "_SparseVARHandles"),
     /// libpng's simplified API from Debian's libpng-dev.
     .systemLibrary(name: "_CPNG"),
+    /// libhdf5 from Debian's libhdf5-dev: the tool's HDF5 and NWB input, linked into the tool only
+    /// (neither SparseVAR nor libsparsevar.so depends on it).
+    .systemLibrary(name: "_CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
 
     // MARK: - Unit test bundles
     .testTarget(

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what sparsevar's build and tests need, and only what is missing, so that running it
 # again changes nothing (scripts/test.sh runs it first):
-#   - Debian packages libopenblas-dev liblapacke-dev libpng-dev cmake pkg-config g++, and clang with
-#     libclang-rt-dev (libFuzzer, for tests/fuzz) (apt-get update and install, only when one of them
-#     is absent; sudo when not root);
+#   - Debian packages libopenblas-dev liblapacke-dev libpng-dev libhdf5-dev (the command-line tool's
+#     HDF5 and NWB input) cmake pkg-config g++, and clang with libclang-rt-dev (libFuzzer, for
+#     tests/fuzz) (apt-get update and install, only when one of them is absent; sudo when not root);
 #   - Python packages numpy scipy scikit-learn pytest matplotlib dask[distributed] tqdm
 #     threadpoolctl tifffile h5py pynwb (pip, only those that cannot be imported; matplotlib draws
 #     the Python example's figures and sparsevar.plot's; dask, tqdm and threadpoolctl run the tests
@@ -15,7 +15,7 @@ set -euo pipefail
 say() { printf 'setup.sh: %s\n' "$*"; }
 
 # ---- Debian packages ---------------------------------------------------------------------------
-apt_packages=(libopenblas-dev liblapacke-dev libpng-dev cmake pkg-config g++ clang libclang-rt-dev)
+apt_packages=(libopenblas-dev liblapacke-dev libpng-dev libhdf5-dev cmake pkg-config g++ clang libclang-rt-dev)
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()
   for package in "${apt_packages[@]}"; do

@@ -23,7 +23,8 @@
 #                                    installed tool bin/sparsevar answers --help
 #  8. Python binding                 pip install ./bindings/python
 #  9. examples                       examples/swift (swift run; it must not compile the tool's
-#                                    modules or swift-argument-parser) and examples/python/*.py
+#                                    modules or swift-argument-parser, nor link libhdf5) and
+#                                    examples/python/*.py
 # 10. pytest                         tests/abi, tests/cli (the installed tool bin/sparsevar),
 #                                    bindings/python/tests against the installed tree, and
 #                                    tests/calibration (the permutation test against brute-force
@@ -190,6 +191,18 @@ if [ -n "$unneeded" ]; then
   note "examples/swift compiled modules it does not use: $unneeded"
   exit 1
 fi
+# Nor link libhdf5, which only the tool needs (its HDF5 and NWB input).
+example_binaries=$(find "$EXAMPLE_SCRATCH" -maxdepth 3 -type f -executable -path '*/debug/*' ! -name '*.so')
+if [ -z "$example_binaries" ]; then
+  note "examples/swift: no executable found under $EXAMPLE_SCRATCH"
+  exit 1
+fi
+for binary in $example_binaries; do
+  if readelf -d "$binary" 2>/dev/null | grep -q 'NEEDED.*hdf5'; then
+    note "examples/swift links libhdf5: $binary"
+    exit 1
+  fi
+done
 for example in examples/python/*.py; do
   note "run $example"
   python3 "$example"

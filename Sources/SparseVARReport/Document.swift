@@ -165,8 +165,24 @@ public func safeFileName(_ name: String) -> String {
 
 /// A run's name (its source file) as a file-name stem: the last path component without its
 /// extension, made safe by `safeFileName`.
+///
+/// A dataset inside a file, named FILE:/PATH as the tool and the Python readers name HDF5 and NWB
+/// datasets ("rec.nwb:/acquisition/TwoPhotonSeries/data"), gives the file's stem and the
+/// dataset's last name ("rec_data").
 public func fileStem(_ name: String) -> String {
-  var base = Substring(name.split(separator: "/", omittingEmptySubsequences: true).last ?? "")
-  if let dot = base.lastIndex(of: "."), dot != base.startIndex { base = base[..<dot] }
-  return safeFileName(String(base))
+  func stem(_ path: Substring) -> Substring {
+    var base = path.split(separator: "/", omittingEmptySubsequences: true).last ?? ""
+    if let dot = base.lastIndex(of: "."), dot != base.startIndex { base = base[..<dot] }
+    return base
+  }
+  var colon = name.firstIndex(of: ":")
+  while let at = colon {
+    let file = name[..<at], inner = name[name.index(after: at)...]
+    let fileName = file.split(separator: "/").last ?? ""
+    if inner.hasPrefix("/"), let dot = fileName.lastIndex(of: "."), dot != fileName.startIndex {
+      return safeFileName(String(stem(file)) + "_" + String(stem(inner)))
+    }
+    colon = inner.firstIndex(of: ":")
+  }
+  return safeFileName(String(stem(name[...])))
 }

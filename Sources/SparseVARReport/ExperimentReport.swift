@@ -222,6 +222,14 @@ public func formatNumber(_ v: Double, _ digits: Int = 3) -> String {
   return String(cString: buffer)
 }
 
+/// The report's plot of one latent z (black) and its one-step forecast zhat (red), both starting at
+/// frame `firstFrame` (the VAR's lag): frames on the x axis, latent units on the y axis, a legend.
+public func forecastPlot(latent: [Double], forecast: [Double], firstFrame: Int, title: String) -> LinePlot {
+  LinePlot(
+    series: [(values: latent, color: (20, 20, 20)), (values: forecast, color: (220, 60, 30))], xStart: Double(firstFrame),
+    xLabel: "frame", yLabel: "latent units", title: title, legend: ["z", "forecast zhat"])
+}
+
 /// Builds and writes the report of an analysed network into `folder`.
 /// - Parameters:
 ///   - conditions: the two condition labels and their names, e.g. (0, "F"), (1, "N").
@@ -232,11 +240,14 @@ public func formatNumber(_ v: Double, _ digits: Int = 3) -> String {
 ///   - ablation: rows of the ablation table, if the modes were compared.
 ///   - skipComparison: the latent map (h x w of latent channel 0) of a model trained without the
 ///     skip connection, to show next to this model's.
+///   - pixelSize: micrometres per pixel of the network's frames (after cropping and downscaling:
+///     a recording's pixel size times the downscale factor), for scale bars in µm; nil draws them
+///     in pixels.
 public func writeExperimentReport(
   network: SparseVARNetwork, conditions: [(label: Int32, name: String)], dataset: FrameDataset?,
   groundTruth: [Float]? = nil, ablation: [AblationRow] = [], skipComparison: [Float]? = nil,
   options: PairwiseGroupTestOptions = .init(), readout: MapReadout = .latentGrid, title: String = "sparsevar report",
-  notes: [String] = [], folder: String
+  notes: [String] = [], pixelSize: Double? = nil, folder: String
 ) throws -> ReportSummary {
   try makeFolder(folder)
   guard conditions.count == 2 else { throw SparseVARError.invalidArgument("a report compares exactly two conditions") }
@@ -337,15 +348,19 @@ public func writeExperimentReport(
         + "influence difference placed on the pixels that carry activity. "
       : "Maps read out by the decoder (the paper's): the influence vector decoded to the image, times the mean "
         + "frame. ")
-      + "Each map has a colour bar in its units (normalised intensity) and a scale bar in pixels (the model "
-      + "knows no pixel size). The difference map is diverging and centred on 0: red where Omega \(a.name) is "
+      + "Each map has a colour bar in its units (normalised intensity) and a scale bar "
+      + (pixelSize.map { "in micrometres (\(formatNumber($0, 6)) \u{00B5}m per pixel of the analysed frames)" }
+        ?? "in pixels of the analysed frames (no pixel size was given)")
+      + ". The difference map is diverging and centred on 0: red where Omega \(a.name) is "
       + "larger, blue where Omega \(b.name) is." + (truth == nil ? "" : " The magenta contour is the ground truth."))
   let scale = max(1, 256 / max(h, w))
   func save(
     _ values: [Float], _ file: String, _ colormap: Colormap, title: String, note: String = "", contour: [Float]? = nil
   ) throws -> String {
-    try MapFigure(values, width: w, height: h, colormap: colormap, title: title, note: note, contour: contour, enlargement: scale)
-      .render().writePNG(to: folder + "/" + file)
+    try MapFigure(
+      values, width: w, height: h, colormap: colormap, title: title, note: note, contour: contour, enlargement: scale,
+      pixelSize: pixelSize
+    ).render().writePNG(to: folder + "/" + file)
     return file
   }
   let contourNote = truth == nil ? "" : "magenta: ground truth"
@@ -414,11 +429,9 @@ public func writeExperimentReport(
   for l in shown {
     let truth = (p..<first.latents.length).map { first.latents.values[$0 * k + l] }
     let predicted = (0..<(first.latents.length - p)).map { forecast[$0 * k + l] }
-    let plot = LinePlot(
-      series: [(values: truth, color: (20, 20, 20)), (values: predicted, color: (220, 60, 30))], xStart: Double(p),
-      xLabel: "frame", yLabel: "z", title: "\(firstName): latent \(l)")
     let file = "latent_\(l).png"
-    try plot.render().writePNG(to: folder + "/" + file)
+    try forecastPlot(latent: truth, forecast: predicted, firstFrame: p, title: "\(firstName): latent \(l)")
+      .render().writePNG(to: folder + "/" + file)
     plotPanels.append((file, "latent \(l): z (black) and forecast zhat (red), latent units against frame"))
   }
   document.heading("Latent forecasts")
@@ -435,10 +448,13 @@ public func writeExperimentReport(
       Array(zhat[0..<k]), count: 1, indices: indices, offset: p)
     let frame = Array(frames[(p * h * w)..<((p + 1) * h * w)])
     let range = Double(frame.min() ?? 0)...Double(frame.max() ?? 1)
-    try MapFigure(frame, width: w, height: h, colormap: .gray, range: range, title: "\(firstName): x_t", enlargement: scale)
-      .render().writePNG(to: folder + "/frame.png")
     try MapFigure(
-      reconstruction, width: w, height: h, colormap: .gray, range: range, title: "\(firstName): xhat_t", enlargement: scale
+      frame, width: w, height: h, colormap: .gray, range: range, title: "\(firstName): x_t", enlargement: scale,
+      pixelSize: pixelSize
+    ).render().writePNG(to: folder + "/frame.png")
+    try MapFigure(
+      reconstruction, width: w, height: h, colormap: .gray, range: range, title: "\(firstName): xhat_t", enlargement: scale,
+      pixelSize: pixelSize
     ).render().writePNG(to: folder + "/reconstruction.png")
     document.heading("Reconstruction")
     document.figure(
@@ -453,15 +469,17 @@ public func writeExperimentReport(
   let meanLatent = meanLatentMap(first.latents, plane: latentPlane)
   var latentPanels: [(file: String, caption: String)] = []
   let latentScale = max(1, 256 / max(latentShape.height, latentShape.width))
+  // A latent cell covers h / latent height frame pixels.
+  let latentPixelSize = pixelSize.map { $0 * Double(h) / Double(max(1, latentShape.height)) }
   try MapFigure(
     meanLatent, width: latentShape.width, height: latentShape.height, colormap: .diverging, title: "\(firstName): latent 0",
-    units: "latent units", enlargement: latentScale
+    units: "latent units", enlargement: latentScale, pixelSize: latentPixelSize
   ).render().writePNG(to: folder + "/latent_map.png")
   latentPanels.append(("latent_map.png", network.network.configuration.skipConnection ? "with skip connection" : "without skip connection"))
   if let skipComparison, skipComparison.count == latentPlane {
     try MapFigure(
       skipComparison, width: latentShape.width, height: latentShape.height, colormap: .diverging,
-      title: "without skip connection", units: "latent units", enlargement: latentScale
+      title: "without skip connection", units: "latent units", enlargement: latentScale, pixelSize: latentPixelSize
     ).render().writePNG(to: folder + "/latent_map_without_skip.png")
     latentPanels.append(("latent_map_without_skip.png", "without skip connection"))
   }

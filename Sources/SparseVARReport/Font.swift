@@ -5,7 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-/// Rows of each glyph, top to bottom; bit 4 is the leftmost of the 5 columns.
+/// Rows of each glyph, top to bottom (ASCII capitals, digits, punctuation and µ); bit 4 is the
+/// leftmost of the 5 columns.
 private let glyphs: [Character: [UInt8]] = {
   let table: [(Character, [String])] = [
     ("0", ["01110", "10001", "10011", "10101", "11001", "10001", "01110"]),
@@ -56,6 +57,8 @@ private let glyphs: [Character: [UInt8]] = {
     ("_", ["00000", "00000", "00000", "00000", "00000", "00000", "11111"]),
     ("|", ["00100", "00100", "00100", "00100", "00100", "00100", "00100"]),
     ("?", ["01110", "10001", "00001", "00010", "00100", "00000", "00100"]),
+    ("\u{00B5}", ["00000", "00000", "10001", "10001", "10011", "11101", "10000"]),  // µ, the micro sign
+    ("m", ["00000", "00000", "11010", "10101", "10101", "10101", "10101"]),  // only in "µm"
     (" ", ["00000", "00000", "00000", "00000", "00000", "00000", "00000"]),
   ]
   var out: [Character: [UInt8]] = [:]
@@ -70,12 +73,14 @@ public enum BitmapFont {
   /// Horizontal advance per character (glyph plus one pixel of space).
   public static let advance = 6
 
-  /// The glyph rows of `c` (capitals for letters; the minus sign and dashes as '-'; '?' when
-  /// there is none).
-  static func rows(_ c: Character) -> [UInt8] {
+  /// The glyph rows of `c` (capitals for letters, but a lower-case m after µ, so that "µm" does
+  /// not read as micromolar; the minus sign and dashes as '-'; '?' when there is none).
+  static func rows(_ c: Character, after previous: Character? = nil) -> [UInt8] {
     let key: Character
     switch c {
+    case "m" where previous == "\u{00B5}" || previous == "\u{03BC}": key = "m"
     case "\u{2212}", "\u{2013}", "\u{2014}": key = "-"
+    case "\u{00B5}", "\u{03BC}": key = "\u{00B5}"  // micro sign and Greek mu: not capitalised
     default: key = Character(c.uppercased())
     }
     return glyphs[key] ?? glyphs["?"]!
@@ -112,9 +117,11 @@ extension RGBImage {
   /// `scale` x `scale` image pixels; clipped to the image.
   public mutating func draw(_ text: String, x: Int, y: Int, scale: Int = 1, color: (UInt8, UInt8, UInt8) = (0, 0, 0)) {
     let scale = max(1, scale)
+    var previous: Character? = nil
     for (n, c) in text.enumerated() {
       let left = x + n * BitmapFont.advance * scale
-      for (r, bits) in BitmapFont.rows(c).enumerated() {
+      defer { previous = c }
+      for (r, bits) in BitmapFont.rows(c, after: previous).enumerated() {
         for col in 0..<BitmapFont.glyphWidth where bits & (1 << (4 - col)) != 0 {
           fill(x: left + col * scale, y: y + r * scale, width: scale, height: scale, color)
         }

@@ -1,8 +1,8 @@
 //===--- LinePlot.swift ---------------------------------------------------===//
 //
 // Line plots drawn into an RGBImage (for latent forecasts against latents): an optional title,
-// axes with ticks, tick labels and axis units in the report's bitmap font, a zero line, and each
-// series as a polyline in its own colour.
+// axes with ticks, tick labels and axis units in the report's bitmap font, a zero line, each
+// series as a polyline in its own colour, and an optional legend naming the series.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,10 +21,12 @@ public struct LinePlot: Sendable {
   public var xLabel: String
   public var yLabel: String
   public var title: String
+  /// Names of the series, in order, drawn as a legend at the top right (empty: no legend).
+  public var legend: [String]
 
   public init(
     width: Int = 600, height: Int = 200, series: [(values: [Double], color: (UInt8, UInt8, UInt8))],
-    xStart: Double = 0, xLabel: String = "frame", yLabel: String = "value", title: String = ""
+    xStart: Double = 0, xLabel: String = "frame", yLabel: String = "value", title: String = "", legend: [String] = []
   ) {
     self.width = width
     self.height = height
@@ -33,13 +35,15 @@ public struct LinePlot: Sendable {
     self.xLabel = xLabel
     self.yLabel = yLabel
     self.title = title
+    self.legend = legend
   }
 
   /// Left, right, top and bottom edges of the plotting area in image pixels, given the y tick
   /// labels' width.
   func plotArea(labelWidth: Int) -> (left: Int, right: Int, top: Int, bottom: Int) {
     let line = BitmapFont.glyphHeight + 3
-    return (4 + line + labelWidth + 6, width - 8, 4 + (title.isEmpty ? 0 : line) + 4, height - 4 - 2 * line - 2)
+    let topLine = title.isEmpty && legend.isEmpty ? 0 : line
+    return (4 + line + labelWidth + 6, width - 8, 4 + topLine + 4, height - 4 - 2 * line - 2)
   }
 
   /// Renders the plot.
@@ -82,10 +86,24 @@ public struct LinePlot: Sendable {
       image.draw(label, x: x - BitmapFont.width(label) / 2, y: area.bottom + 6)
     }
     image.draw(xLabel, x: (area.left + area.right - BitmapFont.width(xLabel)) / 2, y: height - 4 - BitmapFont.glyphHeight)
-    // The y unit, written vertically (one character per line) when it fits, else at the top.
+    // The y unit, written vertically (one character per line) left of the tick labels when it
+    // fits, else horizontally at the bottom left, below the y tick labels.
     let yTextHeight = yLabel.count * (BitmapFont.glyphHeight + 1)
-    var y = (area.top + area.bottom - yTextHeight) / 2
-    for c in yLabel { image.draw(String(c), x: 4, y: y); y += BitmapFont.glyphHeight + 1 }
+    if yTextHeight <= area.bottom - area.top {
+      var y = (area.top + area.bottom - yTextHeight) / 2
+      for c in yLabel { image.draw(String(c), x: 4, y: y); y += BitmapFont.glyphHeight + 1 }
+    } else {
+      image.draw(yLabel, x: 4, y: height - 4 - BitmapFont.glyphHeight)
+    }
+    // The legend, right-aligned on the title's line: a short line of each series' colour, then its name.
+    var x = area.right
+    for (s, name) in zip(series, legend).reversed() {
+      x -= BitmapFont.width(name)
+      image.draw(name, x: x, y: 4)
+      x -= 14
+      image.fill(x: x, y: 4 + BitmapFont.glyphHeight / 2 - 1, width: 10, height: 3, s.color)
+      x -= 10
+    }
 
     if low < 0 && high > 0 {
       for x in stride(from: area.left, to: area.right, by: 3) { image.set(x, row(0), (200, 200, 200)) }

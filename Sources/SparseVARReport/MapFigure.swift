@@ -1,8 +1,9 @@
 //===--- MapFigure.swift --------------------------------------------------===//
 //
 // A map as a figure that can be read quantitatively: a title, the map (enlarged), an optional
-// ground-truth contour over it, a colour bar with tick labels and its units, a scale bar in
-// pixels, and a note line (e.g. which sign of a difference means what).
+// ground-truth contour over it, a colour bar with tick labels and its units, a scale bar (in
+// micrometres when the pixel size is known, else in pixels), and a note line (e.g. which sign of a
+// difference means what).
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,8 +47,12 @@ public struct MapFigureLayout: Sendable, Equatable {
   public var mapX: Int, mapY: Int, mapWidth: Int, mapHeight: Int
   public var barX: Int, barY: Int, barWidth: Int, barHeight: Int
   public var scaleBarX: Int, scaleBarY: Int, scaleBarLength: Int
-  /// Source pixels the scale bar spans.
+  /// Source pixels the scale bar spans (rounded to a whole number when it is drawn in µm).
   public var scaleBarPixels: Int
+  /// Micrometres the scale bar spans, nil when it is drawn in pixels (no pixel size).
+  public var scaleBarMicrometres: Double?
+  /// The scale bar's label, e.g. "50 µm" or "5 px".
+  public var scaleBarLabel: String
   /// Text scale (font pixels per image pixel).
   public var textScale: Int
 }
@@ -70,11 +75,13 @@ public struct MapFigure: Sendable {
   public var contour: [Float]?
   /// Each map pixel becomes `enlargement` x `enlargement` image pixels.
   public var enlargement: Int
+  /// Micrometres per map pixel (> 0), for a scale bar in µm; nil draws it in pixels.
+  public var pixelSize: Double?
 
   public init(
     _ values: [Float], width: Int, height: Int, colormap: Colormap, range: ClosedRange<Double>? = nil,
     title: String, units: String = "normalised intensity", note: String = "", contour: [Float]? = nil,
-    enlargement: Int? = nil
+    enlargement: Int? = nil, pixelSize: Double? = nil
   ) {
     self.values = values
     self.width = width
@@ -86,6 +93,25 @@ public struct MapFigure: Sendable {
     self.note = note
     self.contour = contour
     self.enlargement = enlargement ?? max(1, 256 / max(1, max(width, height)))
+    self.pixelSize = pixelSize
+  }
+
+  /// The scale bar: a round length about a quarter of the map's width, in µm when the pixel size
+  /// is known (1, 2 or 5 times a power of ten), else in whole pixels.
+  /// - Throws: `.invalidArgument` for a pixel size that is not finite and > 0.
+  func scaleBar() throws -> (sourcePixels: Double, micrometres: Double?, label: String) {
+    guard let pixelSize else {
+      let target = max(1, width / 4)
+      let pixels = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000].last { $0 <= target } ?? 1
+      return (Double(pixels), nil, "\(pixels) px")
+    }
+    let target = Double(max(1, width)) * pixelSize / 4
+    guard pixelSize.isFinite, pixelSize > 0, target.isFinite, target >= 1e-9, target <= 1e12 else {
+      throw SparseVARError.invalidArgument("the pixel size must be a finite number of micrometres > 0 (and a map's width at most 1e12 µm), got \(pixelSize)")
+    }
+    let power = pow10(floorLog10(target))
+    let micrometres = [5.0, 2, 1].map { $0 * power }.first { $0 <= target * 1.000001 } ?? power
+    return (micrometres / pixelSize, micrometres, "\(formatNumber(micrometres, 6)) \u{00B5}m")
   }
 
   /// The colour range used: `range`, or the map's finite min and max (symmetric about 0 for the
@@ -120,10 +146,8 @@ public struct MapFigure: Sendable {
     let barGap = 6 * t
     let tickLength = 3 * t
 
-    // Scale bar: a round number of source pixels, about a quarter of the map's width.
-    let target = max(1, width / 4)
-    let pixels = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000].last { $0 <= target } ?? 1
-    let scaleLabel = "\(pixels) px"
+    let bar = try scaleBar()
+    let scaleLabel = bar.label
     let units = "units: " + self.units
 
     let mapX = margin
@@ -172,14 +196,15 @@ public struct MapFigure: Sendable {
     }
 
     // Scale bar and its label, then the note.
-    let length = pixels * scale
+    let length = max(1, Int((bar.sourcePixels * Double(scale)).rounded()))
     image.fill(x: mapX, y: scaleBarY, width: length, height: 2 * t + 1, (0, 0, 0))
     image.draw(scaleLabel, x: mapX + length + 3 * t, y: scaleBarY - t * 2, scale: t)
     y = scaleBarY + 2 * t + 2 + line / 3
     if !note.isEmpty { image.draw(note, x: margin, y: y + line - BitmapFont.glyphHeight * t, scale: t) }
     let layout = MapFigureLayout(
       mapX: mapX, mapY: mapY, mapWidth: map.width, mapHeight: map.height, barX: barX, barY: mapY, barWidth: barWidth,
-      barHeight: map.height, scaleBarX: mapX, scaleBarY: scaleBarY, scaleBarLength: length, scaleBarPixels: pixels,
+      barHeight: map.height, scaleBarX: mapX, scaleBarY: scaleBarY, scaleBarLength: length,
+      scaleBarPixels: Int(bar.sourcePixels.rounded()), scaleBarMicrometres: bar.micrometres, scaleBarLabel: scaleLabel,
       textScale: t)
     return (image, layout)
   }

@@ -65,7 +65,7 @@ struct Analyze: ParsableCommand {
       let network = try SparseVARNetwork.load(from: model)
       let summary = try writeExperimentReport(
         network: network, conditions: try names.resolve(network), dataset: nil, readout: maps.readout,
-        title: "sparsevar report: \(model)", folder: output)
+        title: "sparsevar report: \(model)", pixelSize: maps.pixelSize, folder: output)
       printSummary(summary)
       print("report written to \(output)/report.html and \(output)/report.md")
     }
@@ -127,18 +127,19 @@ struct Maps: ParsableCommand {
         if used.contains(stem) { stem += "_run_\(run)" }
         used.insert(stem)
         let title = (analysis.name ?? "run \(run)") + (analysis.label.map { " (\(network.conditionName($0)))" } ?? "")
-        try MapFigure(map, width: w, height: h, colormap: .sequential, title: title, enlargement: scale)
+        try MapFigure(map, width: w, height: h, colormap: .sequential, title: title, enlargement: scale, pixelSize: maps.pixelSize)
           .render().writePNG(to: "\(output)/\(stem).png")
       }
       for c in conditions {
         try MapFigure(try network.groupMap(c.label, gain: gain, readout: maps.readout), width: w, height: h, colormap: .sequential,
-                      title: "condition \(c.name)", enlargement: scale)
+                      title: "condition \(c.name)", enlargement: scale, pixelSize: maps.pixelSize)
           .render().writePNG(to: "\(output)/\(safeFileName(c.name)).png")
       }
       let difference = try network.differenceMap(conditions[0].label, conditions[1].label, gain: gain, readout: maps.readout)
       try MapFigure(difference, width: w, height: h, colormap: .diverging,
                     title: "\(conditions[0].name) - \(conditions[1].name)",
-                    note: differenceNote(conditions[0].name, conditions[1].name), enlargement: scale)
+                    note: differenceNote(conditions[0].name, conditions[1].name), enlargement: scale,
+                    pixelSize: maps.pixelSize)
         .render().writePNG(to: "\(output)/difference.png")
       print("\(network.runs.count + 3) maps written to \(output)/")
     }

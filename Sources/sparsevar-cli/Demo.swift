@@ -131,6 +131,9 @@ struct Demo: ParsableCommand {
         skipComparison = meanLatentMap(network.runs[0].latents, plane: shape.height * shape.width)
       }
       let minutes = (monotonicSeconds() - start) / 60
+      // The generator's pixel size, times the downscale factor of its preprocessing.
+      let pixelSize = maps.pixelSize
+        ?? generator.options.micronsPerPixel * Double(generator.options.recommendedPreprocessing.downscale)
       let summary = try writeExperimentReport(
         network: main, conditions: [(0, "F"), (1, "N")], dataset: dataset, groundTruth: null ? nil : truth, ablation: ablation,
         skipComparison: skipComparison, readout: maps.readout, title: "sparsevar demo: synthetic two-photon experiment",
@@ -149,7 +152,7 @@ struct Demo: ParsableCommand {
             + "; total time "
             + "\(formatNumber(minutes, 2)) minutes.",
         ],
-        folder: output)
+        pixelSize: pixelSize, folder: output)
       printSummary(summary)
       print("report: \(output)/report.html (and \(output)/report.md); model: \(output)/model.svnet")
     }

@@ -32,7 +32,7 @@ extension MapReadout: ExpressibleByArgument {
   public static var allValueStrings: [String] { ["latent-grid", "decoder"] }
 }
 
-/// The `--map-readout` option of every command that draws maps.
+/// The options of every command that draws maps: `--map-readout` and `--pixel-size`.
 struct MapOptions: ParsableArguments {
   @Option(
     name: .customLong("map-readout"),
@@ -42,6 +42,21 @@ struct MapOptions: ParsableArguments {
       decoded, times the mean frame).
       """)
   var readout: MapReadout = .latentGrid
+
+  @Option(
+    name: .customLong("pixel-size"),
+    help: """
+      Micrometres per pixel of the analysed frames, after --crop and --downscale: a recording's \
+      pixel size times the downscale factor (0.5 µm pixels downscaled 4 times: 2). Scale bars are \
+      then drawn in µm, else in pixels. The demo uses its synthetic data's pixel size.
+      """)
+  var pixelSize: Double?
+
+  func validate() throws {
+    if let pixelSize, !(pixelSize.isFinite && pixelSize > 0 && pixelSize <= 1e9) {
+      throw ValidationError("--pixel-size must be a number of micrometres > 0, got \(pixelSize)")
+    }
+  }
 }
 
 /// Defaults of the options a command may choose for itself (`demo`: per preset, see

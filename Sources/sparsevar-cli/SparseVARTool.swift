@@ -26,8 +26,10 @@ struct SparseVARTool: ParsableCommand {
         sparsevar train run*.tif --labels F,F,N,N -o model.svnet --report report/
         sparsevar test model.svnet                     # swap-test table of a saved model
         sparsevar maps model.svnet -o maps/            # contribution maps as PNG
-      Recordings are .npy stacks (frames x height x width; uint16, float32 or float64) or multi-page
-      TIFF stacks as ScanImage writes them.
+      Recordings are .npy stacks (frames x height x width; uint16, float32 or float64), multi-page
+      TIFF stacks as ScanImage writes them, suite2p's registered binary, or 3-D datasets of HDF5 and
+      NWB files named FILE:/PATH (e.g. session.nwb:/acquisition/TwoPhotonSeries/data).
+      --pixel-size (micrometres per analysed pixel) puts the figures' scale bars in micrometres.
       """,
     subcommands: [Demo.self, Train.self, Analyze.self, TestCommand.self, Maps.self, Synth.self])
 }

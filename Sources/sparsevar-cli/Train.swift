@@ -1,7 +1,7 @@
 //===--- Train.swift ------------------------------------------------------===//
 //
 // `sparsevar train`: the user's own recordings (.npy, ScanImage TIFF stacks, suite2p's registered
-// binary), one file per run, with group labels from the command line or a small CSV file. The
+// binary, HDF5 and NWB datasets), one file per run, with group labels from the command line or a small CSV file. The
 // condition names and the files are saved in the model, so that later commands show them.
 //
 //===----------------------------------------------------------------------===//
@@ -25,12 +25,15 @@ struct Train: ParsableCommand {
       Each file is one run: a .npy stack (frames x height x width; uint16, float32 or float64) or a
       multi-page TIFF stack (ScanImage; --channel N for a stack of interleaved channels), or suite2p's
       registered binary (a data.bin file or its plane folder, with --frame-shape LyxLx from its ops.npy,
-      which is a Python pickle this tool does not read). Give each run a condition with --labels F,F,N,N
-      (one per file, in order) or --labels-csv labels.csv (lines "file,condition"; a header line is
-      allowed). HDF5 and NWB recordings: read them with the Python binding (sparsevar.readers).
+      which is a Python pickle this tool does not read), or a 3-D dataset (frames x height x width,
+      integer or float) of an HDF5 or NWB file named FILE:/PATH, e.g. rec.h5:/imaging/frames or
+      session.nwb:/acquisition/TwoPhotonSeries/data (an .nwb file alone: its only TwoPhotonSeries);
+      HDF5 datasets are read block by block. Give each run a condition with --labels F,F,N,N
+      (one per file, in order) or --labels-csv labels.csv (lines "file,condition", the file as given
+      or its base name; a header line is allowed).
       """)
 
-  @Argument(help: "Recordings, one file per run.") var files: [String]
+  @Argument(help: "Recordings, one per run: .npy, TIFF, suite2p binaries or plane folders, HDF5/NWB datasets as FILE:/PATH.") var files: [String]
   @Option(help: "Conditions of the runs, comma-separated, in file order (e.g. F,F,N,N).") var labels: String?
   @Option(name: .customLong("labels-csv"), help: "CSV file with lines \"file,condition\".") var labelsCSV: String?
   @Option(help: "Centre crop HEIGHTxWIDTH before downscaling (e.g. 768x512).") var crop: String?
@@ -68,8 +71,9 @@ struct Train: ParsableCommand {
       byFile[fields[0]] = fields[1]
     }
     return try files.map { file in
-      let base = String(file.split(separator: "/").last ?? Substring(file))
-      guard let name = byFile[file] ?? byFile[base] else {
+      let path = HDF5Recording.split(file)?.file ?? file  // FILE of FILE:/PATH
+      let base = String(path.split(separator: "/").last ?? Substring(path))
+      guard let name = byFile[file] ?? byFile[path] ?? byFile[base] else {
         throw ValidationError("\(labelsCSV ?? ""): no condition for \(file)")
       }
       return name
@@ -88,20 +92,41 @@ struct Train: ParsableCommand {
         preprocessing.crop = FrameSize(height: parts[0], width: parts[1])
       }
       var dataset: FrameDataset? = nil
-      var reading = ProgressLine(label: "reading recordings")
-      for (index, file) in files.enumerated() {
-        let stack = try readRecording(file)
+      /// The dataset, made for the first recording's frame size; a later one must match it.
+      func datasetTaking(_ file: String, height: Int, width: Int) throws -> FrameDataset {
         if dataset == nil {
-          let created = try FrameDataset(height: stack.height, width: stack.width, preprocessing: preprocessing)
+          let created = try FrameDataset(height: height, width: width, preprocessing: preprocessing)
           for (label, name) in distinct.enumerated() { try created.setConditionName(name, label: Int32(label)) }
           dataset = created
         }
-        guard let dataset, stack.height == dataset.inputHeight, stack.width == dataset.inputWidth else {
+        guard let dataset, height == dataset.inputHeight, width == dataset.inputWidth else {
           throw SparseVARError.shape(
-            "\(file) has frames of \(stack.height) x \(stack.width), the first file \(dataset?.inputHeight ?? 0) x \(dataset?.inputWidth ?? 0)")
+            "\(file) has frames of \(height) x \(width), the first file \(dataset?.inputHeight ?? 0) x \(dataset?.inputWidth ?? 0)")
         }
-        let run = try dataset.addRun(stack, label: Int32(distinct.firstIndex(of: names[index]) ?? 0))
-        try dataset.setRunName(file, run: run)
+        return dataset
+      }
+      var reading = ProgressLine(label: "reading recordings")
+      for (index, file) in files.enumerated() {
+        let label = Int32(distinct.firstIndex(of: names[index]) ?? 0)
+        let run: Int
+        let target: FrameDataset
+        var name = file
+        if let hdf5 = HDF5Recording.split(file) {
+          // HDF5 and NWB: streamed into the run block by block.
+          if channel != nil && channel != 1 {
+            throw SparseVARError.invalidArgument("\(file) is an HDF5 dataset of one channel: channel \(channel!) does not exist")
+          }
+          let recording = try HDF5Recording(file: hdf5.file, dataset: hdf5.path)
+          target = try datasetTaking(file, height: recording.height, width: recording.width)
+          run = target.beginRun(label: label)
+          try recording.read(into: target, run: run)
+          name = recording.name  // FILE:/PATH, also for an .nwb file given alone
+        } else {
+          let stack = try readRecording(file)
+          target = try datasetTaking(file, height: stack.height, width: stack.width)
+          run = try target.addRun(stack, label: label)
+        }
+        try target.setRunName(name, run: run)
         reading.update(index + 1, files.count)
       }
       guard let dataset else { return }
@@ -112,7 +137,7 @@ struct Train: ParsableCommand {
       if let report, distinct.count >= 2 {
         let summary = try writeExperimentReport(
           network: network, conditions: [(0, distinct[0]), (1, distinct[1])], dataset: dataset,
-          readout: maps.readout, title: "sparsevar report", folder: report)
+          readout: maps.readout, title: "sparsevar report", pixelSize: maps.pixelSize, folder: report)
         printSummary(summary)
         print("report written to \(report)/report.html and \(report)/report.md")
       }
@@ -121,10 +146,16 @@ struct Train: ParsableCommand {
 }
 
 extension Train {
-  /// The frames of one recording: suite2p's binary (a .bin file or a folder) with --frame-shape,
-  /// else .npy or TIFF by the extension.
+  /// The frames of one recording other than an HDF5 dataset: suite2p's binary (a .bin file or a
+  /// folder) with --frame-shape, else .npy or TIFF by the extension.
   func readRecording(_ file: String) throws -> FrameStack {
     guard file.lowercased().hasSuffix(".bin") || Suite2PBinary.isDirectory(file) else {
+      guard FrameFileFormat(path: file) != nil else {
+        throw SparseVARError.format(
+          "cannot tell the format of \(file) from its extension: this tool reads "
+            + FrameFile.supportedExtensions.joined(separator: ", ") + ", suite2p's data.bin (or its plane folder) and "
+            + "datasets of HDF5 and NWB files (" + HDF5Recording.extensions.joined(separator: ", ") + ") named FILE:/PATH")
+      }
       return try FrameFile.read(path: file, channel: channel)
     }
     guard let frameShape else {

@@ -136,6 +136,67 @@ import Testing
     #expect(contour == 2 * (12 * 4 + 10 * 4) - 4)
   }
 
+  /// The longest horizontal run of black pixels below the map: the scale bar.
+  func scaleBarLength(_ image: RGBImage, _ layout: MapFigureLayout) -> Int {
+    var longest = 0
+    for y in (layout.mapY + layout.mapHeight)..<image.height {
+      var run = 0
+      for x in 0..<image.width {
+        run = image.color(x, y) == (0, 0, 0) ? run + 1 : 0
+        longest = max(longest, run)
+      }
+    }
+    return longest
+  }
+
+  @Test(arguments: [(1.5, 10.0, 27), (0.25, 2.0, 32), (40, 200, 20)])
+  func scaleBarInMicrometresWithAPixelSize(pixelSize: Double, micrometres: Double, length: Int) throws {
+    // 32 map pixels of `pixelSize` µm, enlarged 4 times: a round length of about a quarter of the
+    // width (1, 2 or 5 times a power of ten, at most the quarter), drawn to scale.
+    let figure = MapFigure(
+      Self.values, width: Self.mapWidth, height: Self.mapHeight, colormap: .sequential, title: "F", enlargement: 4,
+      pixelSize: pixelSize)
+    let (rendered, layout) = try figure.renderWithLayout()
+    let image = try writeAndReadBack(rendered)
+    #expect(layout.scaleBarMicrometres == micrometres)
+    #expect(layout.scaleBarLength == length && scaleBarLength(image, layout) == length)
+    #expect(Int((micrometres / pixelSize * 4).rounded()) == length)
+    let label = "\(formatNumber(micrometres, 6)) \u{00B5}m"
+    #expect(layout.scaleBarLabel == label)
+    // The label beside the bar is exactly that text, µ and a lower-case m.
+    let (x, y, t) = (layout.scaleBarX + length + 3 * layout.textScale, layout.scaleBarY - 2 * layout.textScale, layout.textScale)
+    var expected = RGBImage(width: image.width, height: image.height, pixels: [UInt8](repeating: 255, count: image.width * image.height * 3))
+    expected.draw(label, x: x, y: y, scale: t)
+    for yy in y..<(y + BitmapFont.glyphHeight * t) {
+      for xx in x..<min(image.width, x + BitmapFont.width(label, scale: t)) {
+        #expect(isDark(image.color(xx, yy)) == isDark(expected.color(xx, yy)))
+      }
+    }
+    // Without a pixel size the same figure's bar is in pixels.
+    var inPixels = figure
+    inPixels.pixelSize = nil
+    let plain = try inPixels.renderWithLayout().layout
+    #expect(plain.scaleBarMicrometres == nil && plain.scaleBarLabel == "5 px" && plain.scaleBarLength == 20)
+  }
+
+  @Test(arguments: [0, -1, Double.nan, Double.infinity])
+  func pixelSizeMustBePositiveAndFinite(pixelSize: Double) {
+    #expect(throws: (any Error).self) {
+      try MapFigure([1, 2, 3, 4], width: 2, height: 2, colormap: .gray, title: "", pixelSize: pixelSize).render()
+    }
+  }
+
+  @Test func micrometresAreNotMicromolar() {
+    func dark(_ text: String) -> [Bool] {
+      var image = RGBImage(width: 40, height: 9, pixels: [UInt8](repeating: 255, count: 40 * 9 * 3))
+      image.draw(text, x: 1, y: 1)
+      return (0..<(40 * 9)).map { image.color($0 % 40, $0 / 40) == (0, 0, 0) }
+    }
+    #expect(dark("\u{00B5}m") != dark("\u{00B5}M"))  // a lower-case m after µ
+    #expect(dark("mm") == dark("MM"))  // letters elsewhere are capitals
+    #expect(dark("\u{03BC}m") == dark("\u{00B5}m"))  // Greek mu is the micro sign
+  }
+
   @Test func noContourWithoutAMask() throws {
     let image = try MapFigure(Self.values, width: Self.mapWidth, height: Self.mapHeight, colormap: .sequential, title: "F")
       .render()
@@ -168,6 +229,39 @@ import Testing
     #expect(red >= 100)
   }
 
+  @Test func reportForecastPlotHasAxesTicksUnitsAndLegend() throws {
+    let latent = (0..<80).map { sin(Double($0) / 6) * 0.4 }
+    let forecast = latent.map { $0 * 0.9 + 0.01 }
+    let plot = forecastPlot(latent: latent, forecast: forecast, firstFrame: 2, title: "run_00.npy: latent 3")
+    let image = try writeAndReadBack(try plot.render())
+    #expect(plot.xLabel == "frame" && plot.yLabel == "latent units" && plot.xStart == 2)
+    let yLabels = niceTicks(-0.4, 0.4).map(tickLabel)
+    let area = plot.plotArea(labelWidth: yLabels.map { BitmapFont.width($0) }.max()!)
+    // Axes.
+    #expect((area.top...area.bottom).allSatisfy { image.color(area.left - 1, $0) == (0, 0, 0) })
+    #expect((area.left..<area.right).allSatisfy { image.color($0, area.bottom + 1) == (0, 0, 0) })
+    // Tick marks: on the y axis' left (3 pixels) and below the x axis (3 pixels), several of each.
+    let yMarks = (area.top...area.bottom).filter { y in ((area.left - 4)...(area.left - 2)).allSatisfy { image.color($0, y) == (0, 0, 0) } }
+    let xMarks = (area.left..<area.right).filter { x in (2...4).allSatisfy { image.color(x, area.bottom + $0) == (0, 0, 0) } }
+    #expect(yMarks.count >= 3 && xMarks.count >= 3)
+    // The y unit, written vertically in the leftmost glyph column, and the x unit under the tick labels.
+    var unitPixels = 0
+    for y in area.top...area.bottom { for x in 4..<(4 + BitmapFont.glyphWidth) where isDark(image.color(x, y)) { unitPixels += 1 } }
+    #expect(unitPixels >= 8 * "latentunits".count)
+    var xUnit = 0
+    for y in (image.height - 4 - BitmapFont.glyphHeight)..<(image.height - 4) {
+      for x in area.left..<area.right where isDark(image.color(x, y)) { xUnit += 1 }
+    }
+    #expect(xUnit >= 8 * "frame".count)
+    // The legend on the title's line, at the right: both series' colours, the forecast's rightmost.
+    func columns(of color: (UInt8, UInt8, UInt8)) -> [Int] {
+      (0..<image.width).filter { x in (4..<(4 + BitmapFont.glyphHeight)).contains { image.color(x, $0) == color } }
+    }
+    let black = columns(of: (20, 20, 20)), red = columns(of: (220, 60, 30))
+    #expect(black.count == 10 && red.count == 10)
+    #expect(black.max()! < red.min()! && red.min()! > image.width / 2)
+  }
+
   @Test func ticksAreRoundAndInsideTheRange() {
     func close(_ a: [Double], _ b: [Double]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) < 1e-12 } }
     #expect(close(niceTicks(0, 1), [0, 0.2, 0.4, 0.6, 0.8, 1]))
@@ -190,6 +284,9 @@ import Testing
     #expect(fileStem("/data/mouse 1/run_003.npy") == "run_003")
     #expect(fileStem("a.b.tif") == "a.b")
     #expect(fileStem("../..") == "unnamed")
+    #expect(fileStem("/data/s1.nwb:/acquisition/TwoPhotonSeries/data") == "s1_data")
+    #expect(fileStem("rec.h5:/imaging/frames.raw") == "rec_frames")
+    #expect(fileStem("/data/a:b/run.npy") == "run")
     #expect(safeFileName("F/N ü") == "F_N__")
   }
 }

@@ -1,6 +1,7 @@
 """The `sparsevar` command-line tool end to end on the tiny synthetic experiment: synth, train
-(.npy and TIFF input, labels from the command line and from CSV), test, maps, analyze, and clear
-errors for bad input. The tool is $SPARSEVAR_CLI (scripts/test.sh sets it)."""
+(.npy, TIFF, suite2p, HDF5 and NWB input, labels from the command line and from CSV), test, maps,
+analyze, scale bars in micrometres, and clear errors for bad input. The tool is $SPARSEVAR_CLI
+(scripts/test.sh sets it)."""
 
 import json
 import os
@@ -225,3 +226,154 @@ def test_train_on_suite2p_binaries(synthetic, tmp_path):
     run("train", *files, "--labels", "F,F,N,N", "--frame-shape", f"{height}x{width}",
         "-o", tmp_path / "m.svnet", *TINY_MODEL)
     assert "swap F vs N" in run("test", tmp_path / "m.svnet", "--permutations", "99").stdout
+
+
+def write_nwb_layout(path, frames, series="TwoPhotonSeries"):
+    """An HDF5 file laid out as NWB stores a TwoPhotonSeries (neurodata_type attributes, the frames
+    at /acquisition/<series>/data), with a 3-D dataset elsewhere that is not a TwoPhotonSeries."""
+    import h5py
+
+    with h5py.File(path, "w") as file:
+        file.attrs["neurodata_type"] = "NWBFile"
+        file.attrs["namespace"] = "core"
+        group = file.create_group(f"acquisition/{series}")
+        group.attrs["neurodata_type"] = "TwoPhotonSeries"
+        group.attrs["namespace"] = "core"
+        group.create_dataset("data", data=frames, chunks=(min(16, len(frames)),) + frames.shape[1:],
+                             compression="gzip")
+        file.create_dataset("processing/ophys/Images/data", data=np.zeros((2, 3, 3)))
+
+
+DETERMINISTIC = [*TINY_MODEL, "--threads", "1", "--seed", "5"]
+
+
+def test_train_on_hdf5_and_nwb_datasets(synthetic, tmp_path):
+    h5py = pytest.importorskip("h5py")
+    runs = sorted(p for p in os.listdir(synthetic) if p.startswith("run_"))[:4]
+    arguments = []
+    for index, name in enumerate(runs):
+        frames = np.load(synthetic / name)
+        if index < 2:  # HDF5: uint16, chunked along frames, with a 2-D dataset beside it
+            path = tmp_path / f"session{index}.h5"
+            with h5py.File(path, "w") as file:
+                file.create_dataset("imaging/frames", data=frames, chunks=(7,) + frames.shape[1:])
+                file.create_dataset("imaging/mean", data=frames.mean(axis=0))
+            arguments.append(f"{path}:/imaging/frames")
+        else:  # NWB layout, float32; the first named by its path, the second alone
+            path = tmp_path / f"session{index}.nwb"
+            write_nwb_layout(path, frames.astype(np.float32))
+            arguments.append(f"{path}:/acquisition/TwoPhotonSeries/data" if index == 2 else str(path))
+    (tmp_path / "labels.csv").write_text(
+        "file,condition\nsession0.h5,F\nsession1.h5,F\nsession2.nwb,N\nsession3.nwb,N\n")
+    model = tmp_path / "hdf5.svnet"
+    run("train", *arguments, "--labels-csv", tmp_path / "labels.csv", "-o", model, *DETERMINISTIC)
+    # The same frames from .npy files give the same model: the maps of the conditions are equal.
+    reference = tmp_path / "npy.svnet"
+    run("train", *(synthetic / r for r in runs), "--labels", "F,F,N,N", "-o", reference, *DETERMINISTIC)
+    for trained, folder in ((model, "maps"), (reference, "reference")):
+        run("maps", trained, "-o", tmp_path / folder)
+    for name in ("F.png", "N.png", "difference.png"):
+        assert (tmp_path / "maps" / name).read_bytes() == (tmp_path / "reference" / name).read_bytes()
+    # Runs are named by FILE:/PATH: the per-run maps' files by the file and the dataset.
+    assert {"session0_frames.png", "session1_frames.png", "session2_data.png",
+            "session3_data.png"} <= set(os.listdir(tmp_path / "maps"))
+
+
+def test_train_on_an_nwb_file_written_by_pynwb(synthetic, tmp_path):
+    pynwb = pytest.importorskip("pynwb")
+    from datetime import datetime, timezone
+
+    runs = sorted(p for p in os.listdir(synthetic) if p.startswith("run_"))
+    files = []
+    for index, name in enumerate(runs[:2] + runs[-2:]):
+        nwbfile = pynwb.NWBFile(session_description="sparsevar test", identifier=f"session{index}",
+                                session_start_time=datetime(2026, 1, 1, tzinfo=timezone.utc))
+        device = nwbfile.create_device(name="Microscope")
+        channel = pynwb.ophys.OpticalChannel(name="green", description="GCaMP", emission_lambda=520.0)
+        plane = nwbfile.create_imaging_plane(
+            name="plane0", optical_channel=channel, imaging_rate=30.0, description="L2/3",
+            device=device, excitation_lambda=920.0, indicator="GCaMP6s", location="V1")
+        nwbfile.add_acquisition(pynwb.ophys.TwoPhotonSeries(
+            name="TwoPhotonSeries", data=np.load(synthetic / name), imaging_plane=plane, rate=30.0,
+            unit="a.u."))
+        path = tmp_path / f"session{index}.nwb"
+        with pynwb.NWBHDF5IO(str(path), "w") as io:
+            io.write(nwbfile)
+        files.append(str(path))
+    run("train", *files, "--labels", "F,F,N,N", "-o", tmp_path / "m.svnet", *TINY_MODEL)
+    assert "swap F vs N" in run("test", tmp_path / "m.svnet", "--permutations", "99").stdout
+
+
+def write_hostile_hdf5(folder):
+    """HDF5 files a user might pass by mistake, or made to break a reader."""
+    import h5py
+
+    frames = np.arange(6 * 8 * 8, dtype=np.uint16).reshape(6, 8, 8)
+    with h5py.File(folder / "kinds.h5", "w") as file:
+        file.create_dataset("frames", data=frames)
+        file.create_dataset("image", data=frames[0])
+        file.create_dataset("labels", data=np.array([b"F", b"N"] * 24).reshape(6, 2, 4))
+        file.create_dataset("flags", data=np.ones((6, 8, 8), dtype=bool))
+        file.create_dataset("empty", shape=(6, 0, 8), dtype="u2")
+        file.create_dataset("huge", shape=(2 ** 40, 2 ** 20, 2 ** 20), dtype="f4", chunks=(1, 8, 8))
+        file.create_dataset("wide", shape=(4, 2 ** 20, 2 ** 20), dtype="f4", chunks=(1, 8, 8))
+        file.create_dataset("nan", data=np.full((6, 8, 8), np.nan, dtype=np.float32))
+    whole = (folder / "kinds.h5").read_bytes()
+    (folder / "truncated.h5").write_bytes(whole[: len(whole) // 2])
+    (folder / "text.h5").write_text("not HDF5 at all\n" * 100)
+    write_nwb_layout(folder / "two.nwb", frames)
+    with h5py.File(folder / "two.nwb", "a") as file:
+        group = file.create_group("acquisition/Second")
+        group.attrs["neurodata_type"] = "TwoPhotonSeries"
+        group.create_dataset("data", data=frames)
+
+
+@pytest.mark.parametrize("recording, message", [
+    ("kinds.h5:/image", "has 2 dimensions: a recording is a 3-D dataset"),
+    ("kinds.h5:/labels", "holds strings, not integer or floating-point samples"),
+    ("kinds.h5:/flags", "holds enumerated values"),
+    ("kinds.h5:/missing", "has no dataset /missing; its 3-D datasets: /empty, /flags, /frames"),
+    ("kinds.h5", "name the dataset to read as kinds.h5:/PATH"),
+    ("kinds.h5:/empty", "frames of 0 x 8 pixels"),
+    ("kinds.h5:/huge", "overflows a 64-bit count"),
+    ("kinds.h5:/wide", "out of memory"),
+    ("kinds.h5:/nan", "NaN"),
+    ("truncated.h5:/frames", "truncated file"),
+    ("text.h5:/frames", "cannot be read as an HDF5 file"),
+    ("absent.h5:/frames", "No such file"),
+    ("two.nwb", "has 2 TwoPhotonSeries (/acquisition/Second/data, /acquisition/TwoPhotonSeries/data)"),
+])
+def test_hostile_hdf5_inputs_are_errors_not_crashes(tmp_path, recording, message):
+    pytest.importorskip("h5py")
+    write_hostile_hdf5(tmp_path)
+    done = subprocess.run(
+        [CLI, "train", recording, "--labels", "F", "-o", str(tmp_path / "m.svnet"), *TINY_MODEL],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path, preexec_fn=_limit_address_space)
+    assert done.returncode == 1, f"exit {done.returncode} (a negative one is a signal):\n{done.stderr}"
+    assert message in done.stderr, done.stderr
+
+
+def test_scale_bars_in_micrometres_given_the_pixel_size(synthetic, tmp_path):
+    runs = sorted(str(synthetic / p) for p in os.listdir(synthetic) if p.startswith("run_"))[:4]
+    model = tmp_path / "m.svnet"
+    run("train", *runs, "--labels", "F,F,N,N", "-o", model, "--report", tmp_path / "report",
+        "--pixel-size", "2", *TINY_MODEL)
+    assert "in micrometres (2 µm per pixel of the analysed frames)" in (tmp_path / "report" / "report.md").read_text()
+    run("maps", model, "-o", tmp_path / "um", "--pixel-size", "2")
+    run("maps", model, "-o", tmp_path / "px")
+    # Same map, another scale bar and label: the figures differ, below the map only.
+    in_um, in_px = (open(tmp_path / f / "difference.png", "rb").read() for f in ("um", "px"))
+    assert in_um != in_px
+    run("analyze", model, "-o", tmp_path / "again", "--pixel-size", "2")
+    assert "µm per pixel" in (tmp_path / "again" / "report.md").read_text()
+    for bad in ("0", "-1", "nan"):
+        refused = run("maps", model, "-o", tmp_path / "bad", f"--pixel-size={bad}", check=False)
+        assert refused.returncode != 0 and "--pixel-size must be" in refused.stderr
+
+
+def test_demo_scale_bars_use_the_synthetic_pixel_size(tmp_path):
+    # The tiny preset's pixels are 4 µm (docs/synthetic.md), not downscaled.
+    run("demo", "--preset", "tiny", "--no-ablation", "--epochs", "1", "-o", tmp_path / "demo")
+    assert "in micrometres (4 µm per pixel of the analysed frames)" in (tmp_path / "demo" / "report.md").read_text()
+    run("demo", "--preset", "tiny", "--no-ablation", "--epochs", "1", "--pixel-size", "0.5", "-o", tmp_path / "own")
+    assert "in micrometres (0.5 µm per pixel of the analysed frames)" in (tmp_path / "own" / "report.md").read_text()

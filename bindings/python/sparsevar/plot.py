@@ -48,14 +48,17 @@ def _axes(ax, size=(5.0, 4.2)):
 
 
 def _scale_bar(ax, width, pixel_size, unit):
-    """A scale bar of a round length near a fifth of the map's width, bottom left."""
+    """A scale bar, bottom left, as the report draws it: the largest 1, 2 or 5 times a power of
+    ten (whole pixels without a pixel size) not above a quarter of the map's width."""
     _, AnchoredSizeBar = _matplotlib()
     per_pixel = 1.0 if pixel_size is None else float(pixel_size)
-    if not per_pixel > 0:
-        raise argument_error(f"pixel_size must be > 0, got {pixel_size!r}")
-    target = width * per_pixel / 5
+    if not (np.isfinite(per_pixel) and per_pixel > 0):
+        raise argument_error(f"pixel_size must be a finite size > 0, got {pixel_size!r}")
+    target = max(width // 4, 1) if pixel_size is None else width * per_pixel / 4
     exponent = np.floor(np.log10(target))
-    length = max(m * 10 ** exponent for m in (1, 2, 5) if m * 10 ** exponent <= target)
+    if pixel_size is None:
+        exponent = max(exponent, 0.0)
+    length = max(m * 10 ** exponent for m in (1, 2, 5) if m * 10 ** exponent <= target * (1 + 1e-9))
     label = f"{length:g} {'px' if pixel_size is None else unit}"
     bar = AnchoredSizeBar(ax.transData, length / per_pixel, label, "lower left", pad=0.4,
                           color="black", frameon=True, size_vertical=max(width / 80, 0.5))

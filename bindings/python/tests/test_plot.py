@@ -62,8 +62,28 @@ def test_contribution_map_png_has_colour_bar_units_and_scale_bar(named, tmp_path
     assert colours > 20 and colorbar.get_ylabel() == plot.MAP_UNITS
     texts = _texts(figure)
     assert "run_c.tif (N)" in texts
-    assert any(t.endswith(" µm") for t in texts)  # 16 px of 2.5 µm: a 5 µm bar
-    assert any(t.endswith(" px") for t in _texts(plot.contribution_map(named, label="F")))
+    # 16 px of 2.5 µm: a quarter of the width is 10 µm, a bar of 4 pixels.
+    assert _scale_bar(figure) == ("10 µm", pytest.approx(4.0))
+    assert _scale_bar(plot.contribution_map(named, label="F")) == ("2 px", pytest.approx(2.0))
+    assert _scale_bar(plot.contribution_map(named, label="F", pixel_size=0.3)) == ("1 µm", pytest.approx(1 / 0.3))
+    assert _scale_bar(plot.difference_map(named, "F", "N", pixel_size=40)) == ("100 µm", pytest.approx(2.5))
+    runs = plot.run_maps(named, pixel_size=2.5)
+    assert all(_scale_bar(runs, ax) == ("10 µm", pytest.approx(4.0)) for ax in runs.axes if ax.images
+               and ax.get_label() != "<colorbar>")
+    for bad in (0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(sparsevar.InvalidArgumentError):
+            plot.contribution_map(named, label="F", pixel_size=bad)
+
+
+def _scale_bar(figure, ax=None):
+    """(label, length in map pixels) of the scale bar drawn on `ax` (the figure's first axes)."""
+    from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+
+    ax = figure.axes[0] if ax is None else ax
+    bars = [a for a in ax.artists if isinstance(a, AnchoredSizeBar)]
+    assert len(bars) == 1, "no scale bar"
+    rectangle = bars[0].size_bar.get_children()[0]
+    return bars[0].txt_label.get_text(), rectangle.get_width()
 
 
 def test_difference_map_states_its_sign_and_draws_ground_truth(named, tmp_path):
