@@ -9,7 +9,7 @@ library is found and for the exception classes, which all derive from :class:`Sp
 
 The whole method on video runs (frames (T, H, W) per run, with group labels):
 
-    >>> ae = sparsevar.SparseVARAutoencoder(depth=3, p=5).fit(runs, labels=[0, 0, 1, 1])
+    >>> ae = sparsevar.SparseVARAutoencoder(p=5).fit(runs, labels=[0, 0, 1, 1])  # depth from the run lengths
     >>> ae.coef_.shape                                            # (runs, p, K, K)
     >>> ae.swap_test(0, 1).pvalue, ae.contribution_map(difference=(0, 1))
 """
