@@ -94,6 +94,7 @@ struct Demo: ParsableCommand {
       let chosen = full ? SyntheticTwoPhotonOptions.Preset.full : preset
       let defaults = ModelDefaults.demo(chosen)
       let (generator, dataset) = try syntheticExperiment(chosen, seed: dataSeed, null: null)
+      dataset.equalizesRunBrightness = model.equalizeRuns
       try makeFolder(output)
       let truth = try generator.groundTruth.preprocessed(
         generator.groundTruth.differingMask, generator.options.recommendedPreprocessing)

@@ -94,6 +94,10 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "Channels of the hidden convolutions.") var channels: Int = library.architecture.channels
   @Option(name: .customLong("latent-channels"), help: "Channels of the latent map.") var latentChannels: Int = library.architecture.latentChannels
   @Flag(name: .customLong("no-skip"), help: "Train without the mean-frame skip connection.") var noSkip = false
+  @Flag(
+    name: .customLong("equalize-runs"),
+    help: "Scale each run's frames so that its mean intensity is the dataset's (a per-run gain or light factor cancels; under study, docs/validation.md).")
+  var equalizeRuns = false
   @Option(help: "Seed of the weights and of the window order.") var seed: UInt64 = library.architecture.seed
   @Option(help: "Worker threads (0 = all cores).") var threads: Int = library.training.varOptions.threads
 

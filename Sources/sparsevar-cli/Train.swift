@@ -130,6 +130,7 @@ struct Train: ParsableCommand {
         reading.update(index + 1, files.count)
       }
       guard let dataset else { return }
+      dataset.equalizesRunBrightness = model.equalizeRuns
       let network = try model.makeNetwork(for: dataset)
       try trainAndAnalyze(network, on: dataset, label: "training")
       try network.save(to: output)

@@ -71,6 +71,27 @@ private func isNotFitted(_ e: SparseVARError) -> Bool {
 }
 
 @Suite struct DatasetTests {
+  // MARK: - Equal run brightness
+
+  /// A run recorded at twice the gain reads, with the option, at the dataset's mean intensity,
+  /// as does the other run; the pattern within each run is kept up to that factor.
+  @Test func equalizedRunsReadAtTheDatasetsMeanIntensity() throws {
+    let pattern: [Float] = (0..<(3 * 4)).map { 10 + Float($0 % 5) }  // 3 frames of 2 x 2
+    let d = try FrameDataset(height: 2, width: 2)
+    try d.addRun(pattern, count: 3)
+    try d.addRun(pattern.map { 2 * $0 }, count: 3)
+    func mean(_ v: [Float]) -> Double { v.reduce(0.0) { $0 + Double($1) } / Double(v.count) }
+    let plain = (try d.frames(run: 0), try d.frames(run: 1))
+    #expect(abs(mean(plain.0) - mean(plain.1)) > 0.3)
+    d.equalizesRunBrightness = true
+    let both = try d.frames(run: 0) + d.frames(run: 1)
+    let equal = (try d.frames(run: 0), try d.frames(run: 1))
+    #expect(abs(mean(equal.0) - mean(both)) < 1e-5 && abs(mean(equal.1) - mean(both)) < 1e-5)
+    for i in 0..<pattern.count {
+      #expect(abs(equal.0[i] / Float(mean(equal.0)) - plain.0[i] / Float(mean(plain.0))) < 1e-5)
+    }
+  }
+
   // MARK: - Geometry
 
   @Test func centreCropPutsTheOddPixelBottomRight() throws {

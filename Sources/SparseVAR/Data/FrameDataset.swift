@@ -77,6 +77,8 @@ public final class FrameDataset: @unchecked Sendable {
     var frameCount = 0
     var u16: [UInt16] = []
     var f32: [Float] = []
+    /// Sum of the run's raw stored values.
+    var rawSum = 0.0
   }
 
   let geometry: FrameGeometry
@@ -92,6 +94,11 @@ public final class FrameDataset: @unchecked Sendable {
   var pixelSums: [Double]
   /// Frames over all runs.
   public internal(set) var totalFrameCount = 0
+  /// Scale each run's frames, when read, so that the run's mean normalised intensity is the
+  /// dataset's (default false): a per-run gain or light factor (laser power, detector gain)
+  /// cancels. The mean frame stays the one of the unscaled frames. Set it before training; it
+  /// changes what every read returns. An option under study (docs/validation.md).
+  public var equalizesRunBrightness = false
 
   // MARK: - Creation
 
@@ -282,7 +289,12 @@ public final class FrameDataset: @unchecked Sendable {
         "\(range.count) frames of \(geometry.output) need \(range.count * pixels) values, "
           + "the output holds \(output.count)")
     }
-    let (offset, scale) = try normalisation()
+    var (offset, scale) = try normalisation()
+    if equalizesRunBrightness {
+      let runMean = (runs[run].rawSum / Double(max(runs[run].frameCount * pixels, 1)) - offset) * scale
+      let datasetMean = (pixelSums.reduce(0, +) / Double(max(totalFrameCount * pixels, 1)) - offset) * scale
+      if runMean > 0, datasetMean > 0 { scale *= datasetMean / runMean }
+    }
     let first = range.lowerBound * pixels
     switch storageType {
     case .uint16:

@@ -181,14 +181,16 @@ extension FrameDataset {
     if T.framePixelIsFloatingPoint, storageType == .uint16 { convertToFloatStorage() }
     if storageType == nil { storageType = T.framePixelIsFloatingPoint ? .float32 : .uint16 }
     let fresh = run == nil
+    let added: Double
     switch storageType! {
     case .uint16:
       // Only UInt16 input reaches UInt16 storage.
       let source = UnsafeRawBufferPointer(frames).assumingMemoryBound(to: UInt16.self)
-      store(source, count: count, into: &runs[id].u16, exact: fresh) { $0 }
+      added = store(source, count: count, into: &runs[id].u16, exact: fresh) { $0 }
     case .float32:
-      store(frames, count: count, into: &runs[id].f32, exact: fresh) { $0.framePixelFloat }
+      added = store(frames, count: count, into: &runs[id].f32, exact: fresh) { $0.framePixelFloat }
     }
+    runs[id].rawSum += added
     runs[id].frameCount += count
     totalFrameCount += count
     return id
@@ -219,11 +221,12 @@ extension FrameDataset {
   }
 
   /// Crops / downscales `count` validated raw frames onto the end of `storage`, updating the
-  /// global min / max and the per-pixel sums. `exact`: the storage is new, allocate just enough.
+  /// global min / max and the per-pixel sums; returns the sum of the stored values. `exact`: the
+  /// storage is new, allocate just enough.
   func store<S, D: FrameStoredPixel>(
     _ frames: UnsafeBufferPointer<S>, count: Int, into storage: inout [D], exact: Bool,
     convert: (S) -> D
-  ) {
+  ) -> Double {
     let g = geometry
     let outPixels = g.output.pixels
     let rawPixels = g.input.pixels
@@ -232,6 +235,7 @@ extension FrameDataset {
     storage.append(contentsOf: repeatElement(D.zero, count: count * outPixels))
     var low = rawMin
     var high = rawMax
+    var added = 0.0
     storage.withUnsafeMutableBufferPointer { out in
       pixelSums.withUnsafeMutableBufferPointer { sums in
         var o = old
@@ -247,6 +251,7 @@ extension FrameDataset {
               if d < low { low = d }
               if d > high { high = d }
               sums[p] += d
+              added += d
               o += 1
               p += 1
             }
@@ -256,6 +261,7 @@ extension FrameDataset {
     }
     rawMin = low
     rawMax = high
+    return added
   }
 
   /// Converts every run's UInt16 storage to Float storage (exact).
