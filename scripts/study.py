@@ -15,6 +15,7 @@ is written between the markers ``<!-- study:PRESET/NAME:begin -->`` and
     python3 scripts/study.py --cli .build/release/sparsevar-cli              # 8 + 8 seeds, small
     python3 scripts/study.py --preset tiny --seeds 2 --output /tmp/screen   # a quick screen
     python3 scripts/study.py --render-only                                   # table only
+    python3 scripts/study.py --kinds effect --seed-list 5,8 --name x -- ...  # a screen of a variant
 
 Extra ``demo`` options (a model variant to screen) follow ``--``; they are part of the study's
 name, so that results of different variants never mix: ``--name`` names the variant's folder.
@@ -45,6 +46,10 @@ def parse_arguments():
     parser.add_argument("--preset", default="small", help="synthetic preset (default small)")
     parser.add_argument("--seeds", type=int, default=8, help="seeds of each kind (default 8)")
     parser.add_argument("--first-seed", type=int, default=1, help="first data seed (default 1)")
+    parser.add_argument("--seed-list", default="",
+                        help="comma-separated data seeds instead of --first-seed/--seeds (a screen)")
+    parser.add_argument("--kinds", default="null,effect",
+                        help="which experiments, comma-separated: null, effect (default both)")
     parser.add_argument("--output", default=str(ROOT / "studies/calibration"),
                         help="results folder (default studies/calibration)")
     parser.add_argument("--name", default="default", help="name of the recipe's folder (default 'default')")
@@ -272,8 +277,13 @@ def main() -> None:
         if not os.access(args.cli, os.X_OK):
             raise SystemExit(f"study: {args.cli} is not an executable; build it with "
                              "swift build -c release --product sparsevar-cli")
-        for seed in range(args.first_seed, args.first_seed + args.seeds):
-            for kind in ("null", "effect"):
+        seeds = ([int(s) for s in args.seed_list.split(",")] if args.seed_list
+                 else range(args.first_seed, args.first_seed + args.seeds))
+        kinds = [k for k in ("null", "effect") if k in args.kinds.split(",")]
+        if not kinds:
+            raise SystemExit("study: --kinds names neither null nor effect")
+        for seed in seeds:
+            for kind in kinds:
                 run_seed(args, kind, seed)
                 write_table(args)
     write_table(args)

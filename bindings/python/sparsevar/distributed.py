@@ -122,16 +122,20 @@ class SyntheticSource(DatasetSource):
 
     preset: str = "tiny"
     seed: int = 1
+    null: bool = False  # the no-difference variant (both conditions share one coupling matrix)
 
     def identity(self):
         from . import version
 
-        return {"synthetic": self.preset, "seed": int(self.seed), "library": version()}
+        identity = {"synthetic": self.preset, "seed": int(self.seed), "library": version()}
+        if self.null:
+            identity["null"] = True  # keeps the identities (and cached results) of older sweeps
+        return identity
 
     def _experiment(self):
         from .synthetic import SyntheticExperiment
 
-        return SyntheticExperiment(self.preset, self.seed)
+        return SyntheticExperiment(self.preset, self.seed, null=bool(self.null))
 
     def run_labels(self):
         with self._experiment() as experiment:

@@ -393,7 +393,8 @@ def load_config(path) -> SweepConfig:
     """A :class:`SweepConfig` from a TOML (``.toml``) or JSON file. Keys are the config's
     attributes; ``datasets`` is a table of named datasets, each one of
 
-    - ``synthetic = "tiny"`` (a preset) with an optional ``seed``;
+    - ``synthetic = "tiny"`` (a preset) with an optional ``seed`` and ``null = true`` (the
+      no-difference variant);
     - ``files = ["run1.npy", ...]`` (relative to the config file's folder) with optional
       ``labels``, ``crop`` = [height, width], ``downscale``.
 
@@ -432,10 +433,13 @@ def load_config(path) -> SweepConfig:
 
 def _source(name, spec, folder) -> DatasetSource:
     if "synthetic" in spec:
-        unknown = set(spec) - {"synthetic", "seed"}
+        unknown = set(spec) - {"synthetic", "seed", "null"}
         if unknown:
             raise ValueError(f"dataset {name!r}: unknown keys {sorted(unknown)}")
-        return SyntheticSource(spec["synthetic"], int(spec.get("seed", 1)))
+        null = spec.get("null", False)
+        if not isinstance(null, bool):
+            raise ValueError(f"dataset {name!r}: null must be true or false, got {null!r}")
+        return SyntheticSource(spec["synthetic"], int(spec.get("seed", 1)), null)
     if "files" in spec:
         unknown = set(spec) - {"files", "labels", "crop", "downscale"}
         if unknown:

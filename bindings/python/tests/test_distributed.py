@@ -178,6 +178,21 @@ def test_file_and_array_sources_open_their_runs_and_change_identity_with_the_dat
         FileSource(paths, labels=[0, 1])
 
 
+def test_synthetic_source_null_variant_is_its_own_dataset(tmp_path):
+    plain, null = SyntheticSource("tiny", 1), SyntheticSource("tiny", 1, null=True)
+    assert "null" not in plain.identity() and null.identity() != plain.identity()
+    assert null.run_labels() == plain.run_labels()
+    with null.open() as a, plain.open() as b:
+        assert a.frame_counts == b.frame_counts
+    path = tmp_path / "sweep.json"
+    for flag, expected in ((True, True), (False, False)):
+        path.write_text(json.dumps({"datasets": {"x": {"synthetic": "tiny", "seed": 2, "null": flag}}}))
+        assert load_config(path).datasets["x"].null is expected
+    path.write_text(json.dumps({"datasets": {"x": {"synthetic": "tiny", "null": "yes"}}}))
+    with pytest.raises(ValueError, match="null"):
+        load_config(path)
+
+
 # ------------------------------------------------------------------------------------------------
 # Sweeps
 
