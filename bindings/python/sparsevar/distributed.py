@@ -117,7 +117,7 @@ class DatasetSource:
 
 @dataclass(frozen=True)
 class SyntheticSource(DatasetSource):
-    """The built-in synthetic experiment (:class:`sparsevar.SyntheticExperiment`), generated in
+    """The built-in synthetic experiment (:class:`sparsevar.SyntheticTwoPhotonGenerator`), generated in
     the worker, with the preprocessing its preset asks for."""
 
     preset: str = "tiny"
@@ -129,9 +129,9 @@ class SyntheticSource(DatasetSource):
         return {"synthetic": self.preset, "seed": int(self.seed), "library": version()}
 
     def _experiment(self):
-        from .synthetic import SyntheticExperiment
+        from .synthetic import SyntheticTwoPhotonGenerator
 
-        return SyntheticExperiment(self.preset, self.seed)
+        return SyntheticTwoPhotonGenerator(self.preset, self.seed)
 
     def run_labels(self):
         with self._experiment() as experiment:
