@@ -4,6 +4,12 @@
 // shipped as a Swift module and as a C library (libsparsevar.so).
 import PackageDescription
 
+/// The test bundles are not optimised even in release builds: scripts/test.sh runs them on the
+/// release build of the library (`swift test -c release`, sharing CMake's build), where
+/// optimising the tests themselves would cost minutes of compilation and gain seconds. Test
+/// targets are never built by packages that depend on this one.
+let testSettings: [SwiftSetting] = [.unsafeFlags(["-Onone"], .when(configuration: .release))]
+
 let package = Package(
   name: "sparsevar",
   products: [
@@ -58,8 +64,10 @@ let package = Package(
 
     // MARK: - Unit test bundles
     .testTarget(
-      name: "SparseVARTests", dependencies: ["SparseVAR", "SparseVARFiles", "SparseVARSynthetic", "SparseVARReport"]),
-    .testTarget(name: "SparseVARReportTests", dependencies: ["SparseVARReport"]),
-    .testTarget(name: "CSparseVARTests", dependencies: ["CSparseVAR", "SparseVAR", "_SparseVARHandles"]),
+      name: "SparseVARTests", dependencies: ["SparseVAR", "SparseVARFiles", "SparseVARSynthetic", "SparseVARReport"],
+      swiftSettings: testSettings),
+    .testTarget(name: "SparseVARReportTests", dependencies: ["SparseVARReport"], swiftSettings: testSettings),
+    .testTarget(
+      name: "CSparseVARTests", dependencies: ["CSparseVAR", "SparseVAR", "_SparseVARHandles"], swiftSettings: testSettings),
   ]
 )

@@ -5,7 +5,7 @@ For each series length T and lambda, both tools fit the same VAR(p=5) with K=384
 (sigma-normalised, no intercept, one lasso per output sharing the lagged design), by default one
 core against one core (``--threads 1``):
 
-* sparsevar: ``SparseVAR(p=5, alpha=lambda, n_threads=THREADS).fit(z)`` with every BLAS the
+* sparsevar: ``SparseVARModel(p=5, alpha=lambda, n_threads=THREADS).fit(z)`` with every BLAS the
   process loaded limited to THREADS threads (threadpoolctl);
 * scikit-learn: ``lars_path(X, u_j, method="lasso", alpha_min=lambda)`` for every output j, once
   without and once with a precomputed Gram matrix (X^T X and X^T u_j), keeping the faster. It is
@@ -82,7 +82,7 @@ def run_sparsevar(length: int, lam: float, threads: int, out: str) -> dict:
     from threadpoolctl import threadpool_limits
 
     z = latent_series(length)
-    model = sparsevar.SparseVAR(p=LAG, alpha=lam, n_threads=threads)
+    model = sparsevar.SparseVARModel(p=LAG, alpha=lam, n_threads=threads)
     sparsevar.version()  # loads the library, so that threadpoolctl sees its BLAS
     with threadpool_limits(threads):
         start, cpu_start = time.perf_counter(), time.process_time()

@@ -34,7 +34,7 @@
  *            memory cannot be allocated (or exceeds the 2^47 bytes a process can address) give
  *            SPARSEVAR_E_NO_MEMORY, with the object left as it was (docs/robustness.md).
  * Handles    Each handle carries a type tag checked on entry: a handle of another type (a
- *            sparsevar_var where a sparsevar_model is expected) gives SPARSEVAR_E_INVALID_ARGUMENT,
+ *            sparsevar_var where a sparsevar_autoencoder is expected) gives SPARSEVAR_E_INVALID_ARGUMENT,
  *            and so does a handle already freed, on a best-effort basis (until its memory is
  *            reused); freeing it again is then a no-op. Any other pointer posing as a handle is
  *            undefined behaviour.
@@ -105,7 +105,7 @@ typedef struct sparsevar_dataset sparsevar_dataset;
 typedef struct sparsevar_test_result sparsevar_test_result;
 
 /** The autoencoder with its embedded sparse VAR: parameters, trained weights, per-run analysis. */
-typedef struct sparsevar_model sparsevar_model;
+typedef struct sparsevar_autoencoder sparsevar_autoencoder;
 
 /** A seeded synthetic two-photon experiment with known ground truth, generated run by run. */
 typedef struct sparsevar_synthetic sparsevar_synthetic;
@@ -227,85 +227,85 @@ enum {
   SPARSEVAR_ALTERNATIVE_TWO_SIDED = 2
 };
 
-/// Parameters of a model, set with sparsevar_model_set_param. Values are pinned; bounds and
-/// defaults are also available from sparsevar_model_param_bounds. The six architecture
+/// Parameters of a model, set with sparsevar_autoencoder_set_param. Values are pinned; bounds and
+/// defaults are also available from sparsevar_autoencoder_param_bounds. The six architecture
 /// parameters (500-505) can only be changed before the model's first training: afterwards, and
 /// for a loaded model, setting one to a different value gives SPARSEVAR_E_INVALID_ARGUMENT. The
 /// others take effect at the next call that uses them.
-typedef int32_t sparsevar_model_param;
+typedef int32_t sparsevar_autoencoder_param;
 enum {
   /// Encoder (and decoder) blocks: integer in [0, 8], default 0 = automatic: chosen at the first
   /// training from the frame size and the shortest run, as the smallest depth whose latent size
   /// K is at most the shortest run's frames / 25 (the deepest the frame allows when none is);
-  /// sparsevar_model_get_param keeps giving 0, sparsevar_model_latent_shape gives the latent grid
+  /// sparsevar_autoencoder_get_param keeps giving 0, sparsevar_autoencoder_latent_shape gives the latent grid
   /// chosen. The paper's is 3. The frame height and
   /// width must be multiples of 2^depth. Architecture.
-  SPARSEVAR_MODEL_PARAM_DEPTH = 500,
+  SPARSEVAR_AUTOENCODER_PARAM_DEPTH = 500,
   /// Channels of the hidden 3x3 convolutions: integer in [1, 4096], default 32. Architecture.
-  SPARSEVAR_MODEL_PARAM_CHANNELS = 501,
+  SPARSEVAR_AUTOENCODER_PARAM_CHANNELS = 501,
   /// Channels of the latent map: integer in [1, 4096], default 1. The latent size is
   /// K = latent_channels * (height / 2^depth) * (width / 2^depth). Architecture.
-  SPARSEVAR_MODEL_PARAM_LATENT_CHANNELS = 502,
+  SPARSEVAR_AUTOENCODER_PARAM_LATENT_CHANNELS = 502,
   /// 1 = skip connection (default): the encoder sees x_t - xbar and xhat_t = (d_t + 1) * xbar,
   /// with xbar the training dataset's mean frame; 0 = none (xhat_t = d_t). Architecture.
-  SPARSEVAR_MODEL_PARAM_SKIP_CONNECTION = 503,
+  SPARSEVAR_AUTOENCODER_PARAM_SKIP_CONNECTION = 503,
   /// 1 = the last decoder block keeps batch norm and leaky ReLU (the paper's literal block);
   /// 0 = a plain linear 3x3 conv there, so that the residual can take any sign (default).
   /// Architecture.
-  SPARSEVAR_MODEL_PARAM_LITERAL_LAST_BLOCK = 504,
+  SPARSEVAR_AUTOENCODER_PARAM_LITERAL_LAST_BLOCK = 504,
   /// Seed of the weight initialisation: integer in [0, 1e15], default 0. Architecture.
-  SPARSEVAR_MODEL_PARAM_SEED = 505,
+  SPARSEVAR_AUTOENCODER_PARAM_SEED = 505,
   /// How the VAR takes part in training: a sparsevar_training_mode value, default
   /// SPARSEVAR_TRAINING_MODE_END_TO_END.
-  SPARSEVAR_MODEL_PARAM_TRAINING_MODE = 510,
+  SPARSEVAR_AUTOENCODER_PARAM_TRAINING_MODE = 510,
   /// Gradient through the lasso solutions in the end-to-end mode: a sparsevar_gradient value,
   /// default SPARSEVAR_GRADIENT_IMPLICIT.
-  SPARSEVAR_MODEL_PARAM_LASSO_GRADIENT = 511,
+  SPARSEVAR_AUTOENCODER_PARAM_LASSO_GRADIENT = 511,
   /// VAR order p, in training and in the analysis: integer in [1, 1000], default 5.
-  SPARSEVAR_MODEL_PARAM_LAG = 520,
+  SPARSEVAR_AUTOENCODER_PARAM_LAG = 520,
   /// l1 penalty lambda of the VARs (sigma-normalised problem): [0, inf), default 0.01.
-  SPARSEVAR_MODEL_PARAM_LAMBDA = 521,
+  SPARSEVAR_AUTOENCODER_PARAM_LAMBDA = 521,
   /// LARS step-size stabiliser eps_gamma: [0, inf), default 0 (plain LARS).
-  SPARSEVAR_MODEL_PARAM_EPS_GAMMA = 522,
+  SPARSEVAR_AUTOENCODER_PARAM_EPS_GAMMA = 522,
   /// 1 = every VAR is fitted to latents minus their temporal mean (default): each training
   /// window's, and in the analysis each run's, so that a run's constant offset in latent space
   /// (brightness, baseline) enters neither its coefficients nor the group tests; forecasts add
   /// the mean back. 0 = the paper's literal fit on the raw latents. Takes effect at the next
-  /// sparsevar_model_train and sparsevar_model_analyze.
-  SPARSEVAR_MODEL_PARAM_CENTER_LATENTS = 523,
+  /// sparsevar_autoencoder_train and sparsevar_autoencoder_analyze.
+  SPARSEVAR_AUTOENCODER_PARAM_CENTER_LATENTS = 523,
   /// Adam's learning rate: (0, inf) (0 excluded), default 0.003 (the measured recipe; the
   /// paper's is 0.001).
-  SPARSEVAR_MODEL_PARAM_LEARNING_RATE = 530,
-  /// Epochs run by each sparsevar_model_train call: integer in [0, 1e9], default 10 (the
+  SPARSEVAR_AUTOENCODER_PARAM_LEARNING_RATE = 530,
+  /// Epochs run by each sparsevar_autoencoder_train call: integer in [0, 1e9], default 10 (the
   /// measured recipe).
-  SPARSEVAR_MODEL_PARAM_EPOCHS = 531,
+  SPARSEVAR_AUTOENCODER_PARAM_EPOCHS = 531,
   /// Frames per training window (one mini-batch): integer in [3, 1e9], default 64; must be
   /// >= lag + 2 when training. Runs are cut into non-overlapping windows; a run's tail shorter
   /// than lag + 2 frames is not trained on, a longer one is a shorter window.
-  SPARSEVAR_MODEL_PARAM_WINDOW = 532,
+  SPARSEVAR_AUTOENCODER_PARAM_WINDOW = 532,
   /// Seed of the window order, shuffled anew every epoch: integer in [0, 1e15], default 0.
-  SPARSEVAR_MODEL_PARAM_SHUFFLE_SEED = 533,
+  SPARSEVAR_AUTOENCODER_PARAM_SHUFFLE_SEED = 533,
   /// How the group tests' rank-sum p-value (the paper's statistic, not the test's p-value) is
   /// computed: a sparsevar_rank_sum_method value, default asymptotic.
-  SPARSEVAR_MODEL_PARAM_TEST_METHOD = 540,
+  SPARSEVAR_AUTOENCODER_PARAM_TEST_METHOD = 540,
   /// Random relabelings for the tests' p-value (the run-relabelling permutation p-value) when
   /// exact enumeration is too large: integer in [0, 1e15], default 9999 (smallest Monte Carlo
   /// p 1e-4); 0 = none (reported as NaN).
-  SPARSEVAR_MODEL_PARAM_TEST_PERMUTATIONS = 541,
+  SPARSEVAR_AUTOENCODER_PARAM_TEST_PERMUTATIONS = 541,
   /// Seed of the tests' Monte Carlo relabelings: integer in [0, 1e15], default 0.
-  SPARSEVAR_MODEL_PARAM_TEST_SEED = 542,
+  SPARSEVAR_AUTOENCODER_PARAM_TEST_SEED = 542,
   /// Largest number of relabelings the tests enumerate exactly: integer in [1, 1e15], default
   /// 20000.
-  SPARSEVAR_MODEL_PARAM_TEST_EXACT_LIMIT = 543,
+  SPARSEVAR_AUTOENCODER_PARAM_TEST_EXACT_LIMIT = 543,
   /// How contribution maps are read out of the runs' influence vectors: a sparsevar_map_readout
   /// value, default SPARSEVAR_MAP_READOUT_LATENT_GRID. Takes effect at the next map call.
-  SPARSEVAR_MODEL_PARAM_MAP_READOUT = 550,
+  SPARSEVAR_AUTOENCODER_PARAM_MAP_READOUT = 550,
   /// Worker threads of the whole model (network layers, VAR fits, swap test): integer in
   /// [0, 1024], default 0 = all cores. Results do not depend on it.
-  SPARSEVAR_MODEL_PARAM_THREADS = 600
+  SPARSEVAR_AUTOENCODER_PARAM_THREADS = 600
 };
 
-/// How contribution maps are read out (parameter SPARSEVAR_MODEL_PARAM_MAP_READOUT).
+/// How contribution maps are read out (parameter SPARSEVAR_AUTOENCODER_PARAM_MAP_READOUT).
 typedef int32_t sparsevar_map_readout;
 enum {
   /// Pixel p gets gain * sum over latent channels of the influence of the latent grid cell it lies
@@ -319,7 +319,7 @@ enum {
   SPARSEVAR_MAP_READOUT_DECODER = 1
 };
 
-/// How the VAR takes part in training (parameter SPARSEVAR_MODEL_PARAM_TRAINING_MODE).
+/// How the VAR takes part in training (parameter SPARSEVAR_AUTOENCODER_PARAM_TRAINING_MODE).
 typedef int32_t sparsevar_training_mode;
 enum {
   /// The autoencoder is trained alone (the decoder decodes every z_t); the VARs are fitted only
@@ -329,7 +329,7 @@ enum {
   /// its coefficients are constants in the backward pass.
   SPARSEVAR_TRAINING_MODE_EMBEDDED = 1,
   /// As embedded, with gradients also through the lasso solutions
-  /// (SPARSEVAR_MODEL_PARAM_LASSO_GRADIENT).
+  /// (SPARSEVAR_AUTOENCODER_PARAM_LASSO_GRADIENT).
   SPARSEVAR_TRAINING_MODE_END_TO_END = 2
 };
 
@@ -883,7 +883,7 @@ SPARSEVAR_API int32_t sparsevar_dataset_get_label(
     const sparsevar_dataset *dataset, int64_t run, int32_t *label, int32_t *has_label);
 
 /// Sets run `run`'s group label (has_label = 1) or makes it unlabelled (has_label = 0). A model
-/// sees the labels the dataset has when sparsevar_model_analyze runs.
+/// sees the labels the dataset has when sparsevar_autoencoder_analyze runs.
 SPARSEVAR_API int32_t sparsevar_dataset_set_label(
     sparsevar_dataset *dataset, int64_t run, int32_t label, int32_t has_label);
 
@@ -895,7 +895,7 @@ SPARSEVAR_API int32_t sparsevar_dataset_mean_frame(
 
 /// Writes frames first ..< first + count of run `run` as the model sees them: cropped,
 /// downscaled and normalised to [0, 1] (count x height x width stored pixels, row-major;
-/// len >= count * height * width). Such frames are what sparsevar_model_encode_f32 takes.
+/// len >= count * height * width). Such frames are what sparsevar_autoencoder_encode_f32 takes.
 SPARSEVAR_API int32_t sparsevar_dataset_frames(
     const sparsevar_dataset *dataset,
     int64_t run,
@@ -905,80 +905,82 @@ SPARSEVAR_API int32_t sparsevar_dataset_frames(
     int64_t len);
 
 /* ==============================================================================================
- * Model (Sources/CSparseVAR/Model.swift)
+ * Autoencoder (Sources/CSparseVAR/Autoencoder.swift)
  *
- * C API of the whole model (docs/method.md): a convolutional autoencoder whose latent dynamics are a
- * sparse VAR, trained on a sparsevar_dataset; after training every run of a dataset is analysed
- * (its latents and its own VAR), the runs' VARs are compared between groups (swap and influence
- * tests) and shown as contribution maps; models are saved to and loaded from files.
+ * C API of the whole model, the sparsevar_autoencoder handle (docs/method.md): a convolutional
+ * autoencoder whose latent dynamics are a sparse VAR, trained on a sparsevar_dataset; after
+ * training every run of a dataset is analysed (its latents and its own VAR), the runs' VARs are
+ * compared between groups (swap and influence tests) and shown as contribution maps; models are
+ * saved to and loaded from files.
  *
  * Life of a model: create it for the frame size after preprocessing, set parameters (by enum,
- * zstd style), train it (as often as wanted: each call runs SPARSEVAR_MODEL_PARAM_EPOCHS more
- * epochs), analyse a dataset, then query runs, tests and maps, or save it. The network is built
- * from the architecture parameters when first needed; once the model has been trained (or was
- * loaded) its architecture is fixed. Frames given to a model are normalised to [0, 1] and of the
- * size after preprocessing, as sparsevar_dataset_frames returns them.
+ * zstd style), train it (as often as wanted: each call runs SPARSEVAR_AUTOENCODER_PARAM_EPOCHS
+ * more epochs), analyse a dataset, then query runs, tests and maps, or save it. The network is
+ * built from the architecture parameters when first needed; once the model has been trained (or
+ * was loaded) its architecture is fixed. Frames given to a model are normalised to [0, 1] and of
+ * the size after preprocessing, as sparsevar_dataset_frames returns them.
  * ============================================================================================== */
 
 /// Creates an untrained model with default parameters for frames of height x width pixels (the
 /// size after preprocessing: sparsevar_dataset_shape's height and width). Both must be
 /// multiples of 2^depth, which is checked when the network is built (at the first training, or
-/// by sparsevar_model_latent_shape), since depth may still change; so is memory: a network whose
+/// by sparsevar_autoencoder_latent_shape), since depth may still change; so is memory: a network whose
 /// parameters and smallest training step cannot be allocated gives SPARSEVAR_E_NO_MEMORY then.
-/// @param out     receives the handle (NULL on failure); free it with sparsevar_model_free.
+/// @param out     receives the handle (NULL on failure); free it with sparsevar_autoencoder_free.
 /// @param height  frame height in [1, 65536].
 /// @param width   frame width in [1, 65536].
-SPARSEVAR_API int32_t sparsevar_model_create(sparsevar_model **out, int64_t height, int64_t width);
+SPARSEVAR_API int32_t sparsevar_autoencoder_create(
+    sparsevar_autoencoder **out, int64_t height, int64_t width);
 
 /// Frees a model. NULL is a no-op.
-SPARSEVAR_API void sparsevar_model_free(sparsevar_model *model);
+SPARSEVAR_API void sparsevar_autoencoder_free(sparsevar_autoencoder *autoencoder);
 
-/// Sets one parameter (a sparsevar_model_param value). Integer parameters must be given whole
+/// Sets one parameter (a sparsevar_autoencoder_param value). Integer parameters must be given whole
 /// numbers. An architecture parameter of a trained or loaded model can only be set to its current
 /// value.
-SPARSEVAR_API int32_t sparsevar_model_set_param(
-    sparsevar_model *model, int32_t param, double value);
+SPARSEVAR_API int32_t sparsevar_autoencoder_set_param(
+    sparsevar_autoencoder *autoencoder, int32_t param, double value);
 
 /// Reads one parameter's current value.
-SPARSEVAR_API int32_t sparsevar_model_get_param(
-    const sparsevar_model *model, int32_t param, double *value);
+SPARSEVAR_API int32_t sparsevar_autoencoder_get_param(
+    const sparsevar_autoencoder *autoencoder, int32_t param, double *value);
 
 /// Lower and upper bound and default of a model parameter. Bounds are inclusive, except an upper
 /// bound of +inf, which means "any finite value", and the learning rate's lower bound 0, which is
 /// excluded. Any output pointer may be NULL. Always thread-safe.
-SPARSEVAR_API int32_t sparsevar_model_param_bounds(
+SPARSEVAR_API int32_t sparsevar_autoencoder_param_bounds(
     int32_t param, double *lower, double *upper, double *default_value);
 
 /// Frame size the model was created for (either pointer may be NULL).
-SPARSEVAR_API int32_t sparsevar_model_shape(
-    const sparsevar_model *model, int64_t *height, int64_t *width);
+SPARSEVAR_API int32_t sparsevar_autoencoder_shape(
+    const sparsevar_autoencoder *autoencoder, int64_t *height, int64_t *width);
 
 /// Shape of the latent map z_t under the current architecture: latent_channels x
 /// (height / 2^depth) x (width / 2^depth), K = the product (any pointer may be NULL).
 /// SPARSEVAR_E_SHAPE when the frame size is not a multiple of 2^depth. Builds the network.
 /// SPARSEVAR_E_NOT_FITTED while the depth is automatic (0, the default) and the model has not
 /// been trained: the depth is chosen from the first training's dataset.
-SPARSEVAR_API int32_t sparsevar_model_latent_shape(
-    sparsevar_model *model, int64_t *channels, int64_t *height, int64_t *width);
+SPARSEVAR_API int32_t sparsevar_autoencoder_latent_shape(
+    sparsevar_autoencoder *autoencoder, int64_t *channels, int64_t *height, int64_t *width);
 
 /// Training state (either pointer may be NULL): *trained = 1 once the model has been trained on
 /// at least one window (or was loaded), and the number of whole epochs completed over all
-/// sparsevar_model_train calls (an interrupted epoch does not count).
-SPARSEVAR_API int32_t sparsevar_model_training_state(
-    const sparsevar_model *model, int32_t *trained, int64_t *epochs_completed);
+/// sparsevar_autoencoder_train calls (an interrupted epoch does not count).
+SPARSEVAR_API int32_t sparsevar_autoencoder_training_state(
+    const sparsevar_autoencoder *autoencoder, int32_t *trained, int64_t *epochs_completed);
 
-/// Trains the model for SPARSEVAR_MODEL_PARAM_EPOCHS epochs on every window of the dataset's
+/// Trains the model for SPARSEVAR_AUTOENCODER_PARAM_EPOCHS epochs on every window of the dataset's
 /// runs (Adam, window order shuffled every epoch). The dataset's frames must have the model's
 /// size after preprocessing (SPARSEVAR_E_SHAPE otherwise). The first call builds the network;
 /// the mean frame xbar is taken from the dataset as long as no epoch has been completed, and kept
 /// afterwards. Later calls continue from the weights reached so far, on the same or another
 /// dataset. An existing analysis is kept but describes the network as it was: call
-/// sparsevar_model_analyze again. The dataset is only read: several models may train on one
+/// sparsevar_autoencoder_analyze again. The dataset is only read: several models may train on one
 /// dataset at the same time, provided nothing adds frames to it meanwhile.
 /// Errors found before training starts (sizes, parameters: window >= lag + 2, a dataset without
 /// a window of lag + 2 frames) leave the model unchanged. Stopping by the callback returns
 /// SPARSEVAR_E_INTERRUPTED and leaves a resumable state: the weight updates of the windows
-/// trained so far are kept, whole epochs completed are counted (sparsevar_model_training_state),
+/// trained so far are kept, whole epochs completed are counted (sparsevar_autoencoder_training_state),
 /// and the next call starts a new epoch (the interrupted one's windows are trained again). A
 /// numerical failure in the middle of training (such as a VAR fit on constant latents) leaves
 /// the same state.
@@ -988,8 +990,8 @@ SPARSEVAR_API int32_t sparsevar_model_training_state(
 ///                  just trained on, their totals, and that window's loss L_rec; returning
 ///                  non-zero stops training.
 /// @param user      passed to progress as is.
-SPARSEVAR_API int32_t sparsevar_model_train(
-    sparsevar_model *model,
+SPARSEVAR_API int32_t sparsevar_autoencoder_train(
+    sparsevar_autoencoder *autoencoder,
     const sparsevar_dataset *dataset,
     int32_t (*progress)(int64_t, int64_t, int64_t, int64_t, double, void *),
     void *user);
@@ -1002,92 +1004,103 @@ SPARSEVAR_API int32_t sparsevar_model_train(
 /// @param progress  optional; called on the calling thread with (runs done, runs, user) after each
 ///                  run; returning non-zero stops (SPARSEVAR_E_INTERRUPTED).
 /// @param user      passed to progress as is.
-SPARSEVAR_API int32_t sparsevar_model_analyze(
-    sparsevar_model *model,
+SPARSEVAR_API int32_t sparsevar_autoencoder_analyze(
+    sparsevar_autoencoder *autoencoder,
     const sparsevar_dataset *dataset,
     int32_t (*progress)(int64_t, int64_t, void *),
     void *user);
 
 /// Size of the analysis (any pointer may be NULL): number of analysed runs, latent size K and
-/// the VARs' lag p. SPARSEVAR_E_NOT_FITTED before sparsevar_model_analyze.
-SPARSEVAR_API int32_t sparsevar_model_analysis_shape(
-    const sparsevar_model *model, int64_t *n_runs, int64_t *k, int64_t *p);
+/// the VARs' lag p. SPARSEVAR_E_NOT_FITTED before sparsevar_autoencoder_analyze.
+SPARSEVAR_API int32_t sparsevar_autoencoder_analysis_shape(
+    const sparsevar_autoencoder *autoencoder, int64_t *n_runs, int64_t *k, int64_t *p);
 
 /// Number of frames T of analysed run `run` (the rows of its latents).
-SPARSEVAR_API int32_t sparsevar_model_run_length(
-    const sparsevar_model *model, int64_t run, int64_t *t);
+SPARSEVAR_API int32_t sparsevar_autoencoder_run_length(
+    const sparsevar_autoencoder *autoencoder, int64_t run, int64_t *t);
 
 /// Writes analysed run `run`'s VAR coefficients, p x K x K: out[(lag - 1) * K * K + j * K + l] =
 /// A_lag[j, l], the effect of latent l at time t - lag on latent j at time t. len >= p * K * K.
-SPARSEVAR_API int32_t sparsevar_model_run_coef(
-    const sparsevar_model *model, int64_t run, double *out, int64_t len);
+SPARSEVAR_API int32_t sparsevar_autoencoder_run_coef(
+    const sparsevar_autoencoder *autoencoder, int64_t run, double *out, int64_t len);
 
 /// Metrics of analysed run `run` (either pointer may be NULL): L_rec, the mean over
 /// t = p+1..T and pixels of (x_t - xhat_t)^2 (xhat decoded from the VAR's forecast, or from z_t
 /// itself for a model trained in the sequential mode; normalised units), and R_var, the mean over
 /// t = p+1..T of ||z_t - zhat_t||^2 / ||z_t||^2.
-SPARSEVAR_API int32_t sparsevar_model_run_metrics(
-    const sparsevar_model *model, int64_t run, double *l_rec, double *r_var);
+SPARSEVAR_API int32_t sparsevar_autoencoder_run_metrics(
+    const sparsevar_autoencoder *autoencoder, int64_t run, double *l_rec, double *r_var);
 
 /// Writes analysed run `run`'s latents z, T x K row-major (out[t * K + l]); len >= T * K.
-SPARSEVAR_API int32_t sparsevar_model_run_latents(
-    const sparsevar_model *model, int64_t run, double *out, int64_t len);
+SPARSEVAR_API int32_t sparsevar_autoencoder_run_latents(
+    const sparsevar_autoencoder *autoencoder, int64_t run, double *out, int64_t len);
 
 /// Writes analysed run `run`'s latent mean (K values): the temporal mean removed from its latents
-/// before its VAR was fitted (SPARSEVAR_MODEL_PARAM_CENTER_LATENTS), all zero without centring.
+/// before its VAR was fitted (SPARSEVAR_AUTOENCODER_PARAM_CENTER_LATENTS), all zero without centring.
 /// Its forecasts are zhat_t = mean + sum over lags of A_lag (z_{t-lag} - mean).
-SPARSEVAR_API int32_t sparsevar_model_run_latent_mean(
-    const sparsevar_model *model, int64_t run, double *out, int64_t len);
+SPARSEVAR_API int32_t sparsevar_autoencoder_run_latent_mean(
+    const sparsevar_autoencoder *autoencoder, int64_t run, double *out, int64_t len);
 
 /// Writes analysed run `run`'s influence vector (K values): c_l = sum over lags and j != l of
 /// |A_lag[j, l]|, the total outflow of latent l.
-SPARSEVAR_API int32_t sparsevar_model_run_influence(
-    const sparsevar_model *model, int64_t run, double *out, int64_t len);
+SPARSEVAR_API int32_t sparsevar_autoencoder_run_influence(
+    const sparsevar_autoencoder *autoencoder, int64_t run, double *out, int64_t len);
 
 /// Analysed run `run`'s group label as the dataset had it at the analysis: *has_label = 1 and
 /// *label, or *has_label = 0 and *label = 0 (either pointer may be NULL).
-SPARSEVAR_API int32_t sparsevar_model_run_label(
-    const sparsevar_model *model, int64_t run, int32_t *label, int32_t *has_label);
+SPARSEVAR_API int32_t sparsevar_autoencoder_run_label(
+    const sparsevar_autoencoder *autoencoder, int64_t run, int32_t *label, int32_t *has_label);
 
 /// Coefficient-swap test between the analysed runs labelled label_a and label_b (as
 /// sparsevar_swap_test, on the runs' latents and VARs; test parameters from the
-/// SPARSEVAR_MODEL_PARAM_TEST_* parameters). The result's matrix covers all analysed runs. Base
+/// SPARSEVAR_AUTOENCODER_PARAM_TEST_* parameters). The result's matrix covers all analysed runs. Base
 /// a verdict on the permutation p-value (sparsevar_test_result_permutation), which relabels
 /// whole runs, and check its smallest attainable value for the group sizes.
 /// @param out  receives the result (NULL on failure); free it with sparsevar_test_result_free.
-SPARSEVAR_API int32_t sparsevar_model_swap_test(
-    sparsevar_test_result **out, const sparsevar_model *model, int32_t label_a, int32_t label_b);
+SPARSEVAR_API int32_t sparsevar_autoencoder_swap_test(
+    sparsevar_test_result **out,
+    const sparsevar_autoencoder *autoencoder,
+    int32_t label_a,
+    int32_t label_b);
 
 /// Influence-distance test between the analysed runs labelled label_a and label_b (as
 /// sparsevar_influence_test).
 /// @param out  receives the result (NULL on failure); free it with sparsevar_test_result_free.
-SPARSEVAR_API int32_t sparsevar_model_influence_test(
-    sparsevar_test_result **out, const sparsevar_model *model, int32_t label_a, int32_t label_b);
+SPARSEVAR_API int32_t sparsevar_autoencoder_influence_test(
+    sparsevar_test_result **out,
+    const sparsevar_autoencoder *autoencoder,
+    int32_t label_a,
+    int32_t label_b);
 
 /// Writes the contribution map of analysed run `run`, height x width row-major (len >= height *
-/// width), read out as SPARSEVAR_MODEL_PARAM_MAP_READOUT says. Latent grid (default): pixel p
+/// width), read out as SPARSEVAR_AUTOENCODER_PARAM_MAP_READOUT says. Latent grid (default): pixel p
 /// gets gain * sum_k c[k, cell(p)] * w[p], with c the run's influence vector and w[p] p's temporal
 /// standard deviation relative to its run's mean, averaged over the analysed runs. Decoder (the
 /// paper's): Omega = (f_dec(gain * unvec(c)) + 1) * xbar (without the skip connection:
 /// f_dec(gain * unvec(c))), in normalised image units; the decoder runs in inference mode with
 /// the unpooling indices of the encoding of the run's per-pixel temporal standard deviation
 /// image (recorded at the analysis). gain is gamma_viz (finite; 1 is a neutral choice).
-SPARSEVAR_API int32_t sparsevar_model_contribution_map(
-    sparsevar_model *model, int64_t run, double gain, float *out, int64_t len);
+SPARSEVAR_API int32_t sparsevar_autoencoder_contribution_map(
+    sparsevar_autoencoder *autoencoder, int64_t run, double gain, float *out, int64_t len);
 
 /// Writes the mean contribution map of the analysed runs labelled `label` (height x width).
-SPARSEVAR_API int32_t sparsevar_model_group_map(
-    sparsevar_model *model, int32_t label, double gain, float *out, int64_t len);
+SPARSEVAR_API int32_t sparsevar_autoencoder_group_map(
+    sparsevar_autoencoder *autoencoder, int32_t label, double gain, float *out, int64_t len);
 
 /// Writes the difference map: group map of label_a minus group map of label_b (height x width).
-SPARSEVAR_API int32_t sparsevar_model_difference_map(
-    sparsevar_model *model, int32_t label_a, int32_t label_b, double gain, float *out, int64_t len);
+SPARSEVAR_API int32_t sparsevar_autoencoder_difference_map(
+    sparsevar_autoencoder *autoencoder,
+    int32_t label_a,
+    int32_t label_b,
+    double gain,
+    float *out,
+    int64_t len);
 
 /// Encodes count frames (count x height x width row-major, the model's frame size, normalised to
 /// [0, 1] as sparsevar_dataset_frames gives them) with the trained encoder in inference mode,
 /// and writes their latents, count x K row-major (len >= count * K).
-SPARSEVAR_API int32_t sparsevar_model_encode_f32(
-    sparsevar_model *model,
+SPARSEVAR_API int32_t sparsevar_autoencoder_encode_f32(
+    sparsevar_autoencoder *autoencoder,
     const float *frames,
     int64_t count,
     int64_t height,
@@ -1095,10 +1108,10 @@ SPARSEVAR_API int32_t sparsevar_model_encode_f32(
     double *out,
     int64_t len);
 
-/// As sparsevar_model_encode_f32 for double frames (rounded to float: the network runs in single
+/// As sparsevar_autoencoder_encode_f32 for double frames (rounded to float: the network runs in single
 /// precision).
-SPARSEVAR_API int32_t sparsevar_model_encode_f64(
-    sparsevar_model *model,
+SPARSEVAR_API int32_t sparsevar_autoencoder_encode_f64(
+    sparsevar_autoencoder *autoencoder,
     const double *frames,
     int64_t count,
     int64_t height,
@@ -1110,20 +1123,21 @@ SPARSEVAR_API int32_t sparsevar_model_encode_f64(
 /// temporary file in the same directory, created exclusively under a random name without
 /// following links, fsynced and renamed into place, then the directory fsynced, so concurrent
 /// saves to one path both succeed and a crash leaves the old or the new file whole): architecture, frame size, the parameters other than
-/// the SPARSEVAR_MODEL_PARAM_TEST_* ones, epochs completed, mean frame, weights, batch norm
+/// the SPARSEVAR_AUTOENCODER_PARAM_TEST_* ones, epochs completed, mean frame, weights, batch norm
 /// statistics and the analysis. Adam's moments are not saved (training a loaded model restarts
 /// them). SPARSEVAR_E_NOT_FITTED for an untrained model, SPARSEVAR_E_IO when the file cannot be
 /// written; window must be >= lag + 2 (a model file holds valid training parameters).
-SPARSEVAR_API int32_t sparsevar_model_save(const sparsevar_model *model, const char *path);
+SPARSEVAR_API int32_t sparsevar_autoencoder_save(
+    const sparsevar_autoencoder *autoencoder, const char *path);
 
-/// Loads a model saved by sparsevar_model_save. The loaded model is trained: its architecture is
+/// Loads a model saved by sparsevar_autoencoder_save. The loaded model is trained: its architecture is
 /// fixed; its test parameters are the defaults. SPARSEVAR_E_IO when the file cannot be read or
 /// is not a regular file (it is opened without blocking: a FIFO fails at once),
 /// SPARSEVAR_E_FORMAT when it is not an intact sparsevar model file of a version this library
 /// reads, declares sizes its length cannot hold (checked before anything is allocated), or holds
 /// NaN, infinite or absurd values or a mask of the wrong length.
-/// @param out  receives the handle (NULL on failure); free it with sparsevar_model_free.
-SPARSEVAR_API int32_t sparsevar_model_load(sparsevar_model **out, const char *path);
+/// @param out  receives the handle (NULL on failure); free it with sparsevar_autoencoder_free.
+SPARSEVAR_API int32_t sparsevar_autoencoder_load(sparsevar_autoencoder **out, const char *path);
 
 /* ==============================================================================================
  * Synthetic (Sources/CSparseVAR/Synthetic.swift)
@@ -1216,16 +1230,20 @@ SPARSEVAR_API int32_t sparsevar_dataset_set_condition_name(
 SPARSEVAR_API int32_t sparsevar_dataset_get_condition_name(
     const sparsevar_dataset *dataset, int32_t label, char *out, int64_t len, int64_t *length);
 
-/// Reads analysed run `run`'s name (as the dataset had it at sparsevar_model_analyze, kept in
+/// Reads analysed run `run`'s name (as the dataset had it at sparsevar_autoencoder_analyze, kept in
 /// the model's file), as sparsevar_dataset_get_run_name. SPARSEVAR_E_NOT_FITTED before analysis.
-SPARSEVAR_API int32_t sparsevar_model_run_name(
-    const sparsevar_model *model, int64_t run, char *out, int64_t len, int64_t *length);
+SPARSEVAR_API int32_t sparsevar_autoencoder_run_name(
+    const sparsevar_autoencoder *autoencoder, int64_t run, char *out, int64_t len, int64_t *length);
 
-/// Reads the name of group label `label` (as the dataset had it at sparsevar_model_analyze, kept
+/// Reads the name of group label `label` (as the dataset had it at sparsevar_autoencoder_analyze, kept
 /// in the model's file), as sparsevar_dataset_get_run_name. SPARSEVAR_E_NOT_FITTED before
 /// analysis.
-SPARSEVAR_API int32_t sparsevar_model_condition_name(
-    const sparsevar_model *model, int32_t label, char *out, int64_t len, int64_t *length);
+SPARSEVAR_API int32_t sparsevar_autoencoder_condition_name(
+    const sparsevar_autoencoder *autoencoder,
+    int32_t label,
+    char *out,
+    int64_t len,
+    int64_t *length);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -3,14 +3,21 @@
 
     python3 scripts/generate_header.py            # (re)write include/sparsevar.h
     python3 scripts/generate_header.py --check    # exit 1 with a diff when the header is stale
+    python3 scripts/generate_header.py --check --swiftpm-arguments build/swiftpm-arguments.txt
+                                                  # the same from CMake's build (scripts/test.sh)
 
 How it works
 ------------
 1. `swift build --target CSparseVAR` (debug, in --scratch-path, default $SPARSEVAR_SWIFTPM_SCRATCH
    or `.build`: a no-op after `swift build`/`swift test`) builds the modules CSparseVAR imports.
+   With --swiftpm-arguments FILE (default $SPARSEVAR_SWIFTPM_ARGUMENTS), the SwiftPM arguments
+   CMake writes to <build>/swiftpm-arguments.txt (one per line: its scratch path, configuration
+   and compiler flags; `swift build` with them builds what CMake built) are used instead, so that
+   the build CMake made is reused: a no-op after the CMake build (scripts/test.sh), where other
+   flags would recompile every module.
 2. The compile command SwiftPM used for CSparseVAR is read from its llbuild manifest
-   (<scratch>/debug.yaml), so that every package setting (language mode, defines, module maps
-   of the C targets, include paths) is honoured, and rerun as a type-check only with
+   (<scratch>/<configuration>.yaml), so that every package setting (language mode, defines,
+   module maps of the C targets, include paths) is honoured, and rerun as a type-check only with
    `-emit-clang-header-path`: swiftc prints every `@c` function and `@c enum` into a header that
    depends on Swift's macro prelude (SWIFT_EXTERN, SWIFT_ENUM_NAMED, _Nullable, ...).
 3. The C section of that header is parsed and printed again as plain C99 that also compiles as
@@ -119,11 +126,43 @@ def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
     return result
 
 
-def manifest_compile_args(scratch: Path) -> list[str]:
+@dataclass
+class SwiftPMBuild:
+    """Where and how the package is built: scratch path, configuration, further arguments."""
+
+    scratch: Path
+    configuration: str = "debug"
+    arguments: list[str] = field(default_factory=list)  # e.g. -Xswiftc flags
+
+    @staticmethod
+    def from_file(path: Path) -> "SwiftPMBuild":
+        """The build CMake describes in <build>/swiftpm-arguments.txt (one argument per line)."""
+        if not path.is_file():
+            raise GenerationError(f"{path} not found: configure the CMake build first")
+        lines = [line for line in path.read_text().splitlines() if line]
+        build = SwiftPMBuild(scratch=Path())
+        i = 0
+        while i < len(lines):
+            if lines[i] in ("--scratch-path", "--configuration", "-c") and i + 1 < len(lines):
+                if lines[i] == "--scratch-path":
+                    build.scratch = Path(lines[i + 1])
+                else:
+                    build.configuration = lines[i + 1]
+                i += 2
+            else:
+                build.arguments.append(lines[i])
+                i += 1
+        if build.scratch == Path():
+            raise GenerationError(f"{path} names no --scratch-path")
+        return build
+
+
+def manifest_compile_args(build: SwiftPMBuild) -> list[str]:
     """The swiftc command SwiftPM runs to compile MODULE, from the llbuild manifest."""
-    manifest = scratch / "debug.yaml"
+    manifest = build.scratch / f"{build.configuration}.yaml"
     if not manifest.is_file():
-        raise GenerationError(f"{manifest} not found: did `swift build` run with this scratch path?")
+        raise GenerationError(
+            f"{manifest} not found: did `swift build -c {build.configuration}` run with this scratch path?")
     for match in re.finditer(r"^\s*args: (\[.*\])\s*$", manifest.read_text(), re.M):
         args = json.loads(match.group(1))
         if "-emit-module" in args and "-module-name" in args:
@@ -159,11 +198,15 @@ def module_inputs(args: list[str]) -> tuple[list[Path], list[Path]]:
     return [Path(os.path.realpath(s)) for s in sources], include_dirs
 
 
-def swift_generated_header(scratch: Path) -> str:
+def swift_generated_header(build: SwiftPMBuild) -> str:
     """Builds the package's CSparseVAR target, then returns swiftc's header for the module."""
     swift = os.environ.get("SWIFT", "swift")
-    run([swift, "build", "--target", MODULE, "--scratch-path", str(scratch)])
-    args = manifest_compile_args(scratch)
+    # A CMake build's arguments may select what to build (--build-tests), which excludes --target:
+    # then the whole build is brought up to date, a no-op right after CMake's.
+    selection = [] if "--build-tests" in build.arguments else ["--target", MODULE]
+    run([swift, "build", *selection, "--scratch-path", str(build.scratch),
+         "--configuration", build.configuration, *build.arguments])
+    args = manifest_compile_args(build)
     command = []
     i = 0
     while i < len(args):
@@ -609,9 +652,9 @@ def swift_version() -> dict[str, str]:
     return version
 
 
-def generate(scratch: Path, swift_header: Path | None) -> str:
-    header = swift_header.read_text() if swift_header else swift_generated_header(scratch)
-    sources, include_dirs = module_inputs(manifest_compile_args(scratch))
+def generate(build: SwiftPMBuild, swift_header: Path | None) -> str:
+    header = swift_header.read_text() if swift_header else swift_generated_header(build)
+    sources, include_dirs = module_inputs(manifest_compile_args(build))
     declarations, extra = render(header, sources, include_dirs)
     version = swift_version()
     major, minor, patch = (int(version[k]) for k in ("major", "minor", "patch"))
@@ -640,11 +683,22 @@ def main() -> int:
         default=ROOT / os.environ.get("SPARSEVAR_SWIFTPM_SCRATCH", ".build"),
         help="SwiftPM scratch path (default: $SPARSEVAR_SWIFTPM_SCRATCH, else .build)",
     )
+    parser.add_argument(
+        "--swiftpm-arguments",
+        type=Path,
+        default=os.environ.get("SPARSEVAR_SWIFTPM_ARGUMENTS") or None,
+        help="SwiftPM arguments of a CMake build, <build>/swiftpm-arguments.txt: use that build instead "
+        "(default: $SPARSEVAR_SWIFTPM_ARGUMENTS)",
+    )
     parser.add_argument("--swift-header", type=Path, help="use this swiftc-generated header instead of running swiftc")
     parser.add_argument("--output", type=Path, default=OUTPUT, help="header to write or check (default: include/sparsevar.h)")
     options = parser.parse_args()
     try:
-        text = generate(options.scratch_path.resolve(), options.swift_header)
+        if options.swiftpm_arguments:
+            build = SwiftPMBuild.from_file(options.swiftpm_arguments.resolve())
+        else:
+            build = SwiftPMBuild(scratch=options.scratch_path.resolve())
+        text = generate(build, options.swift_header)
     except GenerationError as error:
         print(f"generate_header.py: error: {error}", file=sys.stderr)
         return 2

@@ -1,9 +1,13 @@
 # Sourced by scripts/test.sh and scripts/demo.sh (from the repository root): where things are
 # built, and the two install steps both need.
 #
-#   install_library         CMake build of libsparsevar.so in $BUILD_DIR, installed into the fresh
-#                           prefix $BUILD_DIR/prefix; exports SPARSEVAR_PREFIX, PKG_CONFIG_PATH,
-#                           SPARSEVAR_LIBRARY (the installed .so) and sets LIBDIR
+#   install_library [ARG...]  CMake build of libsparsevar.so in $BUILD_DIR (ARGs are added to the
+#                           configure step, e.g. -DSPARSEVAR_ENABLE_TESTING=ON), installed into the
+#                           fresh prefix $BUILD_DIR/prefix; exports SPARSEVAR_PREFIX,
+#                           PKG_CONFIG_PATH, SPARSEVAR_LIBRARY (the installed .so) and
+#                           SPARSEVAR_SWIFTPM_ARGUMENTS (the SwiftPM arguments of the build, which
+#                           `swift test`, scripts/generate_header.py and the Swift example reuse:
+#                           $BUILD_DIR/swiftpm-arguments.txt) and sets LIBDIR
 #   install_python_binding  pip install ./bindings/python
 #
 # SPARSEVAR_BUILD_DIR overrides build/, SPARSEVAR_SWIFTPM_SCRATCH the SwiftPM folder .build.
@@ -20,7 +24,7 @@ fi
 note() { printf '%s: %s\n' "$(basename "$0")" "$*"; }
 
 install_library() {
-  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release "$@"
   cmake --build "$BUILD_DIR"
   rm -rf "$PREFIX"
   cmake --install "$BUILD_DIR" --prefix "$PREFIX"
@@ -31,6 +35,7 @@ install_library() {
   export PKG_CONFIG_PATH=$pkg_config_dir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
   LIBDIR=$(pkg-config --variable=libdir sparsevar)
   export SPARSEVAR_LIBRARY=$LIBDIR/libsparsevar.so
+  export SPARSEVAR_SWIFTPM_ARGUMENTS=$BUILD_DIR/swiftpm-arguments.txt
   unset LD_LIBRARY_PATH
   note "SPARSEVAR_PREFIX=$SPARSEVAR_PREFIX"
   note "PKG_CONFIG_PATH=$PKG_CONFIG_PATH"

@@ -4,10 +4,14 @@
 #   bash scripts/test.sh
 #
 #  1. scripts/setup.sh               installs what is missing (Debian and Python packages)
-#  2. swift build, swift test        the Swift package and its test suites (default .build)
-#  3. header                         include/sparsevar.h is what scripts/generate_header.py makes
-#  4. CMake                          builds libsparsevar.so in build/ and installs it into
-#                                    build/prefix (a fresh prefix every run)
+#  2. CMake                          one SwiftPM build (release, build/swiftpm) of the whole
+#                                    package, Swift tests included (-DSPARSEVAR_ENABLE_TESTING=ON),
+#                                    from which libsparsevar.so and the tool are linked; both
+#                                    installed into build/prefix (a fresh prefix every run)
+#  3. swift test                     runs the Swift test suites step 2 built (--skip-build, with
+#                                    the SwiftPM arguments CMake wrote to build/swiftpm-arguments.txt)
+#  4. header                         include/sparsevar.h is what scripts/generate_header.py makes
+#                                    (type-checked against the same build)
 #  5. C programs                     tests/c/*.c and examples/c/*.c, each compiled with
 #                                    ${CC:-cc} -std=c99 -Wall -Wextra -Werror -pedantic and the flags of
 #                                    `pkg-config --cflags --libs sparsevar` only, and run
@@ -22,9 +26,9 @@
 #                                    with CMAKE_PREFIX_PATH=build/prefix, built and run; the
 #                                    installed tool bin/sparsevar answers --help
 #  8. Python binding                 pip install ./bindings/python
-#  9. examples                       examples/swift (swift run; it must not compile the tool's
-#                                    modules or swift-argument-parser, nor link libhdf5) and
-#                                    examples/python/*.py
+#  9. examples                       examples/swift (swift run, in .build-example; it must not
+#                                    compile the tool's modules or swift-argument-parser, nor link
+#                                    libhdf5) and examples/python/*.py
 # 10. pytest                         tests/abi, tests/cli (the installed tool bin/sparsevar),
 #                                    bindings/python/tests against the installed tree, and
 #                                    tests/calibration (the permutation test against brute-force
@@ -38,14 +42,18 @@
 # Programs find the installed library through an RPATH, -Wl,-rpath,$(pkg-config --variable=libdir
 # sparsevar), not through LD_LIBRARY_PATH, as a user's program would. The exported variables
 # SPARSEVAR_PREFIX, PKG_CONFIG_PATH and SPARSEVAR_LIBRARY (the installed libsparsevar.so) point
-# the tests and the Python binding at build/prefix. Steps whose inputs do not exist (yet) are
-# skipped with a note. The script stops at the first failure with a non-zero exit code.
-# SPARSEVAR_BUILD_DIR overrides build/, SPARSEVAR_SWIFTPM_SCRATCH the SwiftPM folder .build.
+# the tests and the Python binding at build/prefix, and SPARSEVAR_SWIFTPM_ARGUMENTS the header
+# check at the CMake build. The package is compiled once for the library, the tool, the Swift
+# tests and the header's type-check, which share build/swiftpm and its flags (a SwiftPM build with
+# other flags would recompile every module); only examples/swift compiles the Swift module again.
+# Steps whose inputs do not exist (yet) are skipped with a note. The script stops at the first
+# failure with a non-zero exit code.
+# SPARSEVAR_BUILD_DIR overrides build/, SPARSEVAR_SWIFTPM_SCRATCH the example's SwiftPM folder
+# (.build, to which -example is appended).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/install_local.sh
-SWIFTPM=(--scratch-path "$SPARSEVAR_SWIFTPM_SCRATCH")
 
 START=$SECONDS
 SECTION="start"
@@ -67,17 +75,20 @@ trap finish EXIT
 section "setup: scripts/setup.sh"
 bash scripts/setup.sh
 
-section "swift build"
-swift build "${SWIFTPM[@]}"
+section "CMake: build libsparsevar.so and the tool (release, testable) and install them into ${PREFIX#"$ROOT"/}"
+install_library -DSPARSEVAR_ENABLE_TESTING=ON
+# The scratch path, configuration and compiler flags of the CMake build, without its
+# --build-tests (which selects what to build and which `swift test` does not take).
+SWIFTPM=()
+while IFS= read -r argument; do
+  if [ "$argument" != --build-tests ]; then SWIFTPM+=("$argument"); fi
+done <"$SPARSEVAR_SWIFTPM_ARGUMENTS"
 
-section "swift test"
-swift test "${SWIFTPM[@]}"
+section "swift test (built by the CMake build)"
+swift test "${SWIFTPM[@]}" --skip-build
 
-section "header: scripts/generate_header.py --check"
+section "header: scripts/generate_header.py --check (from the CMake build)"
 python3 scripts/generate_header.py --check
-
-section "CMake: build libsparsevar.so and install it into ${PREFIX#"$ROOT"/}"
-install_library
 
 # ------------------------------------------------------------------------------------------------
 section "C programs: tests/c, examples/c"
@@ -181,6 +192,9 @@ install_python_binding
 
 # ------------------------------------------------------------------------------------------------
 section "examples: Swift (examples/swift) and Python (examples/python)"
+# Its own build (debug, .build-example): the modules of the CMake build are compiled with
+# -DSPARSEVAR_NO_FOUNDATION, without the Foundation conformance of SparseVARError that Swift
+# programs get and this example shows, so they cannot be reused here.
 EXAMPLE_SCRATCH=$ROOT/$SPARSEVAR_SWIFTPM_SCRATCH-example
 (cd examples/swift && swift run --scratch-path "$EXAMPLE_SCRATCH")
 # A package that uses only the SparseVAR product must not compile the tool, its report module or
@@ -215,7 +229,8 @@ test_paths=()
 if [ -x "$PREFIX/bin/sparsevar" ]; then
   export SPARSEVAR_CLI=$PREFIX/bin/sparsevar
 else
-  export SPARSEVAR_CLI=$ROOT/$SPARSEVAR_SWIFTPM_SCRATCH/debug/sparsevar-cli
+  SPARSEVAR_CLI=$(swift build "${SWIFTPM[@]}" --show-bin-path)/sparsevar-cli
+  export SPARSEVAR_CLI
 fi
 for path in tests/abi tests/cli bindings/python/tests tests/calibration; do
   if [ -d "$path" ]; then test_paths+=("$path"); fi

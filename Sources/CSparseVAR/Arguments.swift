@@ -115,7 +115,7 @@ private func box<Handle, T: AnyObject>(_ handle: UnsafePointer<Handle>, _: T.Typ
 }
 
 /// The object behind a handle: `.invalidArgument` for NULL, for a handle of another type (a
-/// sparsevar_var where a sparsevar_model is expected) and, where detectable, for a freed handle.
+/// sparsevar_var where a sparsevar_autoencoder is expected) and, where detectable, for a freed handle.
 func object<Handle, T: AnyObject>(_ handle: UnsafePointer<Handle>?, _ type: T.Type, _ name: String)
   throws -> T
 {

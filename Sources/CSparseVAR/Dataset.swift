@@ -354,7 +354,7 @@ func frameBuffer<T>(_ frames: UnsafePointer<T>?, count: Int) throws -> UnsafeBuf
 }
 
 /// Sets run `run`'s group label (has_label = 1) or makes it unlabelled (has_label = 0). A model
-/// sees the labels the dataset has when sparsevar_model_analyze runs.
+/// sees the labels the dataset has when sparsevar_autoencoder_analyze runs.
 @c public func sparsevar_dataset_set_label(
   _ dataset: UnsafeMutablePointer<sparsevar_dataset>?, _ run: Int64, _ label: Int32, _ has_label: Int32
 ) -> Int32 {
@@ -381,7 +381,7 @@ func frameBuffer<T>(_ frames: UnsafePointer<T>?, count: Int) throws -> UnsafeBuf
 
 /// Writes frames first ..< first + count of run `run` as the model sees them: cropped,
 /// downscaled and normalised to [0, 1] (count x height x width stored pixels, row-major;
-/// len >= count * height * width). Such frames are what sparsevar_model_encode_f32 takes.
+/// len >= count * height * width). Such frames are what sparsevar_autoencoder_encode_f32 takes.
 @c public func sparsevar_dataset_frames(
   _ dataset: UnsafePointer<sparsevar_dataset>?, _ run: Int64, _ first: Int64, _ count: Int64,
   _ out: UnsafeMutablePointer<Float>?, _ len: Int64

@@ -75,21 +75,21 @@ func writeName(_ name: String?, _ out: UnsafeMutablePointer<CChar>?, _ len: Int6
   guarded { try writeName(try datasetObject(dataset).conditionNames[label], out, len, length) }
 }
 
-/// Reads analysed run `run`'s name (as the dataset had it at sparsevar_model_analyze, kept in
+/// Reads analysed run `run`'s name (as the dataset had it at sparsevar_autoencoder_analyze, kept in
 /// the model's file), as sparsevar_dataset_get_run_name. SPARSEVAR_E_NOT_FITTED before analysis.
-@c public func sparsevar_model_run_name(
-  _ model: UnsafePointer<sparsevar_model>?, _ run: Int64, _ out: UnsafeMutablePointer<CChar>?, _ len: Int64,
+@c public func sparsevar_autoencoder_run_name(
+  _ autoencoder: UnsafePointer<sparsevar_autoencoder>?, _ run: Int64, _ out: UnsafeMutablePointer<CChar>?, _ len: Int64,
   _ length: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-  guarded { try writeName(try modelObject(model).run(run).name, out, len, length) }
+  guarded { try writeName(try autoencoderObject(autoencoder).run(run).name, out, len, length) }
 }
 
-/// Reads the name of group label `label` (as the dataset had it at sparsevar_model_analyze, kept
+/// Reads the name of group label `label` (as the dataset had it at sparsevar_autoencoder_analyze, kept
 /// in the model's file), as sparsevar_dataset_get_run_name. SPARSEVAR_E_NOT_FITTED before
 /// analysis.
-@c public func sparsevar_model_condition_name(
-  _ model: UnsafePointer<sparsevar_model>?, _ label: Int32, _ out: UnsafeMutablePointer<CChar>?, _ len: Int64,
+@c public func sparsevar_autoencoder_condition_name(
+  _ autoencoder: UnsafePointer<sparsevar_autoencoder>?, _ label: Int32, _ out: UnsafeMutablePointer<CChar>?, _ len: Int64,
   _ length: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-  guarded { try writeName(try modelObject(model).analysedNetwork().conditionNames[label], out, len, length) }
+  guarded { try writeName(try autoencoderObject(autoencoder).analysedNetwork().conditionNames[label], out, len, length) }
 }

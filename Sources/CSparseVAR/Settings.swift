@@ -58,6 +58,6 @@ var varSettings: SettingTable<SparseVAROptions> {
 var testSettings: SettingTable<GroupTestSettings> {
   SettingTable(rows: GroupTestSettings.parameters, prefix: "SPARSEVAR_TEST_PARAM_", what: "test")
 }
-var modelSettings: SettingTable<SparseVARNetworkSettings> {
-  SettingTable(rows: SparseVARNetworkSettings.parameters, prefix: "SPARSEVAR_MODEL_PARAM_", what: "model")
+var autoencoderSettings: SettingTable<SparseVARNetworkSettings> {
+  SettingTable(rows: SparseVARNetworkSettings.parameters, prefix: "SPARSEVAR_AUTOENCODER_PARAM_", what: "autoencoder")
 }

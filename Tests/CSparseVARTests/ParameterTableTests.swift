@@ -40,50 +40,50 @@ func checkTable<Settings>(
 }
 
 @Test func modelParametersMatchTheirEnum() throws {
-  try checkTable(modelSettings) { ModelParameter(rawValue: $0) != nil }
+  try checkTable(autoencoderSettings) { AutoencoderParameter(rawValue: $0) != nil }
 }
 
 @Test func setGetAndBoundsGoThroughTheTable() throws {
-  var handle: UnsafeMutablePointer<sparsevar_model>? = nil
-  #expect(sparsevar_model_create(&handle, 16, 16) == 0)
-  defer { sparsevar_model_free(handle) }
+  var handle: UnsafeMutablePointer<sparsevar_autoencoder>? = nil
+  #expect(sparsevar_autoencoder_create(&handle, 16, 16) == 0)
+  defer { sparsevar_autoencoder_free(handle) }
   var value = 0.0
-  #expect(sparsevar_model_set_param(handle, 511, 0) == 0)
-  #expect(sparsevar_model_set_param(handle, 510, 0) == 0)
-  #expect(sparsevar_model_set_param(handle, 510, 2) == 0)
+  #expect(sparsevar_autoencoder_set_param(handle, 511, 0) == 0)
+  #expect(sparsevar_autoencoder_set_param(handle, 510, 0) == 0)
+  #expect(sparsevar_autoencoder_set_param(handle, 510, 2) == 0)
   // The gradient chosen before the mode is kept.
-  #expect(sparsevar_model_get_param(handle, 511, &value) == 0 && value == 0)
-  #expect(sparsevar_model_set_param(handle, 530, 0) != 0)
-  #expect(sparsevar_model_set_param(handle, 500, 2.5) != 0)
-  #expect(sparsevar_model_set_param(handle, 9999, 1) != 0)
-  for row in modelSettings.rows {
+  #expect(sparsevar_autoencoder_get_param(handle, 511, &value) == 0 && value == 0)
+  #expect(sparsevar_autoencoder_set_param(handle, 530, 0) != 0)
+  #expect(sparsevar_autoencoder_set_param(handle, 500, 2.5) != 0)
+  #expect(sparsevar_autoencoder_set_param(handle, 9999, 1) != 0)
+  for row in autoencoderSettings.rows {
     var lower = 0.0, upper = 0.0, defaultValue = 0.0
-    #expect(sparsevar_model_param_bounds(row.id, &lower, &upper, &defaultValue) == 0)
+    #expect(sparsevar_autoencoder_param_bounds(row.id, &lower, &upper, &defaultValue) == 0)
     #expect(lower == row.lower && upper == row.upper && defaultValue == row.defaultValue)
   }
 }
 
 @Test func parametersReachTheBuiltNetworkWhenSetNotWhenRead() throws {
-  var handle: UnsafeMutablePointer<sparsevar_model>? = nil
-  #expect(sparsevar_model_create(&handle, 16, 16) == 0)
-  defer { sparsevar_model_free(handle) }
-  #expect(sparsevar_model_set_param(handle, 500, 2) == 0)
+  var handle: UnsafeMutablePointer<sparsevar_autoencoder>? = nil
+  #expect(sparsevar_autoencoder_create(&handle, 16, 16) == 0)
+  defer { sparsevar_autoencoder_free(handle) }
+  #expect(sparsevar_autoencoder_set_param(handle, 500, 2) == 0)
   var c: Int64 = 0, h: Int64 = 0, w: Int64 = 0
-  #expect(sparsevar_model_latent_shape(handle, &c, &h, &w) == 0)  // builds the network
-  let object = try modelObject(handle)
+  #expect(sparsevar_autoencoder_latent_shape(handle, &c, &h, &w) == 0)  // builds the network
+  let object = try autoencoderObject(handle)
   let net = try #require(object.network)
-  #expect(sparsevar_model_set_param(handle, 532, 40) == 0)
-  #expect(sparsevar_model_set_param(handle, 520, 3) == 0)
+  #expect(sparsevar_autoencoder_set_param(handle, 532, 40) == 0)
+  #expect(sparsevar_autoencoder_set_param(handle, 520, 3) == 0)
   #expect(net.training == object.settings.training && net.training.window == 40 && net.training.varOptions.lag == 3)
   // Reads leave the network's options alone.
   net.training.window = 7
   var value = 0.0
-  #expect(sparsevar_model_get_param(handle, 532, &value) == 0 && value == 40)
-  #expect(sparsevar_model_latent_shape(handle, &c, &h, &w) == 0)
+  #expect(sparsevar_autoencoder_get_param(handle, 532, &value) == 0 && value == 40)
+  #expect(sparsevar_autoencoder_latent_shape(handle, &c, &h, &w) == 0)
   #expect(net.training.window == 7)
   // An architecture change before training drops the network; it is rebuilt with the options.
-  #expect(sparsevar_model_set_param(handle, 501, 8) == 0)
+  #expect(sparsevar_autoencoder_set_param(handle, 501, 8) == 0)
   #expect(object.network == nil)
-  #expect(sparsevar_model_latent_shape(handle, &c, &h, &w) == 0)
+  #expect(sparsevar_autoencoder_latent_shape(handle, &c, &h, &w) == 0)
   #expect(try #require(object.network).training.window == 40)
 }

@@ -1,4 +1,5 @@
-// SparseVARError as Swift programs meet it: Foundation's localizedDescription is the message.
+// SparseVARError as Swift programs meet it: Foundation's localizedDescription is the message
+// (except in the C library's build, -DSPARSEVAR_NO_FOUNDATION).
 #if canImport(Foundation)
   import Foundation
 #endif
@@ -6,7 +7,7 @@ import Testing
 import SparseVAR
 
 @Suite struct SparseVARErrorTests {
-  #if canImport(Foundation)
+  #if canImport(Foundation) && !SPARSEVAR_NO_FOUNDATION
     @Test func localizedDescriptionIsTheLibrarysMessage() throws {
       let series = try Series(length: 3, dimension: 2, values: [0, 1, 2, 3, 4, 5])
       var options = SparseVAROptions()
@@ -20,6 +21,13 @@ import SparseVAR
         #expect(error.localizedDescription == message)
         #expect((error as? LocalizedError)?.errorDescription == message)
       }
+    }
+  #elseif canImport(Foundation)
+    // The build of the C library (CMakeLists.txt, which scripts/test.sh tests) leaves the
+    // conformance out, so that libsparsevar.so does not carry Foundation.
+    @Test func theCLibrarysBuildHasNoFoundationConformance() {
+      let error: Error = SparseVARError.invalidArgument("a")
+      #expect(!(error is LocalizedError))
     }
   #endif
 

@@ -18,7 +18,7 @@
 static void make_model(const char *path) {
   sparsevar_synthetic *synthetic = NULL;
   sparsevar_dataset *dataset = NULL;
-  sparsevar_model *model = NULL;
+  sparsevar_autoencoder *model = NULL;
   int64_t runs, height, width, crop_h, crop_w, downscale, run, frames, id, stored_h, stored_w;
   int32_t label;
   uint16_t *buffer;
@@ -35,14 +35,14 @@ static void make_model(const char *path) {
     free(buffer);
   }
   CHECK(sparsevar_dataset_shape(dataset, NULL, NULL, &stored_h, &stored_w));
-  CHECK(sparsevar_model_create(&model, stored_h, stored_w));
-  CHECK(sparsevar_model_set_param(model, SPARSEVAR_MODEL_PARAM_DEPTH, 2));
-  CHECK(sparsevar_model_set_param(model, SPARSEVAR_MODEL_PARAM_CHANNELS, 8));
-  CHECK(sparsevar_model_set_param(model, SPARSEVAR_MODEL_PARAM_WINDOW, 32));
-  CHECK(sparsevar_model_train(model, dataset, NULL, NULL));
-  CHECK(sparsevar_model_analyze(model, dataset, NULL, NULL));
-  CHECK(sparsevar_model_save(model, path));
-  sparsevar_model_free(model);
+  CHECK(sparsevar_autoencoder_create(&model, stored_h, stored_w));
+  CHECK(sparsevar_autoencoder_set_param(model, SPARSEVAR_AUTOENCODER_PARAM_DEPTH, 2));
+  CHECK(sparsevar_autoencoder_set_param(model, SPARSEVAR_AUTOENCODER_PARAM_CHANNELS, 8));
+  CHECK(sparsevar_autoencoder_set_param(model, SPARSEVAR_AUTOENCODER_PARAM_WINDOW, 32));
+  CHECK(sparsevar_autoencoder_train(model, dataset, NULL, NULL));
+  CHECK(sparsevar_autoencoder_analyze(model, dataset, NULL, NULL));
+  CHECK(sparsevar_autoencoder_save(model, path));
+  sparsevar_autoencoder_free(model);
   sparsevar_dataset_free(dataset);
   sparsevar_synthetic_free(synthetic);
 }
@@ -64,28 +64,28 @@ static void print_test(const char *name, const sparsevar_test_result *result) {
 int main(int argc, char **argv) {
   const char *path = argc > 1 ? argv[1] : "model_report.svnet";
   int32_t a = argc > 3 ? atoi(argv[2]) : 0, b = argc > 3 ? atoi(argv[3]) : 1;
-  sparsevar_model *model = NULL;
+  sparsevar_autoencoder *model = NULL;
   sparsevar_test_result *swap = NULL, *influence = NULL;
   int64_t runs, k, p, run;
   double l_rec, r_var;
 
   if (argc == 1) make_model(path);
-  CHECK(sparsevar_model_load(&model, path));
-  CHECK(sparsevar_model_analysis_shape(model, &runs, &k, &p));
+  CHECK(sparsevar_autoencoder_load(&model, path));
+  CHECK(sparsevar_autoencoder_analysis_shape(model, &runs, &k, &p));
   printf("%s: %lld analysed runs, K = %lld latents, VAR lag %lld\n", path, (long long)runs,
          (long long)k, (long long)p);
   printf("run   L_rec       R_var\n");
   for (run = 0; run < runs; run++) {
-    CHECK(sparsevar_model_run_metrics(model, run, &l_rec, &r_var));
+    CHECK(sparsevar_autoencoder_run_metrics(model, run, &l_rec, &r_var));
     printf("%3lld   %.3e   %.4f\n", (long long)run, l_rec, r_var);
   }
-  CHECK(sparsevar_model_swap_test(&swap, model, a, b));
-  CHECK(sparsevar_model_influence_test(&influence, model, a, b));
+  CHECK(sparsevar_autoencoder_swap_test(&swap, model, a, b));
+  CHECK(sparsevar_autoencoder_influence_test(&influence, model, a, b));
   printf("\ngroup %d vs group %d\n", a, b);
   print_test("coefficient swap", swap);
   print_test("influence distance", influence);
   sparsevar_test_result_free(swap);
   sparsevar_test_result_free(influence);
-  sparsevar_model_free(model);
+  sparsevar_autoencoder_free(model);
   return 0;
 }

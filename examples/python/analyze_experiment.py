@@ -40,7 +40,7 @@ else:
 
 # %% Load the runs: a list of (T, H, W) arrays and their conditions
 def load_runs(preset):
-    experiment = sparsevar.SyntheticExperiment(preset, seed=1)
+    experiment = sparsevar.SyntheticTwoPhotonGenerator(preset, seed=1)
     runs = [experiment.frames(run) for run in range(experiment.n_runs)]
     return runs, experiment.labels, experiment.ground_truth, experiment
 

@@ -70,7 +70,7 @@ def main():
     print(f"simulated VAR({P}), K = {K}, T = {T}: {int(np.count_nonzero(A_true))} non-zero "
           f"coefficients of {A_true.size}")
 
-    with sparsevar.SparseVAR(p=P, alpha=args.alpha, criterion=args.criterion) as model:
+    with sparsevar.SparseVARModel(p=P, alpha=args.alpha, criterion=args.criterion) as model:
         model.fit(z)
         print(f"fitted {model!r}: sigma = {model.sigma_:.4f}, "
               f"R_var = {model.r_var(z):.4f}, alpha per output = "

@@ -506,113 +506,113 @@ static void hostile_synthetic(void) {
  * ---------------------------------------------------------------------------------------------- */
 
 static void hostile_model_sizes(void) {
-  sparsevar_model *m = NULL;
+  sparsevar_autoencoder *m = NULL;
   sparsevar_dataset *d = NULL;
   double value = 0;
   int64_t c = 0;
 
   /* A frame size the header calls valid, whose network cannot be allocated here. */
-  EXPECT_STATUS(E_ARG, C(sparsevar_model_create)(&m, MAX, MAX));
-  EXPECT_STATUS(E_ARG, sparsevar_model_create(&m, 65537, 1));
-  CHECK_OK(sparsevar_model_create(&m, 65536, 65536));
+  EXPECT_STATUS(E_ARG, C(sparsevar_autoencoder_create)(&m, MAX, MAX));
+  EXPECT_STATUS(E_ARG, sparsevar_autoencoder_create(&m, 65537, 1));
+  CHECK_OK(sparsevar_autoencoder_create(&m, 65536, 65536));
   /* The default depth is automatic: no latent shape before training. */
-  EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, C(sparsevar_model_latent_shape)(m, &c, NULL, NULL));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_DEPTH, 3));
-  EXPECT_STATUS(E_NOMEM, sparsevar_model_latent_shape(m, &c, NULL, NULL));
+  EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, C(sparsevar_autoencoder_latent_shape)(m, &c, NULL, NULL));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_DEPTH, 3));
+  EXPECT_STATUS(E_NOMEM, sparsevar_autoencoder_latent_shape(m, &c, NULL, NULL));
   EXPECT_STATUS(E_NOMEM, sparsevar_dataset_create(&d, 65536, 65536, 0, 0, 1));
-  sparsevar_model_free(m);
+  sparsevar_autoencoder_free(m);
 
   /* The largest channel counts on small frames: the parameters alone need more than the limit. */
-  CHECK_OK(sparsevar_model_create(&m, 64, 64));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_DEPTH, 3));
-  EXPECT_STATUS(E_ARG, C(sparsevar_model_set_param)(m, SPARSEVAR_MODEL_PARAM_CHANNELS, 1e12));
-  EXPECT_STATUS(E_ARG, sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_LAG, 9.2e18));
-  EXPECT_STATUS(E_ARG, sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_WINDOW, 1e300));
-  EXPECT_STATUS(E_ARG, sparsevar_model_set_param(m, INT32_MIN, 1));
-  EXPECT_STATUS(E_ARG, C(sparsevar_model_get_param)(m, INT32_MAX, &value));
-  EXPECT_STATUS(E_ARG, C(sparsevar_model_param_bounds)(INT32_MAX, NULL, NULL, NULL));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_CHANNELS, 4096));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_LATENT_CHANNELS, 4096));
-  EXPECT_STATUS(E_NOMEM, sparsevar_model_latent_shape(m, &c, NULL, NULL));
+  CHECK_OK(sparsevar_autoencoder_create(&m, 64, 64));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_DEPTH, 3));
+  EXPECT_STATUS(E_ARG, C(sparsevar_autoencoder_set_param)(m, SPARSEVAR_AUTOENCODER_PARAM_CHANNELS, 1e12));
+  EXPECT_STATUS(E_ARG, sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_LAG, 9.2e18));
+  EXPECT_STATUS(E_ARG, sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_WINDOW, 1e300));
+  EXPECT_STATUS(E_ARG, sparsevar_autoencoder_set_param(m, INT32_MIN, 1));
+  EXPECT_STATUS(E_ARG, C(sparsevar_autoencoder_get_param)(m, INT32_MAX, &value));
+  EXPECT_STATUS(E_ARG, C(sparsevar_autoencoder_param_bounds)(INT32_MAX, NULL, NULL, NULL));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_CHANNELS, 4096));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_LATENT_CHANNELS, 4096));
+  EXPECT_STATUS(E_NOMEM, sparsevar_autoencoder_latent_shape(m, &c, NULL, NULL));
   d = small_dataset();
-  EXPECT_STATUS2(E_NOMEM, E_SHAPE, C(sparsevar_model_train)(m, d, NULL, NULL));
+  EXPECT_STATUS2(E_NOMEM, E_SHAPE, C(sparsevar_autoencoder_train)(m, d, NULL, NULL));
   /* Still untrained and usable: */
-  CHECK_OK(C(sparsevar_model_shape)(m, NULL, NULL));
-  CHECK_OK(C(sparsevar_model_training_state)(m, NULL, NULL));
-  sparsevar_model_free(m);
+  CHECK_OK(C(sparsevar_autoencoder_shape)(m, NULL, NULL));
+  CHECK_OK(C(sparsevar_autoencoder_training_state)(m, NULL, NULL));
+  sparsevar_autoencoder_free(m);
 
   /* A window of a billion frames is a valid parameter; the training step is sized by the data. */
-  CHECK_OK(sparsevar_model_create(&m, H, W));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_WINDOW, 1e9));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_LAG, 1000));
-  EXPECT_STATUS(E_ARG, sparsevar_model_train(m, d, NULL, NULL));
-  C(sparsevar_model_free)(m);
+  CHECK_OK(sparsevar_autoencoder_create(&m, H, W));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_WINDOW, 1e9));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_LAG, 1000));
+  EXPECT_STATUS(E_ARG, sparsevar_autoencoder_train(m, d, NULL, NULL));
+  C(sparsevar_autoencoder_free)(m);
   sparsevar_dataset_free(d);
 }
 
 static void hostile_trained_model(void) {
-  sparsevar_model *m = NULL, *loaded = NULL;
+  sparsevar_autoencoder *m = NULL, *loaded = NULL;
   sparsevar_dataset *d = small_dataset();
   sparsevar_test_result *result = NULL;
   int64_t n = 0;
   int32_t label = 0, has = 0;
   double a = 0, b = 0;
 
-  CHECK_OK(sparsevar_model_create(&m, H, W));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_DEPTH, 1));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_CHANNELS, 2));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_LAG, 1));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_WINDOW, 12));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_LAMBDA, 0.1));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_THREADS, 1));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_TEST_PERMUTATIONS, 0));
-  EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, C(sparsevar_model_analyze)(m, d, NULL, NULL));
-  CHECK_OK(sparsevar_model_train(m, d, NULL, NULL));
-  CHECK_OK(sparsevar_model_analyze(m, d, NULL, NULL));
-  CHECK_OK(C(sparsevar_model_analysis_shape)(m, &n, NULL, NULL));
+  CHECK_OK(sparsevar_autoencoder_create(&m, H, W));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_DEPTH, 1));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_CHANNELS, 2));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_LAG, 1));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_WINDOW, 12));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_LAMBDA, 0.1));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_THREADS, 1));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_TEST_PERMUTATIONS, 0));
+  EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, C(sparsevar_autoencoder_analyze)(m, d, NULL, NULL));
+  CHECK_OK(sparsevar_autoencoder_train(m, d, NULL, NULL));
+  CHECK_OK(sparsevar_autoencoder_analyze(m, d, NULL, NULL));
+  CHECK_OK(C(sparsevar_autoencoder_analysis_shape)(m, &n, NULL, NULL));
 
-  EXPECT_STATUS(E_ARG, C(sparsevar_model_run_length)(m, MAX, &n));
-  EXPECT_STATUS(E_ARG, C(sparsevar_model_run_coef)(m, MIN, out, MAX));
-  EXPECT_STATUS(E_SMALL, sparsevar_model_run_coef(m, 0, out, MIN));
-  EXPECT_STATUS(E_ARG, C(sparsevar_model_run_metrics)(m, MAX, &a, &b));
-  EXPECT_STATUS(E_SMALL, C(sparsevar_model_run_latents)(m, 0, out, MIN));
-  EXPECT_STATUS(E_SMALL, C(sparsevar_model_run_latent_mean)(m, 0, out, MIN));
-  EXPECT_STATUS(E_SMALL, C(sparsevar_model_run_influence)(m, 0, out, MIN));
-  EXPECT_STATUS(E_ARG, C(sparsevar_model_run_label)(m, MIN, &label, &has));
+  EXPECT_STATUS(E_ARG, C(sparsevar_autoencoder_run_length)(m, MAX, &n));
+  EXPECT_STATUS(E_ARG, C(sparsevar_autoencoder_run_coef)(m, MIN, out, MAX));
+  EXPECT_STATUS(E_SMALL, sparsevar_autoencoder_run_coef(m, 0, out, MIN));
+  EXPECT_STATUS(E_ARG, C(sparsevar_autoencoder_run_metrics)(m, MAX, &a, &b));
+  EXPECT_STATUS(E_SMALL, C(sparsevar_autoencoder_run_latents)(m, 0, out, MIN));
+  EXPECT_STATUS(E_SMALL, C(sparsevar_autoencoder_run_latent_mean)(m, 0, out, MIN));
+  EXPECT_STATUS(E_SMALL, C(sparsevar_autoencoder_run_influence)(m, 0, out, MIN));
+  EXPECT_STATUS(E_ARG, C(sparsevar_autoencoder_run_label)(m, MIN, &label, &has));
   {
     char name[8];
     int64_t length = 0;
-    EXPECT_STATUS(E_ARG, C(sparsevar_model_run_name)(m, MAX, name, (int64_t)sizeof name, &length));
-    EXPECT_STATUS(E_ARG, sparsevar_model_run_name(m, MIN, name, (int64_t)sizeof name, &length));
-    CHECK_OK(sparsevar_model_run_name(m, 0, NULL, 0, &length));
-    EXPECT_STATUS2(SPARSEVAR_OK, E_SMALL, sparsevar_model_run_name(m, 0, name, MIN, &length));
-    CHECK_OK(C(sparsevar_model_condition_name)(m, INT32_MIN, name, (int64_t)sizeof name, &length));
+    EXPECT_STATUS(E_ARG, C(sparsevar_autoencoder_run_name)(m, MAX, name, (int64_t)sizeof name, &length));
+    EXPECT_STATUS(E_ARG, sparsevar_autoencoder_run_name(m, MIN, name, (int64_t)sizeof name, &length));
+    CHECK_OK(sparsevar_autoencoder_run_name(m, 0, NULL, 0, &length));
+    EXPECT_STATUS2(SPARSEVAR_OK, E_SMALL, sparsevar_autoencoder_run_name(m, 0, name, MIN, &length));
+    CHECK_OK(C(sparsevar_autoencoder_condition_name)(m, INT32_MIN, name, (int64_t)sizeof name, &length));
     CHECK(length == -1);
   }
-  EXPECT_STATUS(E_ARG, C(sparsevar_model_swap_test)(&result, m, 1, 1));
-  EXPECT_STATUS(E_ARG, C(sparsevar_model_influence_test)(&result, m, 1, 1));
-  EXPECT_STATUS(E_ARG, C(sparsevar_model_contribution_map)(m, MAX, 1, fout, MAX));
-  EXPECT_STATUS(E_ARG, sparsevar_model_contribution_map(m, 0, HUGE_VAL, fout, MAX));
-  EXPECT_STATUS(E_SMALL, sparsevar_model_contribution_map(m, 0, 1, fout, MIN));
-  EXPECT_STATUS(E_SMALL, C(sparsevar_model_group_map)(m, 1, 1, fout, MIN));
-  EXPECT_STATUS(E_SMALL, C(sparsevar_model_difference_map)(m, 1, 2, 1, fout, MIN));
+  EXPECT_STATUS(E_ARG, C(sparsevar_autoencoder_swap_test)(&result, m, 1, 1));
+  EXPECT_STATUS(E_ARG, C(sparsevar_autoencoder_influence_test)(&result, m, 1, 1));
+  EXPECT_STATUS(E_ARG, C(sparsevar_autoencoder_contribution_map)(m, MAX, 1, fout, MAX));
+  EXPECT_STATUS(E_ARG, sparsevar_autoencoder_contribution_map(m, 0, HUGE_VAL, fout, MAX));
+  EXPECT_STATUS(E_SMALL, sparsevar_autoencoder_contribution_map(m, 0, 1, fout, MIN));
+  EXPECT_STATUS(E_SMALL, C(sparsevar_autoencoder_group_map)(m, 1, 1, fout, MIN));
+  EXPECT_STATUS(E_SMALL, C(sparsevar_autoencoder_difference_map)(m, 1, 2, 1, fout, MIN));
 
   /* Encoding batches of hostile sizes. */
-  EXPECT_STATUS(E_SHAPE, C(sparsevar_model_encode_f32)(m, f32, MAX, H, W, out, MAX));
-  EXPECT_STATUS(E_SMALL, sparsevar_model_encode_f32(m, f32, BIG, H, W, out, BIG)); /* BIG x K > BIG */
-  EXPECT_STATUS(E_NOMEM, sparsevar_model_encode_f32(m, f32, BIG, H, W, out, MAX));
-  EXPECT_STATUS(E_NOMEM, sparsevar_model_encode_f32(m, f32, HUGE_ROWS, H, W, out, MAX));
-  EXPECT_STATUS(E_SHAPE, sparsevar_model_encode_f32(m, f32, 1, MAX, MAX, out, MAX));
-  EXPECT_STATUS(E_SMALL, sparsevar_model_encode_f32(m, f32, 1, H, W, out, MIN));
-  EXPECT_STATUS(E_SHAPE, C(sparsevar_model_encode_f64)(m, f64, MAX, H, W, out, MAX));
-  EXPECT_STATUS(E_NOMEM, sparsevar_model_encode_f64(m, f64, HUGE_ROWS, H, W, out, MAX));
+  EXPECT_STATUS(E_SHAPE, C(sparsevar_autoencoder_encode_f32)(m, f32, MAX, H, W, out, MAX));
+  EXPECT_STATUS(E_SMALL, sparsevar_autoencoder_encode_f32(m, f32, BIG, H, W, out, BIG)); /* BIG x K > BIG */
+  EXPECT_STATUS(E_NOMEM, sparsevar_autoencoder_encode_f32(m, f32, BIG, H, W, out, MAX));
+  EXPECT_STATUS(E_NOMEM, sparsevar_autoencoder_encode_f32(m, f32, HUGE_ROWS, H, W, out, MAX));
+  EXPECT_STATUS(E_SHAPE, sparsevar_autoencoder_encode_f32(m, f32, 1, MAX, MAX, out, MAX));
+  EXPECT_STATUS(E_SMALL, sparsevar_autoencoder_encode_f32(m, f32, 1, H, W, out, MIN));
+  EXPECT_STATUS(E_SHAPE, C(sparsevar_autoencoder_encode_f64)(m, f64, MAX, H, W, out, MAX));
+  EXPECT_STATUS(E_NOMEM, sparsevar_autoencoder_encode_f64(m, f64, HUGE_ROWS, H, W, out, MAX));
 
   /* Files are tested in depth elsewhere; here: a path that cannot be used. */
-  EXPECT_STATUS(SPARSEVAR_E_IO, C(sparsevar_model_save)(m, "/nonexistent-directory/model.svar"));
-  EXPECT_STATUS(SPARSEVAR_E_IO, C(sparsevar_model_load)(&loaded, "/nonexistent-directory/model.svar"));
+  EXPECT_STATUS(SPARSEVAR_E_IO, C(sparsevar_autoencoder_save)(m, "/nonexistent-directory/model.svar"));
+  EXPECT_STATUS(SPARSEVAR_E_IO, C(sparsevar_autoencoder_load)(&loaded, "/nonexistent-directory/model.svar"));
   CHECK(loaded == NULL);
 
-  sparsevar_model_free(m);
+  sparsevar_autoencoder_free(m);
   sparsevar_dataset_free(d);
 }
 
@@ -624,7 +624,7 @@ static void misused_handles(void) {
   sparsevar_var *var = fitted_var(), *freed = NULL;
   sparsevar_var_set *set = NULL;
   sparsevar_dataset *d = NULL;
-  sparsevar_model *m = NULL;
+  sparsevar_autoencoder *m = NULL;
   sparsevar_test_result *result = NULL;
   int64_t n = 0;
   double value = 0;
@@ -632,11 +632,11 @@ static void misused_handles(void) {
 
   CHECK_OK(sparsevar_var_set_create(&set));
   CHECK_OK(sparsevar_dataset_create(&d, H, W, 0, 0, 1));
-  CHECK_OK(sparsevar_model_create(&m, H, W));
+  CHECK_OK(sparsevar_autoencoder_create(&m, H, W));
 
   /* Every handle type where another is expected. */
   any = var;
-  EXPECT_STATUS(E_ARG, sparsevar_model_shape((sparsevar_model *)any, NULL, NULL));
+  EXPECT_STATUS(E_ARG, sparsevar_autoencoder_shape((sparsevar_autoencoder *)any, NULL, NULL));
   EXPECT_STATUS(E_ARG, sparsevar_dataset_size((sparsevar_dataset *)any, &n, NULL));
   EXPECT_STATUS(E_ARG, sparsevar_var_set_size((sparsevar_var_set *)any, &n));
   EXPECT_STATUS(E_ARG, sparsevar_lars_path_shape((sparsevar_lars_path *)any, NULL, NULL, NULL, NULL));
@@ -646,18 +646,18 @@ static void misused_handles(void) {
   EXPECT_STATUS(E_ARG, sparsevar_var_shape((sparsevar_var *)any, NULL, NULL));
   EXPECT_STATUS(E_ARG, sparsevar_var_fit_f64((sparsevar_var *)any, series, T, K, NULL, NULL));
   EXPECT_STATUS(E_ARG, sparsevar_var_set_add_f64(set, (sparsevar_var *)any, series, T, K, 1, NULL));
-  EXPECT_STATUS(E_ARG, sparsevar_model_train(m, (sparsevar_dataset *)any, NULL, NULL));
+  EXPECT_STATUS(E_ARG, sparsevar_autoencoder_train(m, (sparsevar_dataset *)any, NULL, NULL));
   any = d;
-  EXPECT_STATUS(E_ARG, sparsevar_model_train((sparsevar_model *)any, d, NULL, NULL));
+  EXPECT_STATUS(E_ARG, sparsevar_autoencoder_train((sparsevar_autoencoder *)any, d, NULL, NULL));
   EXPECT_STATUS(E_ARG, sparsevar_var_get_param((sparsevar_var *)any, SPARSEVAR_VAR_PARAM_LAG, &value));
   any = set;
   EXPECT_STATUS(E_ARG, sparsevar_swap_test(&result, (sparsevar_var_set *)(void *)var, 1, 2));
   EXPECT_STATUS(E_ARG, sparsevar_dataset_memory_bytes((sparsevar_dataset *)any, &n));
   /* Freeing with the wrong function is ignored: the handle stays valid. */
-  sparsevar_model_free((sparsevar_model *)(void *)var);
+  sparsevar_autoencoder_free((sparsevar_autoencoder *)(void *)var);
   sparsevar_dataset_free((sparsevar_dataset *)(void *)m);
   CHECK_OK(sparsevar_var_shape(var, NULL, NULL));
-  CHECK_OK(sparsevar_model_shape(m, NULL, NULL));
+  CHECK_OK(sparsevar_autoencoder_shape(m, NULL, NULL));
 
   /* A freed handle, checked before its memory can be reused; a second free is ignored. */
   CHECK_OK(sparsevar_var_create(&freed));
@@ -682,7 +682,7 @@ static void misused_handles(void) {
   sparsevar_var_free(var);
   sparsevar_var_set_free(set);
   sparsevar_dataset_free(d);
-  sparsevar_model_free(m);
+  sparsevar_autoencoder_free(m);
 }
 
 /* ------------------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def _fit_runs(sizes, seed, differ=0.0, K=3, T=90):
             z = np.zeros((T, K))
             for t in range(1, T):
                 z[t] = A @ z[t - 1] + rng.standard_normal(K)
-            models.append(sparsevar.SparseVAR(p=P, alpha=0.01, n_threads=1).fit(z))
+            models.append(sparsevar.SparseVARModel(p=P, alpha=0.01, n_threads=1).fit(z))
             series.append(z)
             labels.append(group + 1)
     return models, series, labels
@@ -110,8 +110,8 @@ def test_smallest_attainable_p():
 
 
 def test_the_null_experiment_plants_no_difference():
-    with sparsevar.SyntheticExperiment("tiny", seed=2, null=True) as null, \
-            sparsevar.SyntheticExperiment("tiny", seed=2) as effect:
+    with sparsevar.SyntheticTwoPhotonGenerator("tiny", seed=2, null=True) as null, \
+            sparsevar.SyntheticTwoPhotonGenerator("tiny", seed=2) as effect:
         assert not null.ground_truth.any() and effect.ground_truth.max() > 0.5
         f_runs = np.flatnonzero(null.labels == 0)
         n_runs = np.flatnonzero(null.labels == 1)
@@ -127,7 +127,7 @@ def test_the_null_experiment_plants_no_difference():
 @pytest.fixture(scope="module")
 def tiny_network():
     """The tiny preset, effect seed 1, trained end to end at depth 4 (a 3 x 2 latent grid)."""
-    with sparsevar.SyntheticExperiment("tiny", seed=1) as experiment:
+    with sparsevar.SyntheticTwoPhotonGenerator("tiny", seed=1) as experiment:
         dataset = sparsevar.FrameDataset(*experiment.frame_shape)
         for run, condition in enumerate(experiment.labels):
             dataset.add_run(experiment.frames(run), label=int(condition))

@@ -3,7 +3,7 @@
  * is a model payload (or a whole model file, whose payload is taken: the seeds of corpus/model
  * serve both harnesses), written with a valid header and FNV-1a checksum, so that mutations
  * reach the fields instead of failing the checksum. The format version is the whole file's, or
- * for a bare payload the newest (3: with run and condition names). sparsevar_model_load must give SPARSEVAR_OK
+ * for a bare payload the newest (3: with run and condition names). sparsevar_autoencoder_load must give SPARSEVAR_OK
  * or SPARSEVAR_E_FORMAT, as in fuzz_model_load.
  */
 #include <string.h>
@@ -38,12 +38,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   put_le(file + 20 + length, hash, 8);
   const char *path = fuzz_input_file(".svnet", file, length + 28);
   free(file);
-  sparsevar_model *model = NULL;
-  int32_t status = sparsevar_model_load(&model, path);
+  sparsevar_autoencoder *model = NULL;
+  int32_t status = sparsevar_autoencoder_load(&model, path);
   static const int32_t allowed[] = {SPARSEVAR_OK, SPARSEVAR_E_FORMAT};
-  fuzz_require_status("sparsevar_model_load", status, allowed, 2);
+  fuzz_require_status("sparsevar_autoencoder_load", status, allowed, 2);
   if (status == SPARSEVAR_OK) {
-    sparsevar_model_free(model);
+    sparsevar_autoencoder_free(model);
   } else if (model != NULL) {
     fprintf(stderr, "fuzz: a failed load returned a model\n");
     abort();

@@ -2,8 +2,8 @@
 # Builds the libFuzzer harnesses of tests/fuzz against the installed libsparsevar.so and runs each
 # for a bounded time on a copy of its committed seed corpus (scripts/test.sh runs this):
 #
-#   fuzz_model_load     sparsevar_model_load            corpus/model   (.svnet)
-#   fuzz_model_payload  sparsevar_model_load            corpus/model   (the input as a payload with a
+#   fuzz_model_load     sparsevar_autoencoder_load      corpus/model   (.svnet)
+#   fuzz_model_payload  sparsevar_autoencoder_load      corpus/model   (the input as a payload with a
 #                                                                       valid header and checksum)
 #   fuzz_npy            sparsevar_dataset_add_run_file  corpus/npy     (.npy)
 #   fuzz_tiff           sparsevar_dataset_add_run_file  corpus/tiff    (.tif)

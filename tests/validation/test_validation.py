@@ -42,7 +42,7 @@ F1, F2, N1, N2 = 10, 11, 20, 21
 def validate(seed):
     """Trains on the small preset of `seed` and returns the split tests' p-values and the map's
     ROC AUC."""
-    with sparsevar.SyntheticExperiment("small", seed=seed) as experiment:
+    with sparsevar.SyntheticTwoPhotonGenerator("small", seed=seed) as experiment:
         assert experiment.crop is None and experiment.downscale == 1
         conditions = experiment.labels
         dataset = sparsevar.FrameDataset(*experiment.frame_shape)

@@ -1,6 +1,6 @@
 //===--- SparseVARAutoencoder.swift ---------------------------------------===//
 //
-// The method's estimator and its lifecycle, as the C library's sparsevar_model and the Python
+// The method's estimator and its lifecycle, as the C library's sparsevar_autoencoder and the Python
 // binding's SparseVARAutoencoder present it: settings that can change until the first training,
 // a network built when first needed (an automatic depth is chosen from the first training's
 // dataset, `Recipe`), an architecture fixed once a window has been trained (or the model loaded),

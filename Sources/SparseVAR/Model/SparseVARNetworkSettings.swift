@@ -1,7 +1,7 @@
 //===--- SparseVARNetworkSettings.swift -----------------------------------===//
 //
 // Everything a user of a SparseVARNetwork sets, and its parameter table (the C
-// sparsevar_model_param values).
+// sparsevar_autoencoder_param values).
 //
 //===----------------------------------------------------------------------===//
 

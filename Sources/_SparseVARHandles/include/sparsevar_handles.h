@@ -24,7 +24,7 @@ typedef struct sparsevar_dataset { char opaque_; } sparsevar_dataset;
 typedef struct sparsevar_test_result { char opaque_; } sparsevar_test_result;
 
 /** The autoencoder with its embedded sparse VAR: parameters, trained weights, per-run analysis. */
-typedef struct sparsevar_model { char opaque_; } sparsevar_model;
+typedef struct sparsevar_autoencoder { char opaque_; } sparsevar_autoencoder;
 
 /** A seeded synthetic two-photon experiment with known ground truth, generated run by run. */
 typedef struct sparsevar_synthetic { char opaque_; } sparsevar_synthetic;

@@ -1,10 +1,10 @@
 """sparsevar: sparse vector autoregression by LARS-lasso, and group tests between fitted runs.
 
 A ctypes binding of libsparsevar (numpy in, numpy out). See ``sparsevar._lib`` for how the
-library is found and for the exception classes, which all derive from :class:`SparsevarError`.
+library is found and for the exception classes, which all derive from :class:`SparseVARError`.
 
     >>> import numpy as np, sparsevar
-    >>> model = sparsevar.SparseVAR(p=2, alpha=0.05).fit(z)      # z: (T, K)
+    >>> model = sparsevar.SparseVARModel(p=2, alpha=0.05).fit(z)  # z: (T, K)
     >>> model.coef_.shape                                         # (p, K, K)
 
 The whole method on video runs (frames (T, H, W) per run, with group labels):
@@ -26,25 +26,25 @@ from ._lib import (
     ModelFileError,
     FileAccessError,
     ShapeError,
-    SparsevarError,
+    SparseVARError,
     lib as _lib_handle,
     library_path,
 )
 from .lars import lars_path, lasso_lars, lasso_lars_vjp
 from .stats import (
-    GroupTestResult,
+    GroupTestOutcome,
     MannwhitneyuResult,
-    RunSet,
+    VARSet,
     bonferroni,
     influence_test,
     mannwhitneyu,
     smallest_pvalue,
     swap_test,
 )
-from .var import CriterionPath, SparseVAR
+from .var import CriterionPath, SparseVARModel
 from .dataset import FrameDataset
 from .model import SparseVARAutoencoder
-from .synthetic import SyntheticExperiment
+from .synthetic import SyntheticTwoPhotonGenerator
 
 
 def version() -> str:
@@ -63,7 +63,7 @@ __all__ = [
     "CancelledError",
     "CriterionPath",
     "FrameDataset",
-    "GroupTestResult",
+    "GroupTestOutcome",
     "InvalidArgumentError",
     "MannwhitneyuResult",
     "NonFiniteError",
@@ -72,12 +72,12 @@ __all__ = [
     "OutOfMemoryError",
     "ModelFileError",
     "FileAccessError",
-    "RunSet",
     "ShapeError",
-    "SparseVAR",
+    "SparseVARModel",
     "SparseVARAutoencoder",
-    "SyntheticExperiment",
-    "SparsevarError",
+    "SyntheticTwoPhotonGenerator",
+    "SparseVARError",
+    "VARSet",
     "bonferroni",
     "influence_test",
     "lars_path",

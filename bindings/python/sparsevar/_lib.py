@@ -33,10 +33,10 @@ OutOfMemoryError         -8   MemoryError
 ModelFileError           -9   ValueError (a truncated, corrupted or newer-version model file,
                                 or a damaged or unsupported .npy / TIFF recording)
 FileAccessError         -10   OSError (a file could not be opened, read or written)
-SparsevarError          -99   (internal error) and any code this binding does not know
+SparseVARError          -99   (internal error) and any code this binding does not know
 =====================  =====  ===========================================================
 
-All of them derive from :class:`SparsevarError`, itself a :class:`RuntimeError`.
+All of them derive from :class:`SparseVARError`, itself a :class:`RuntimeError`.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ __all__ = [
     "OutOfMemoryError",
     "PROGRESS_CALLBACK",
     "ShapeError",
-    "SparsevarError",
+    "SparseVARError",
     "TRAINING_PROGRESS_CALLBACK",
     "error_for_code",
     "lib",
@@ -102,7 +102,7 @@ E_INTERNAL = -99
 # Exceptions
 
 
-class SparsevarError(RuntimeError):
+class SparseVARError(RuntimeError):
     """An error reported by libsparsevar.
 
     Attributes:
@@ -123,44 +123,44 @@ class SparsevarError(RuntimeError):
         return (type(self), (self.code, self.errstr, self.message))
 
 
-class InvalidArgumentError(SparsevarError, ValueError):
+class InvalidArgumentError(SparseVARError, ValueError):
     """An argument is out of range, unknown or inconsistent (status -1)."""
 
 
-class ShapeError(SparsevarError, ValueError):
+class ShapeError(SparseVARError, ValueError):
     """Array sizes do not match each other or the object's shape (status -2)."""
 
 
-class NonFiniteError(SparsevarError, ValueError):
+class NonFiniteError(SparseVARError, ValueError):
     """An input array contains NaN or infinity (status -3)."""
 
 
-class NotFittedError(SparsevarError, ValueError, AttributeError):
+class NotFittedError(SparseVARError, ValueError, AttributeError):
     """The object has not been fitted yet (status -4)."""
 
 
-class NumericalError(SparsevarError, ArithmeticError):
+class NumericalError(SparseVARError, ArithmeticError):
     """The computation is numerically impossible, e.g. a constant series (status -5)."""
 
 
-class BufferTooSmallError(SparsevarError):
+class BufferTooSmallError(SparseVARError):
     """An output buffer was too small (status -6): a bug of this binding."""
 
 
-class CancelledError(SparsevarError):
+class CancelledError(SparseVARError):
     """A progress callback asked to stop (status -7); the object is left as it was."""
 
 
-class OutOfMemoryError(SparsevarError, MemoryError):
+class OutOfMemoryError(SparseVARError, MemoryError):
     """The library could not allocate memory (status -8)."""
 
 
-class ModelFileError(SparsevarError, ValueError):
+class ModelFileError(SparseVARError, ValueError):
     """A model file is truncated, corrupted or of a newer format version, or a recording file
     (.npy, TIFF) is damaged or unsupported (status -9)."""
 
 
-class FileAccessError(SparsevarError, OSError):
+class FileAccessError(SparseVARError, OSError):
     """A file could not be opened, read or written (status -10)."""
 
 
@@ -184,13 +184,13 @@ def _decode(raw) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-def error_for_code(code: int, message: str | None = None) -> SparsevarError:
+def error_for_code(code: int, message: str | None = None) -> SparseVARError:
     """The exception for status `code`. Without `message`, this thread's
     ``sparsevar_last_error()`` is used, so call this right after the failing call."""
     errstr = _decode(lib.sparsevar_errstr(code))
     if message is None:
         message = _decode(lib.sparsevar_last_error())
-    cls = _EXCEPTION_FOR_CODE.get(int(code), SparsevarError)
+    cls = _EXCEPTION_FOR_CODE.get(int(code), SparseVARError)
     return cls(code, errstr, message)
 
 
@@ -219,7 +219,7 @@ _u16p = POINTER(c_uint16)
 PROGRESS_CALLBACK = CFUNCTYPE(c_int32, c_int64, c_int64, c_void_p)
 
 #: int32_t (*)(int64_t epoch, int64_t epochs, int64_t window, int64_t windows, double loss,
-#: void *user); non-zero cancels (sparsevar_model_train).
+#: void *user); non-zero cancels (sparsevar_autoencoder_train).
 TRAINING_PROGRESS_CALLBACK = CFUNCTYPE(
     c_int32, c_int64, c_int64, c_int64, c_int64, c_double, c_void_p)
 
@@ -322,39 +322,39 @@ _PROTOTYPES = [
     ("sparsevar_dataset_set_condition_name", _status, [_handle, c_int32, c_char_p]),
     ("sparsevar_dataset_get_condition_name", _status,
      [_handle, c_int32, c_char_p, c_int64, _i64p]),
-    ("sparsevar_model_run_name", _status, [_handle, c_int64, c_char_p, c_int64, _i64p]),
-    ("sparsevar_model_condition_name", _status, [_handle, c_int32, c_char_p, c_int64, _i64p]),
-    # Model.swift
-    ("sparsevar_model_create", _status, [_handle_out, c_int64, c_int64]),
-    ("sparsevar_model_free", None, [_handle]),
-    ("sparsevar_model_set_param", _status, [_handle, c_int32, c_double]),
-    ("sparsevar_model_get_param", _status, [_handle, c_int32, _f64p]),
-    ("sparsevar_model_param_bounds", _status, [c_int32, _f64p, _f64p, _f64p]),
-    ("sparsevar_model_shape", _status, [_handle, _i64p, _i64p]),
-    ("sparsevar_model_latent_shape", _status, [_handle, _i64p, _i64p, _i64p]),
-    ("sparsevar_model_training_state", _status, [_handle, _i32p, _i64p]),
-    ("sparsevar_model_train", _status, [_handle, _handle, TRAINING_PROGRESS_CALLBACK, c_void_p]),
-    ("sparsevar_model_analyze", _status, [_handle, _handle, PROGRESS_CALLBACK, c_void_p]),
-    ("sparsevar_model_analysis_shape", _status, [_handle, _i64p, _i64p, _i64p]),
-    ("sparsevar_model_run_length", _status, [_handle, c_int64, _i64p]),
-    ("sparsevar_model_run_coef", _status, [_handle, c_int64, _f64p, c_int64]),
-    ("sparsevar_model_run_metrics", _status, [_handle, c_int64, _f64p, _f64p]),
-    ("sparsevar_model_run_latents", _status, [_handle, c_int64, _f64p, c_int64]),
-    ("sparsevar_model_run_influence", _status, [_handle, c_int64, _f64p, c_int64]),
-    ("sparsevar_model_run_latent_mean", _status, [_handle, c_int64, _f64p, c_int64]),
-    ("sparsevar_model_run_label", _status, [_handle, c_int64, _i32p, _i32p]),
-    ("sparsevar_model_swap_test", _status, [_handle_out, _handle, c_int32, c_int32]),
-    ("sparsevar_model_influence_test", _status, [_handle_out, _handle, c_int32, c_int32]),
-    ("sparsevar_model_contribution_map", _status, [_handle, c_int64, c_double, _f32p, c_int64]),
-    ("sparsevar_model_group_map", _status, [_handle, c_int32, c_double, _f32p, c_int64]),
-    ("sparsevar_model_difference_map", _status,
+    ("sparsevar_autoencoder_run_name", _status, [_handle, c_int64, c_char_p, c_int64, _i64p]),
+    ("sparsevar_autoencoder_condition_name", _status, [_handle, c_int32, c_char_p, c_int64, _i64p]),
+    # Autoencoder.swift
+    ("sparsevar_autoencoder_create", _status, [_handle_out, c_int64, c_int64]),
+    ("sparsevar_autoencoder_free", None, [_handle]),
+    ("sparsevar_autoencoder_set_param", _status, [_handle, c_int32, c_double]),
+    ("sparsevar_autoencoder_get_param", _status, [_handle, c_int32, _f64p]),
+    ("sparsevar_autoencoder_param_bounds", _status, [c_int32, _f64p, _f64p, _f64p]),
+    ("sparsevar_autoencoder_shape", _status, [_handle, _i64p, _i64p]),
+    ("sparsevar_autoencoder_latent_shape", _status, [_handle, _i64p, _i64p, _i64p]),
+    ("sparsevar_autoencoder_training_state", _status, [_handle, _i32p, _i64p]),
+    ("sparsevar_autoencoder_train", _status, [_handle, _handle, TRAINING_PROGRESS_CALLBACK, c_void_p]),
+    ("sparsevar_autoencoder_analyze", _status, [_handle, _handle, PROGRESS_CALLBACK, c_void_p]),
+    ("sparsevar_autoencoder_analysis_shape", _status, [_handle, _i64p, _i64p, _i64p]),
+    ("sparsevar_autoencoder_run_length", _status, [_handle, c_int64, _i64p]),
+    ("sparsevar_autoencoder_run_coef", _status, [_handle, c_int64, _f64p, c_int64]),
+    ("sparsevar_autoencoder_run_metrics", _status, [_handle, c_int64, _f64p, _f64p]),
+    ("sparsevar_autoencoder_run_latents", _status, [_handle, c_int64, _f64p, c_int64]),
+    ("sparsevar_autoencoder_run_influence", _status, [_handle, c_int64, _f64p, c_int64]),
+    ("sparsevar_autoencoder_run_latent_mean", _status, [_handle, c_int64, _f64p, c_int64]),
+    ("sparsevar_autoencoder_run_label", _status, [_handle, c_int64, _i32p, _i32p]),
+    ("sparsevar_autoencoder_swap_test", _status, [_handle_out, _handle, c_int32, c_int32]),
+    ("sparsevar_autoencoder_influence_test", _status, [_handle_out, _handle, c_int32, c_int32]),
+    ("sparsevar_autoencoder_contribution_map", _status, [_handle, c_int64, c_double, _f32p, c_int64]),
+    ("sparsevar_autoencoder_group_map", _status, [_handle, c_int32, c_double, _f32p, c_int64]),
+    ("sparsevar_autoencoder_difference_map", _status,
      [_handle, c_int32, c_int32, c_double, _f32p, c_int64]),
-    ("sparsevar_model_encode_f32", _status,
+    ("sparsevar_autoencoder_encode_f32", _status,
      [_handle, _f32p, c_int64, c_int64, c_int64, _f64p, c_int64]),
-    ("sparsevar_model_encode_f64", _status,
+    ("sparsevar_autoencoder_encode_f64", _status,
      [_handle, _f64p, c_int64, c_int64, c_int64, _f64p, c_int64]),
-    ("sparsevar_model_save", _status, [_handle, c_char_p]),
-    ("sparsevar_model_load", _status, [_handle_out, c_char_p]),
+    ("sparsevar_autoencoder_save", _status, [_handle, c_char_p]),
+    ("sparsevar_autoencoder_load", _status, [_handle_out, c_char_p]),
     # Synthetic.swift
     ("sparsevar_synthetic_create", _status, [_handle_out, c_int32, c_int64]),
     ("sparsevar_synthetic_create_with", _status,

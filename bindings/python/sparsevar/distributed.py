@@ -117,7 +117,7 @@ class DatasetSource:
 
 @dataclass(frozen=True)
 class SyntheticSource(DatasetSource):
-    """The built-in synthetic experiment (:class:`sparsevar.SyntheticExperiment`), generated in
+    """The built-in synthetic experiment (:class:`sparsevar.SyntheticTwoPhotonGenerator`), generated in
     the worker, with the preprocessing its preset asks for."""
 
     preset: str = "tiny"
@@ -133,9 +133,9 @@ class SyntheticSource(DatasetSource):
         return identity
 
     def _experiment(self):
-        from .synthetic import SyntheticExperiment
+        from .synthetic import SyntheticTwoPhotonGenerator
 
-        return SyntheticExperiment(self.preset, self.seed, null=bool(self.null))
+        return SyntheticTwoPhotonGenerator(self.preset, self.seed, null=bool(self.null))
 
     def run_labels(self):
         with self._experiment() as experiment:

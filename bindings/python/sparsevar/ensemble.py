@@ -7,7 +7,7 @@ whole runs identically in every member, keeps the test calibrated at the level o
 independent units) while more trainings reduce the noise of training:
 
 - ``combine="u"``: for each relabeling, the rank-sum statistic U (inter-group pairs against
-  intra-group pairs, as ``RunSet.swap_test``) is computed on every D_s and averaged; every
+  intra-group pairs, as ``VARSet.swap_test``) is computed on every D_s and averaged; every
   member weighs the same whatever the scale of its latents;
 - ``combine="delta"``: U of the mean matrix (1/S) sum_s D_s.
 
@@ -237,7 +237,7 @@ def ensemble_test(matrices, labels, group_a, group_b, combine="u", permutations=
 
     Args:
         matrices: (S, N, N) (or one (N, N)) pairwise matrices over the same N runs, one per
-            training, e.g. ``GroupTestResult.matrix`` of each training's swap test.
+            training, e.g. ``GroupTestOutcome.matrix`` of each training's swap test.
         labels: (N,) integer group label of each run (runs with other labels are ignored).
         group_a, group_b: the two labels compared.
         combine: ``"u"`` (mean U per relabeling) or ``"delta"`` (U of the mean matrix).

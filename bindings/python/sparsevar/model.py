@@ -1,5 +1,5 @@
 """The sparse-VAR autoencoder (docs/method.md) on video runs: training, per-run VARs, group tests,
-contribution maps, saving and loading (a ctypes wrapper of sparsevar_model)."""
+contribution maps, saving and loading (a ctypes wrapper of sparsevar_autoencoder)."""
 
 from __future__ import annotations
 
@@ -18,16 +18,16 @@ from ._lib import (
     PROGRESS_CALLBACK,
     TRAINING_PROGRESS_CALLBACK,
     CancelledError,
-    SparsevarError,
+    SparseVARError,
     lib,
 )
 from ._util import HandleOwner, argument_error, choice, f32_ptr, f64_ptr, read_name
 from .dataset import FrameDataset, _frames_array
-from .stats import GroupTestResult, _label, read_test_result
+from .stats import GroupTestOutcome, _label, read_test_result
 
 __all__ = ["SparseVARAutoencoder"]
 
-# sparsevar_model_param (Sources/CSparseVAR/Model.swift); values pinned.
+# sparsevar_autoencoder_param (Sources/CSparseVAR/Autoencoder.swift); values pinned.
 _PARAMS = {
     "depth": 500,
     "channels": 501,
@@ -73,7 +73,7 @@ _DEFAULTS = {
 
 
 def _free_model(handle):
-    lib.sparsevar_model_free(handle)
+    lib.sparsevar_autoencoder_free(handle)
 
 
 def _number(name, value):
@@ -194,7 +194,7 @@ class SparseVARAutoencoder(HandleOwner):
 
     Parameters (the defaults are the recipe measured on the synthetic data, docs/validation.md;
     the paper's differences are depth 3 and learning_rate 1e-3; bounds:
-    ``sparsevar_model_param_bounds``):
+    ``sparsevar_autoencoder_param_bounds``):
         depth, channels, latent_channels, skip_connection, literal_last_block, seed: the
             architecture and its initialisation. Fixed once the model has been trained:
             changing one afterwards raises InvalidArgumentError. ``depth=0`` (default) is
@@ -300,8 +300,8 @@ class SparseVARAutoencoder(HandleOwner):
 
     def _set(self, handle, name, value):
         try:
-            lib.sparsevar_model_set_param(handle, _PARAMS[name], _number(name, value))
-        except SparsevarError as error:
+            lib.sparsevar_autoencoder_set_param(handle, _PARAMS[name], _number(name, value))
+        except SparseVARError as error:
             # Name the Python parameter: the library's message names its C enum value.
             raise type(error)(error.code, error.errstr,
                               f"SparseVARAutoencoder({name}={value!r}): {error.message}") from None
@@ -316,7 +316,7 @@ class SparseVARAutoencoder(HandleOwner):
         if name not in _PARAMS:
             raise argument_error(f"unknown parameter {name!r}")
         lower, upper, default = c_double(), c_double(), c_double()
-        lib.sparsevar_model_param_bounds(_PARAMS[name], byref(lower), byref(upper), byref(default))
+        lib.sparsevar_autoencoder_param_bounds(_PARAMS[name], byref(lower), byref(upper), byref(default))
         return float(lower.value), float(upper.value), float(default.value)
 
     # -- lifetime ----------------------------------------------------------------------------------
@@ -375,7 +375,7 @@ class SparseVARAutoencoder(HandleOwner):
             if self._handle is None:
                 h, w = dataset.frame_shape
                 handle = c_void_p()
-                lib.sparsevar_model_create(byref(handle), h, w)
+                lib.sparsevar_autoencoder_create(byref(handle), h, w)
                 self._adopt(handle)
             handle = self._handle
             self._apply_parameters(handle)
@@ -385,7 +385,7 @@ class SparseVARAutoencoder(HandleOwner):
                 callback = _TrainingProgress(callable_, bar, interrupt)
                 try:
                     with dataset._using() as data:
-                        lib.sparsevar_model_train(handle, data, callback.pointer, None)
+                        lib.sparsevar_autoencoder_train(handle, data, callback.pointer, None)
                 except CancelledError:
                     if callback.error is None:
                         raise
@@ -414,16 +414,16 @@ class SparseVARAutoencoder(HandleOwner):
 
     def _read_state(self):
         trained, epochs = c_int32(), c_int64()
-        lib.sparsevar_model_training_state(self._handle, byref(trained), byref(epochs))
+        lib.sparsevar_autoencoder_training_state(self._handle, byref(trained), byref(epochs))
         self.n_epochs_completed_ = int(epochs.value)
         self._trained = bool(trained.value)
         h, w = c_int64(), c_int64()
-        lib.sparsevar_model_shape(self._handle, byref(h), byref(w))
+        lib.sparsevar_autoencoder_shape(self._handle, byref(h), byref(w))
         self.frame_shape_ = (int(h.value), int(w.value))
         c, lh, lw = c_int64(), c_int64(), c_int64()
         try:
-            lib.sparsevar_model_latent_shape(self._handle, byref(c), byref(lh), byref(lw))
-        except SparsevarError:  # no network yet (automatic depth, or a frame size it does not suit)
+            lib.sparsevar_autoencoder_latent_shape(self._handle, byref(c), byref(lh), byref(lw))
+        except SparseVARError:  # no network yet (automatic depth, or a frame size it does not suit)
             self.latent_shape_, self.n_latents_, self.depth_ = None, None, None
             return
         self.latent_shape_ = (int(c.value), int(lh.value), int(lw.value))
@@ -470,7 +470,7 @@ class SparseVARAutoencoder(HandleOwner):
             pointer = PROGRESS_CALLBACK(forward)
             try:
                 with dataset._using() as data:
-                    lib.sparsevar_model_analyze(handle, data, pointer, None)
+                    lib.sparsevar_autoencoder_analyze(handle, data, pointer, None)
             except CancelledError:
                 if not error:
                     raise
@@ -485,7 +485,7 @@ class SparseVARAutoencoder(HandleOwner):
 
     def _read_analysis(self, handle):
         n_runs, k, p = c_int64(), c_int64(), c_int64()
-        lib.sparsevar_model_analysis_shape(handle, byref(n_runs), byref(k), byref(p))
+        lib.sparsevar_autoencoder_analysis_shape(handle, byref(n_runs), byref(k), byref(p))
         n_runs, k, p = int(n_runs.value), int(k.value), int(p.value)
         coef = np.empty((n_runs, p, k, k), dtype=np.float64)
         influence = np.empty((n_runs, k), dtype=np.float64)
@@ -494,25 +494,25 @@ class SparseVARAutoencoder(HandleOwner):
         r_var = np.empty(n_runs, dtype=np.float64)
         latents, labels, names = [], [], []
         for i in range(n_runs):
-            lib.sparsevar_model_run_coef(handle, i, f64_ptr(coef[i]), coef[i].size)
-            lib.sparsevar_model_run_influence(handle, i, f64_ptr(influence[i]), k)
-            lib.sparsevar_model_run_latent_mean(handle, i, f64_ptr(latent_mean[i]), k)
+            lib.sparsevar_autoencoder_run_coef(handle, i, f64_ptr(coef[i]), coef[i].size)
+            lib.sparsevar_autoencoder_run_influence(handle, i, f64_ptr(influence[i]), k)
+            lib.sparsevar_autoencoder_run_latent_mean(handle, i, f64_ptr(latent_mean[i]), k)
             a, b = c_double(), c_double()
-            lib.sparsevar_model_run_metrics(handle, i, byref(a), byref(b))
+            lib.sparsevar_autoencoder_run_metrics(handle, i, byref(a), byref(b))
             l_rec[i], r_var[i] = a.value, b.value
             t = c_int64()
-            lib.sparsevar_model_run_length(handle, i, byref(t))
+            lib.sparsevar_autoencoder_run_length(handle, i, byref(t))
             z = np.empty((int(t.value), k), dtype=np.float64)
-            lib.sparsevar_model_run_latents(handle, i, f64_ptr(z), z.size)
+            lib.sparsevar_autoencoder_run_latents(handle, i, f64_ptr(z), z.size)
             latents.append(z)
             label, has = c_int32(), c_int32()
-            lib.sparsevar_model_run_label(handle, i, byref(label), byref(has))
+            lib.sparsevar_autoencoder_run_label(handle, i, byref(label), byref(has))
             if has.value:  # the condition name the model keeps (and saves) for the label
-                name = read_name(lib.sparsevar_model_condition_name, handle, label.value)
+                name = read_name(lib.sparsevar_autoencoder_condition_name, handle, label.value)
                 if name is not None:
                     self._names.add(name, label.value)
             labels.append(self._names.name_of(int(label.value)) if has.value else None)
-            names.append(read_name(lib.sparsevar_model_run_name, handle, i))
+            names.append(read_name(lib.sparsevar_autoencoder_run_name, handle, i))
         self.coef_ = coef
         self.influence_ = influence
         self.latent_mean_ = latent_mean
@@ -526,14 +526,14 @@ class SparseVARAutoencoder(HandleOwner):
 
     # -- tests and maps -----------------------------------------------------------------------------
 
-    def swap_test(self, group_a, group_b) -> GroupTestResult:
+    def swap_test(self, group_a, group_b) -> GroupTestOutcome:
         """Coefficient-swap test between the analysed runs labelled `group_a` and `group_b`
         (test parameters: test_method, permutations, test_seed, exact_limit)."""
-        return self._test(lib.sparsevar_model_swap_test, group_a, group_b)
+        return self._test(lib.sparsevar_autoencoder_swap_test, group_a, group_b)
 
-    def influence_test(self, group_a, group_b) -> GroupTestResult:
+    def influence_test(self, group_a, group_b) -> GroupTestOutcome:
         """Influence-distance test between the analysed runs labelled `group_a` and `group_b`."""
-        return self._test(lib.sparsevar_model_influence_test, group_a, group_b)
+        return self._test(lib.sparsevar_autoencoder_influence_test, group_a, group_b)
 
     def _label(self, label) -> int:
         """The integer label of a group given by its condition name or its integer label."""
@@ -569,9 +569,9 @@ class SparseVARAutoencoder(HandleOwner):
             if run is not None:
                 if isinstance(run, bool) or not isinstance(run, (int, np.integer)):
                     raise argument_error(f"run must be an integer, got {run!r}")
-                lib.sparsevar_model_contribution_map(handle, int(run), gain, f32_ptr(out), out.size)
+                lib.sparsevar_autoencoder_contribution_map(handle, int(run), gain, f32_ptr(out), out.size)
             elif label is not None:
-                lib.sparsevar_model_group_map(handle, self._label(label), gain, f32_ptr(out),
+                lib.sparsevar_autoencoder_group_map(handle, self._label(label), gain, f32_ptr(out),
                                               out.size)
             else:
                 try:
@@ -579,7 +579,7 @@ class SparseVARAutoencoder(HandleOwner):
                 except (TypeError, ValueError):
                     raise argument_error(
                         f"difference must be a pair of labels (a, b), got {difference!r}") from None
-                lib.sparsevar_model_difference_map(handle, self._label(a), self._label(b), gain,
+                lib.sparsevar_autoencoder_difference_map(handle, self._label(a), self._label(b), gain,
                                                    f32_ptr(out), out.size)
         return out
 
@@ -610,10 +610,10 @@ class SparseVARAutoencoder(HandleOwner):
         with self._using() as handle:
             out = np.empty((array.shape[0], self.n_latents_), dtype=np.float64)
             if array.dtype == np.float32:
-                lib.sparsevar_model_encode_f32(handle, f32_ptr(array), *array.shape,
+                lib.sparsevar_autoencoder_encode_f32(handle, f32_ptr(array), *array.shape,
                                                f64_ptr(out), out.size)
             else:
-                lib.sparsevar_model_encode_f64(handle, f64_ptr(array), *array.shape,
+                lib.sparsevar_autoencoder_encode_f64(handle, f64_ptr(array), *array.shape,
                                                f64_ptr(out), out.size)
         return out
 
@@ -651,7 +651,7 @@ class SparseVARAutoencoder(HandleOwner):
         with self._using() as handle, tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "model.svnet")
             self._apply_parameters(handle)
-            lib.sparsevar_model_save(handle, os.fsencode(path))
+            lib.sparsevar_autoencoder_save(handle, os.fsencode(path))
             copy = SparseVARAutoencoder.load(path)
         with copy:
             copy.set_params(n_threads=self.n_threads)
@@ -670,24 +670,24 @@ class SparseVARAutoencoder(HandleOwner):
         not the test parameters) to `path`."""
         with self._using() as handle:
             self._apply_parameters(handle)
-            lib.sparsevar_model_save(handle, os.fsencode(path))
+            lib.sparsevar_autoencoder_save(handle, os.fsencode(path))
 
     @classmethod
     def load(cls, path):
         """A model saved by ``save``: trained, with its analysis (if any) readable at once."""
         handle = c_void_p()
-        lib.sparsevar_model_load(byref(handle), os.fsencode(path))
+        lib.sparsevar_autoencoder_load(byref(handle), os.fsencode(path))
         model = cls.__new__(cls)
         model._init_state()
         model._adopt(handle)
         for name in _PARAMS:
             value = c_double()
-            lib.sparsevar_model_get_param(handle, _PARAMS[name], byref(value))
+            lib.sparsevar_autoencoder_get_param(handle, _PARAMS[name], byref(value))
             setattr(model, name, _from_number(name, value.value))
         model._read_state()
         try:
             model._read_analysis(handle)
-        except SparsevarError as error:
+        except SparseVARError as error:
             if error.code != -4:  # not analysed: no per-run attributes
                 raise
         return model

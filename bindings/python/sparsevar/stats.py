@@ -21,13 +21,13 @@ from ctypes import byref, c_double, c_int32, c_int64, c_void_p
 
 import numpy as np
 
-from ._lib import SparsevarError, lib
+from ._lib import SparseVARError, lib
 from ._util import HandleOwner, argument_error, as_f64, choice, f64_ptr, shape_error
 
 __all__ = [
-    "GroupTestResult",
+    "GroupTestOutcome",
     "MannwhitneyuResult",
-    "RunSet",
+    "VARSet",
     "bonferroni",
     "influence_test",
     "mannwhitneyu",
@@ -48,12 +48,12 @@ PARAM_THREADS = 400
 MannwhitneyuResult = namedtuple("MannwhitneyuResult", ["statistic", "pvalue"])
 
 _GroupTestFields = namedtuple(
-    "GroupTestResult",
+    "GroupTestOutcome",
     ["pvalue", "smallest_pvalue", "exact", "relabelings", "statistic", "ranksum_pvalue",
      "n_inter", "n_intra", "matrix"])
 
 
-class GroupTestResult(_GroupTestFields):
+class GroupTestOutcome(_GroupTestFields):
     """Result of swap_test / influence_test.
 
     Attributes:
@@ -76,13 +76,13 @@ class GroupTestResult(_GroupTestFields):
 
     def __repr__(self):
         kind = "exact" if self.exact else f"Monte Carlo, {self.relabelings} relabelings"
-        return (f"GroupTestResult(pvalue={self.pvalue:.4g} (run relabelling, {kind}; smallest "
+        return (f"GroupTestOutcome(pvalue={self.pvalue:.4g} (run relabelling, {kind}; smallest "
                 f"attainable {self.smallest_pvalue:.4g}), ranksum_pvalue={self.ranksum_pvalue:.4g}"
                 f" (the paper's statistic; its pairs share runs), statistic={self.statistic:g}, "
                 f"n_inter={self.n_inter}, n_intra={self.n_intra})")
 
 
-def read_test_result(result) -> GroupTestResult:
+def read_test_result(result) -> GroupTestOutcome:
     """Reads and frees a sparsevar_test_result handle."""
     try:
         statistic, ranksum, permutation, smallest = c_double(), c_double(), c_double(), c_double()
@@ -98,7 +98,7 @@ def read_test_result(result) -> GroupTestResult:
         lib.sparsevar_test_result_matrix(result, f64_ptr(matrix), matrix.size)
     finally:
         lib.sparsevar_test_result_free(result)
-    return GroupTestResult(
+    return GroupTestOutcome(
         pvalue=float(permutation.value), smallest_pvalue=float(smallest.value),
         exact=bool(exact.value), relabelings=int(relabelings.value),
         statistic=float(statistic.value), ranksum_pvalue=float(ranksum.value),
@@ -110,7 +110,7 @@ def smallest_pvalue(size_a: int, size_b: int, permutations: int = 9999,
     """The smallest p-value the run-relabelling test can give for groups of size_a and size_b
     runs: 1 / the number of distinct splits (C(a + b, a), half of it when a == b) when there are
     at most ``exact_limit`` relabelings, else 1 / (permutations + 1). NaN when permutations=0."""
-    with RunSet(permutations=permutations, exact_limit=exact_limit) as runs, \
+    with VARSet(permutations=permutations, exact_limit=exact_limit) as runs, \
             runs._using() as handle:
         out = c_double()
         lib.sparsevar_smallest_p_value(handle, int(size_a), int(size_b), byref(out))
@@ -167,9 +167,9 @@ def _free_set(handle):
     lib.sparsevar_var_set_free(handle)
 
 
-class RunSet(HandleOwner):
+class VARSet(HandleOwner):
     """A set of fitted VARs (runs) with integer group labels, for the swap and influence
-    tests. The library copies each VAR and series when it is added, so the SparseVAR objects
+    tests. The library copies each VAR and series when it is added, so the SparseVARModel objects
     may be refitted or closed afterwards.
 
     Parameters:
@@ -208,10 +208,10 @@ class RunSet(HandleOwner):
                     raise argument_error(f"{name} must be a number, got {value!r}") from None
                 try:
                     lib.sparsevar_var_set_set_param(handle, self._PARAMS[name], number)
-                except SparsevarError as error:
+                except SparseVARError as error:
                     # Name the Python parameter: the library's message names its C enum value.
                     raise type(error)(error.code, error.errstr,
-                                      f"RunSet({name}={value!r}): {error.message}") from None
+                                      f"VARSet({name}={value!r}): {error.message}") from None
         return self
 
     def get_params(self):
@@ -229,7 +229,7 @@ class RunSet(HandleOwner):
 
     # runs
     def add(self, model, z, label: int) -> int:
-        """Adds a fitted SparseVAR and the series z (T, K) it describes, with group `label`
+        """Adds a fitted SparseVARModel and the series z (T, K) it describes, with group `label`
         (a 32-bit integer); returns the run id (0, 1, ...).
 
         z may be None for a run used only by the influence test, which needs no series; the
@@ -274,11 +274,11 @@ class RunSet(HandleOwner):
             return np.array([self.get_label(i) for i in range(len(self))], dtype=np.int32)
 
     # tests
-    def swap_test(self, group_a: int, group_b: int) -> GroupTestResult:
+    def swap_test(self, group_a: int, group_b: int) -> GroupTestOutcome:
         """Coefficient-swap test between the runs labelled `group_a` and `group_b`."""
         return self._test(lib.sparsevar_swap_test, group_a, group_b)
 
-    def influence_test(self, group_a: int, group_b: int) -> GroupTestResult:
+    def influence_test(self, group_a: int, group_b: int) -> GroupTestOutcome:
         """Influence-distance test between the runs labelled `group_a` and `group_b`."""
         return self._test(lib.sparsevar_influence_test, group_a, group_b)
 
@@ -309,7 +309,7 @@ def _run_set(models, series, labels, method, permutations, seed, exact_limit, n_
     series = list(series)
     if len(series) != len(models):
         raise shape_error(f"{len(models)} models but {len(series)} series")
-    runs = RunSet(method=method, permutations=permutations, seed=seed, exact_limit=exact_limit,
+    runs = VARSet(method=method, permutations=permutations, seed=seed, exact_limit=exact_limit,
                   n_threads=n_threads)
     try:
         for model, z, label in zip(models, series, labels):
@@ -321,11 +321,11 @@ def _run_set(models, series, labels, method, permutations, seed, exact_limit, n_
 
 
 def swap_test(models, series, labels, group_a, group_b, method="asymptotic", permutations=9999,
-              seed=0, exact_limit=20000, n_threads=0) -> GroupTestResult:
+              seed=0, exact_limit=20000, n_threads=0) -> GroupTestOutcome:
     """Coefficient-swap test between two groups of fitted runs.
 
     Args:
-        models: fitted SparseVAR objects, one per run.
+        models: fitted SparseVARModel objects, one per run.
         series: each run's series z (T_i, K), the one its model was fitted on.
         labels: one integer group label per run.
         group_a, group_b: the two labels to compare (runs with other labels are ignored).
@@ -336,7 +336,7 @@ def swap_test(models, series, labels, group_a, group_b, method="asymptotic", per
         n_threads: worker threads, 0 = all cores.
 
     Returns:
-        GroupTestResult; matrix is the N x N Delta matrix over all given runs.
+        GroupTestOutcome; matrix is the N x N Delta matrix over all given runs.
     """
     with _run_set(models, series, labels, method, permutations, seed, exact_limit,
                   n_threads) as runs:
@@ -344,7 +344,7 @@ def swap_test(models, series, labels, group_a, group_b, method="asymptotic", per
 
 
 def influence_test(models, labels, group_a, group_b, method="asymptotic", permutations=9999,
-                   seed=0, exact_limit=20000, n_threads=0) -> GroupTestResult:
+                   seed=0, exact_limit=20000, n_threads=0) -> GroupTestOutcome:
     """Influence-distance test between two groups of fitted runs (arguments as swap_test; no
     series are needed). The matrix holds d_ij = ||c^(i) - c^(j)||^2."""
     with _run_set(models, None, labels, method, permutations, seed, exact_limit,

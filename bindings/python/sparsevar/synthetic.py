@@ -18,7 +18,7 @@ _PARAMS = {"null_experiment": 0, "run_brightness_variation": 1, "run_gain_variat
            "drift_amplitude": 3, "bleaching_rate_min": 4, "bleaching_rate_max": 5}
 
 
-class SyntheticExperiment(HandleOwner):
+class SyntheticTwoPhotonGenerator(HandleOwner):
     """A seeded synthetic experiment; frames are generated on demand, run by run.
 
     ``preset``: ``"tiny"`` (tests), ``"small"`` (quick demo), ``"standard"`` (192 x 128) or
@@ -105,6 +105,6 @@ class SyntheticExperiment(HandleOwner):
         return out
 
     def __repr__(self):
-        return (f"SyntheticExperiment(preset={self.preset!r}, seed={self.seed}, null={self.null}, "
+        return (f"SyntheticTwoPhotonGenerator(preset={self.preset!r}, seed={self.seed}, null={self.null}, "
                 f"runs={self.n_runs}, "
                 f"frames={self.frame_shape[0]}x{self.frame_shape[1]})")

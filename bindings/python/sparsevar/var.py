@@ -10,10 +10,10 @@ from ctypes import byref, c_double, c_int64, c_void_p
 import numpy as np
 
 from ._interrupt import interruptible
-from ._lib import PROGRESS_CALLBACK, CancelledError, SparsevarError, lib
+from ._lib import PROGRESS_CALLBACK, CancelledError, SparseVARError, lib
 from ._util import HandleOwner, argument_error, as_f64, choice, f32_ptr, f64_ptr, shape_error, u8_ptr
 
-__all__ = ["SparseVAR", "CriterionPath"]
+__all__ = ["SparseVARModel", "CriterionPath"]
 
 # sparsevar_var_param (Sources/CSparseVAR/VAR.swift)
 PARAM_LAG = 100
@@ -79,7 +79,7 @@ def _free_var(handle):
     lib.sparsevar_var_free(handle)
 
 
-class SparseVAR(HandleOwner):
+class SparseVARModel(HandleOwner):
     """Sparse VAR(p) of a multivariate series by LARS-lasso (docs/method.md).
 
     For a series z of shape (T, K), sigma = standard deviation of all entries of z and
@@ -112,7 +112,7 @@ class SparseVAR(HandleOwner):
         influence_: (K,) c_l = sum over lags and j != l of |A_k[j, l]|.
         n_features_in_: K.
 
-    A SparseVAR owns a C handle: free it early with ``close()`` or a ``with`` block; otherwise
+    A SparseVARModel owns a C handle: free it early with ``close()`` or a ``with`` block; otherwise
     it is freed when the object is garbage-collected. One object may be used from several
     threads (calls are serialised by a lock); distinct objects fit in parallel.
     """
@@ -148,12 +148,12 @@ class SparseVAR(HandleOwner):
         for name, value in params.items():
             if name not in self._PARAMETERS:
                 raise argument_error(
-                    f"unknown parameter {name!r} for SparseVAR; valid: {', '.join(self._PARAMETERS)}")
+                    f"unknown parameter {name!r} for SparseVARModel; valid: {', '.join(self._PARAMETERS)}")
             setattr(self, name, value)
         return self
 
     def __repr__(self):
-        defaults = SparseVAR._DEFAULTS
+        defaults = SparseVARModel._DEFAULTS
         shown = []
         for name in self._PARAMETERS:
             value = getattr(self, name)
@@ -164,7 +164,7 @@ class SparseVAR(HandleOwner):
                 continue
             if value is not default and value != default:
                 shown.append(f"{name}={value!r}")
-        text = f"SparseVAR({', '.join(shown)})"
+        text = f"SparseVARModel({', '.join(shown)})"
         if self._handle is None:
             return text + " [closed]"
         if self._fitted:
@@ -182,7 +182,7 @@ class SparseVAR(HandleOwner):
 
     def __reduce__(self):
         raise TypeError(
-            "a SparseVAR owns a C handle and cannot be pickled or copied; refit it, or save "
+            "a SparseVARModel owns a C handle and cannot be pickled or copied; refit it, or save "
             "coef_ and the parameters")
 
     # -- fitting -----------------------------------------------------------------------------------
@@ -205,10 +205,10 @@ class SparseVAR(HandleOwner):
                 raise argument_error(f"{name}={value!r} is not a number") from None
             try:
                 lib.sparsevar_var_set_param(handle, code, number)
-            except SparsevarError as error:
+            except SparseVARError as error:
                 # Name the Python parameter: the library's message names its C enum value.
                 raise type(error)(error.code, error.errstr,
-                                  f"SparseVAR({name}={value!r}): {error.message}") from None
+                                  f"SparseVARModel({name}={value!r}): {error.message}") from None
         if self.mask is None:
             lib.sparsevar_var_set_mask(handle, None, 0)
         else:
@@ -363,7 +363,7 @@ class SparseVAR(HandleOwner):
         return coef
 
 
-SparseVAR._DEFAULTS = {
+SparseVARModel._DEFAULTS = {
     "p": 5, "alpha": 0.01, "eps_gamma": 0.0, "normalize": True, "fit_intercept": False,
     "criterion": None, "max_iter": 0, "mask": None, "n_threads": 0,
 }

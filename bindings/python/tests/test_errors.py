@@ -14,7 +14,7 @@ from _support import simulate_var
 @pytest.fixture
 def fitted(rng):
     z = simulate_var(rng, 120, 4, 2)[1]
-    model = sparsevar.SparseVAR(p=2, alpha=0.02).fit(z)
+    model = sparsevar.SparseVARModel(p=2, alpha=0.02).fit(z)
     return model, z
 
 
@@ -29,13 +29,13 @@ def _assert_unchanged(model, snapshot, z):
     # The C handle still holds the same fit.
     np.testing.assert_array_equal(model._coef_from_handle(), snapshot["coef_"])
     np.testing.assert_array_equal(
-        model.predict(z), sparsevar.SparseVAR(p=2, alpha=0.02).fit(z).predict(z))
+        model.predict(z), sparsevar.SparseVARModel(p=2, alpha=0.02).fit(z).predict(z))
 
 
 def test_exception_hierarchy():
-    assert issubclass(sparsevar.SparsevarError, RuntimeError)
+    assert issubclass(sparsevar.SparseVARError, RuntimeError)
     for cls in (sparsevar.InvalidArgumentError, sparsevar.ShapeError, sparsevar.NonFiniteError):
-        assert issubclass(cls, sparsevar.SparsevarError) and issubclass(cls, ValueError)
+        assert issubclass(cls, sparsevar.SparseVARError) and issubclass(cls, ValueError)
     assert issubclass(sparsevar.NotFittedError, AttributeError)
     assert issubclass(sparsevar.NumericalError, ArithmeticError)
     assert issubclass(sparsevar.OutOfMemoryError, MemoryError)
@@ -61,7 +61,7 @@ def test_error_carries_code_errstr_and_message():
     (-3, sparsevar.NonFiniteError), (-4, sparsevar.NotFittedError),
     (-5, sparsevar.NumericalError), (-6, sparsevar.BufferTooSmallError),
     (-7, sparsevar.CancelledError), (-8, sparsevar.OutOfMemoryError),
-    (-99, sparsevar.SparsevarError), (-12345, sparsevar.SparsevarError),
+    (-99, sparsevar.SparseVARError), (-12345, sparsevar.SparseVARError),
 ])
 def test_code_mapping(code, cls):
     from sparsevar._lib import error_for_code
@@ -145,7 +145,7 @@ def test_errors_of_a_fitted_model(fitted):
 
 def test_criterion_errors(rng):
     z = simulate_var(rng, 30, 6, 1)[1]
-    model = sparsevar.SparseVAR(p=5, criterion="aic")
+    model = sparsevar.SparseVARModel(p=5, criterion="aic")
     with pytest.raises(sparsevar.InvalidArgumentError, match="more samples than features"):
         model.fit(z)
     model.set_params(p=1).fit(z)
@@ -156,7 +156,7 @@ def test_criterion_errors(rng):
 
 
 def test_not_fitted(rng):
-    model = sparsevar.SparseVAR()
+    model = sparsevar.SparseVARModel()
     assert not hasattr(model, "coef_")
     with pytest.raises(sparsevar.NotFittedError, match="fit"):
         model.predict(rng.standard_normal((20, 3)))
@@ -169,7 +169,7 @@ def test_not_fitted(rng):
 
 
 def test_unknown_parameters():
-    model = sparsevar.SparseVAR()
+    model = sparsevar.SparseVARModel()
     with pytest.raises(sparsevar.InvalidArgumentError, match="unknown parameter"):
         model.set_params(lambda_=0.1)
     value = np.zeros(1)
@@ -193,7 +193,7 @@ def test_parameter_bounds_and_defaults_match_the_constructor():
     for code, value in expected.items():
         lib.sparsevar_var_param_bounds(code, byref(lower), byref(upper), byref(default))
         assert default.value == value and lower.value <= value <= upper.value
-    d = sparsevar.SparseVAR().get_params()
+    d = sparsevar.SparseVARModel().get_params()
     assert (d["p"], d["alpha"], d["eps_gamma"], d["max_iter"], d["n_threads"]) == (5, 0.01, 0, 0, 0)
 
 
@@ -220,7 +220,7 @@ def test_bad_path_and_solver_options(rng):
     X, y = rng.standard_normal((10, 3)), rng.standard_normal(10)
     with pytest.raises(sparsevar.InvalidArgumentError, match="eps_gamma"):
         sparsevar.lasso_lars(X, y, 0.1, eps_gamma=-1.0)
-    with pytest.raises(sparsevar.SparsevarError, match="max_iter"):
+    with pytest.raises(sparsevar.SparseVARError, match="max_iter"):
         sparsevar.lars_path(X, y, max_iter=-1)
 
 

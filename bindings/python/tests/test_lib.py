@@ -282,7 +282,7 @@ def test_enum_values_match_the_header():
         c_name = {"mode": "TRAINING_MODE", "p": "LAG", "alpha": "LAMBDA", "n_threads": "THREADS",
                   "permutations": "TEST_PERMUTATIONS", "exact_limit": "TEST_EXACT_LIMIT"}.get(
                       name, name.upper())
-        expected[f"SPARSEVAR_MODEL_PARAM_{c_name}"] = value
+        expected[f"SPARSEVAR_AUTOENCODER_PARAM_{c_name}"] = value
     for name in ("sequential", "embedded", "end_to_end"):
         expected[f"SPARSEVAR_TRAINING_MODE_{name.upper()}"] = model._MODES[name]
     for name, value in model._READOUTS.items():

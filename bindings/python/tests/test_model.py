@@ -183,20 +183,20 @@ def test_analysis_centres_each_runs_latents(trained):
     assert m.get_params()["center_latents"] is True
     for i, z in enumerate(m.latents_):
         np.testing.assert_allclose(m.latent_mean_[i], z.mean(axis=0), rtol=1e-10, atol=1e-12)
-        var = sparsevar.SparseVAR(p=PARAMS["p"], alpha=PARAMS["alpha"]).fit(z - m.latent_mean_[i])
+        var = sparsevar.SparseVARModel(p=PARAMS["p"], alpha=PARAMS["alpha"]).fit(z - m.latent_mean_[i])
         np.testing.assert_allclose(m.coef_[i], var.coef_, rtol=1e-10, atol=1e-12)
     with sparsevar.SparseVARAutoencoder(**{**PARAMS, "center_latents": False}) as raw:
         raw.fit(m.dataset_, progress=False)
         assert not np.array_equal(raw.latents_[0], m.latents_[0])  # trained differently
         assert np.all(raw.latent_mean_ == 0)
-        var = sparsevar.SparseVAR(p=PARAMS["p"], alpha=PARAMS["alpha"]).fit(raw.latents_[0])
+        var = sparsevar.SparseVARModel(p=PARAMS["p"], alpha=PARAMS["alpha"]).fit(raw.latents_[0])
         np.testing.assert_allclose(raw.coef_[0], var.coef_, rtol=1e-10, atol=1e-12)
         # Switched on after training, it changes the analysis alone: same latents, centred VARs.
         latents = [z.copy() for z in raw.latents_]
         raw.set_params(center_latents=True).analyze()
         for i, z in enumerate(latents):
             np.testing.assert_array_equal(raw.latents_[i], z)
-            var = sparsevar.SparseVAR(p=PARAMS["p"], alpha=PARAMS["alpha"]).fit(z - z.mean(axis=0))
+            var = sparsevar.SparseVARModel(p=PARAMS["p"], alpha=PARAMS["alpha"]).fit(z - z.mean(axis=0))
             np.testing.assert_allclose(raw.coef_[i], var.coef_, rtol=1e-10, atol=1e-12)
 
 
@@ -332,15 +332,15 @@ def test_load_errors(trained, tmp_path):
     corrupt = tmp_path / "corrupt.svm"
     data[len(data) // 2] ^= 0x40
     corrupt.write_bytes(bytes(data))
-    with pytest.raises(sparsevar.SparsevarError, match="corrupted") as info:
+    with pytest.raises(sparsevar.SparseVARError, match="corrupted") as info:
         sparsevar.SparseVARAutoencoder.load(corrupt)
     assert info.value.code == -9
     truncated = tmp_path / "truncated.svm"
     truncated.write_bytes(path.read_bytes()[:100])
-    with pytest.raises(sparsevar.SparsevarError, match="truncated") as info:
+    with pytest.raises(sparsevar.SparseVARError, match="truncated") as info:
         sparsevar.SparseVARAutoencoder.load(truncated)
     assert info.value.code == -9
-    with pytest.raises(sparsevar.SparsevarError, match="cannot open") as info:
+    with pytest.raises(sparsevar.SparseVARError, match="cannot open") as info:
         sparsevar.SparseVARAutoencoder.load(tmp_path / "missing.svm")
     assert info.value.code == -10
     with pytest.raises(sparsevar.NotFittedError):
@@ -395,24 +395,24 @@ def test_bad_inputs_raise_with_the_library_message(trained, runs):
 
 
 def test_synthetic_experiment_is_seeded_and_labelled():
-    with sparsevar.SyntheticExperiment("tiny", seed=3) as experiment:
+    with sparsevar.SyntheticTwoPhotonGenerator("tiny", seed=3) as experiment:
         assert experiment.n_runs == 10
         assert list(experiment.labels) == [0] * 5 + [1] * 5
         first = experiment.frames(0, 0, 4)
         assert first.dtype == np.uint16 and first.shape == (4, *experiment.frame_shape)
-        np.testing.assert_array_equal(first, sparsevar.SyntheticExperiment("tiny", seed=3).frames(0, 0, 4))
-        assert not np.array_equal(first, sparsevar.SyntheticExperiment("tiny", seed=4).frames(0, 0, 4))
+        np.testing.assert_array_equal(first, sparsevar.SyntheticTwoPhotonGenerator("tiny", seed=3).frames(0, 0, 4))
+        assert not np.array_equal(first, sparsevar.SyntheticTwoPhotonGenerator("tiny", seed=4).frames(0, 0, 4))
         truth = experiment.ground_truth
         assert truth.shape == experiment.frame_shape and 0 < truth.max() <= 1
         with pytest.raises(sparsevar.InvalidArgumentError):
             experiment.frames(0, 0, 10_000)
     with pytest.raises(sparsevar.InvalidArgumentError):
-        sparsevar.SyntheticExperiment("huge")
+        sparsevar.SyntheticTwoPhotonGenerator("huge")
 
 
 def test_synthetic_null_experiment_shares_everything_but_the_difference():
-    effect = sparsevar.SyntheticExperiment("tiny", seed=3)
-    null = sparsevar.SyntheticExperiment("tiny", seed=3, null=True)
+    effect = sparsevar.SyntheticTwoPhotonGenerator("tiny", seed=3)
+    null = sparsevar.SyntheticTwoPhotonGenerator("tiny", seed=3, null=True)
     assert null.null and "null=True" in repr(null)
     assert not null.ground_truth.any() and effect.ground_truth.any()
     # F runs (condition 0) have the same network in both variants: identical frames.
@@ -420,15 +420,15 @@ def test_synthetic_null_experiment_shares_everything_but_the_difference():
     # N runs differ only where the effect variant's coupling differs.
     assert not np.array_equal(null.frames(5, 0, 6), effect.frames(5, 0, 6))
     # Per-run brightness: without gain, drift and bleaching the mean frame of a run moves less.
-    flat = sparsevar.SyntheticExperiment(
+    flat = sparsevar.SyntheticTwoPhotonGenerator(
         "tiny", seed=3, null=True, run_brightness_variation=0, run_gain_variation=0,
         drift_amplitude=0, bleaching_rate=(0, 0))
     spread = lambda e: np.std([e.frames(r, 0, 40).mean() for r in range(e.n_runs)])
     assert spread(flat) < spread(null)
     with pytest.raises(sparsevar.InvalidArgumentError):
-        sparsevar.SyntheticExperiment("tiny", run_gain_variation=0.9)
+        sparsevar.SyntheticTwoPhotonGenerator("tiny", run_gain_variation=0.9)
     with pytest.raises(sparsevar.InvalidArgumentError):
-        sparsevar.SyntheticExperiment("tiny", bleaching_rate=(0.2, 0.1))
+        sparsevar.SyntheticTwoPhotonGenerator("tiny", bleaching_rate=(0.2, 0.1))
 
 
 # -- the default recipe and the map read-outs --------------------------------------------------------

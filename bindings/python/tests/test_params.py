@@ -40,7 +40,7 @@ def test_var_parameters_match_the_library():
                                 lib.sparsevar_var_free)
     names = {code: name for name, code in vars(var).items() if name.startswith("PARAM_")}
     assert set(names) == set(library)
-    defaults = var.SparseVAR._DEFAULTS
+    defaults = var.SparseVARModel._DEFAULTS
     python = {var.PARAM_LAG: defaults["p"], var.PARAM_LAMBDA: defaults["alpha"],
               var.PARAM_EPS_GAMMA: defaults["eps_gamma"], var.PARAM_NORMALIZE: defaults["normalize"],
               var.PARAM_INTERCEPT: defaults["fit_intercept"], var.PARAM_MAX_ITER: defaults["max_iter"],
@@ -58,7 +58,7 @@ def test_test_parameters_match_the_library():
                                 lib.sparsevar_var_set_get_param, lib.sparsevar_var_set_free)
     names = {code: name for name, code in vars(stats).items() if name.startswith("PARAM_")}
     assert set(names) == set(library)
-    signature = inspect.signature(stats.RunSet.__init__).parameters
+    signature = inspect.signature(stats.VARSet.__init__).parameters
     python = {stats.PARAM_METHOD: stats._METHODS[signature["method"].default],
               stats.PARAM_PERMUTATIONS: signature["permutations"].default,
               stats.PARAM_SEED: signature["seed"].default,
@@ -68,8 +68,8 @@ def test_test_parameters_match_the_library():
 
 
 def test_model_parameters_match_the_library():
-    library = _library_defaults(lambda h: lib.sparsevar_model_create(byref(h), 16, 16),
-                                lib.sparsevar_model_get_param, lib.sparsevar_model_free)
+    library = _library_defaults(lambda h: lib.sparsevar_autoencoder_create(byref(h), 16, 16),
+                                lib.sparsevar_autoencoder_get_param, lib.sparsevar_autoencoder_free)
     assert set(model._PARAMS.values()) == set(library)
     assert len(set(model._PARAMS.values())) == len(model._PARAMS)
     # The header documents the architecture parameters as 500-505.
@@ -78,14 +78,14 @@ def test_model_parameters_match_the_library():
         default = _number(model._DEFAULTS[name], model._CHOICES.get(name))
         assert default == library[code], name
         lower, upper, given = c_double(), c_double(), c_double()
-        lib.sparsevar_model_param_bounds(code, byref(lower), byref(upper), byref(given))
+        lib.sparsevar_autoencoder_param_bounds(code, byref(lower), byref(upper), byref(given))
         assert given.value == library[code], name
     for name in model._BOOLEANS:
         lower, upper = c_double(), c_double()
-        lib.sparsevar_model_param_bounds(model._PARAMS[name], byref(lower), byref(upper), None)
+        lib.sparsevar_autoencoder_param_bounds(model._PARAMS[name], byref(lower), byref(upper), None)
         assert (lower.value, upper.value) == (0, 1), name
     for name, choices in model._CHOICES.items():
         lower, upper = c_double(), c_double()
-        lib.sparsevar_model_param_bounds(model._PARAMS[name], byref(lower), byref(upper), None)
+        lib.sparsevar_autoencoder_param_bounds(model._PARAMS[name], byref(lower), byref(upper), None)
         assert set(choices.values()) == set(range(int(lower.value), int(upper.value) + 1)), name
 

@@ -106,7 +106,7 @@ def runs():
         for t in range(P, 220):
             z[t] = sum(A[k] @ z[t - k - 1] for k in range(P)) + rng.standard_normal(K)
         z = z[20:]
-        models.append(sparsevar.SparseVAR(p=P, alpha=0.01).fit(z))
+        models.append(sparsevar.SparseVARModel(p=P, alpha=0.01).fit(z))
         series.append(z)
         labels.append(label)
     return models, series, labels
@@ -139,7 +139,7 @@ def _relabeling_p_value(matrix, labels, a, b):
 def test_swap_test_matches_its_definition(runs, method):
     models, series, labels = runs
     result = sparsevar.swap_test(models, series, labels, 1, 2, method=method)
-    assert isinstance(result, sparsevar.GroupTestResult)
+    assert isinstance(result, sparsevar.GroupTestOutcome)
     N = len(models)
     expected = np.full((N, N), np.nan)
     used = [i for i in range(N) if labels[i] in (1, 2)]
@@ -199,7 +199,7 @@ def test_monte_carlo_permutations_are_seeded(runs):
 
 def test_run_set(runs):
     models, series, labels = runs
-    with sparsevar.RunSet(method="exact", permutations=0, n_threads=1) as run_set:
+    with sparsevar.VARSet(method="exact", permutations=0, n_threads=1) as run_set:
         assert run_set.get_params() == {"method": "exact", "permutations": 0, "seed": 0,
                                         "exact_limit": 20000, "n_threads": 1}
         ids = [run_set.add(m, z, label) for m, z, label in zip(models, series, labels)]
@@ -222,8 +222,8 @@ def test_run_set(runs):
 
 def test_the_set_keeps_a_copy_of_each_run(runs):
     models, series, labels = runs
-    copies = [sparsevar.SparseVAR(p=P, alpha=0.01).fit(z) for z in series]
-    run_set = sparsevar.RunSet(permutations=0)
+    copies = [sparsevar.SparseVARModel(p=P, alpha=0.01).fit(z) for z in series]
+    run_set = sparsevar.VARSet(permutations=0)
     for m, z, label in zip(copies, series, labels):
         run_set.add(m, z, label)
     before = run_set.swap_test(1, 2)
@@ -253,11 +253,11 @@ def test_group_test_errors(runs, rng):
     with pytest.raises(sparsevar.InvalidArgumentError, match="integers"):
         sparsevar.swap_test(models, series, ["a"] * len(models), "a", "b")
     with pytest.raises(sparsevar.NotFittedError):
-        sparsevar.swap_test([sparsevar.SparseVAR()] * 4, [series[0]] * 4, [1, 1, 2, 2], 1, 2)
-    other = sparsevar.SparseVAR(p=P).fit(rng.standard_normal((100, K + 1)))
+        sparsevar.swap_test([sparsevar.SparseVARModel()] * 4, [series[0]] * 4, [1, 1, 2, 2], 1, 2)
+    other = sparsevar.SparseVARModel(p=P).fit(rng.standard_normal((100, K + 1)))
     with pytest.raises(sparsevar.ShapeError, match="K ="):
         sparsevar.influence_test(models + [other], labels + [1], 1, 2)
-    run_set = sparsevar.RunSet()
+    run_set = sparsevar.VARSet()
     for model, label in zip(models[:4], [1, 1, 2, 2]):
         run_set.add(model, None, label)
     assert np.isfinite(run_set.influence_test(1, 2).pvalue)

@@ -17,7 +17,7 @@ def _series(seed, T=400, K=24, p=3):
 
 
 def _fit(z, n_threads, **params):
-    with sparsevar.SparseVAR(p=3, alpha=0.01, n_threads=n_threads, **params) as model:
+    with sparsevar.SparseVARModel(p=3, alpha=0.01, n_threads=n_threads, **params) as model:
         model.fit(z)
         return model.coef_.copy(), model.predict(z)
 
@@ -70,7 +70,7 @@ def test_parallel_lasso_calls_are_bit_identical():
 
 def test_one_object_shared_by_threads_is_serialised():
     z = _series(99, K=8)
-    model = sparsevar.SparseVAR(p=2, alpha=0.02).fit(z)
+    model = sparsevar.SparseVARModel(p=2, alpha=0.02).fit(z)
     expected = model.predict(z)
     out = []
 
@@ -91,7 +91,7 @@ def test_one_object_shared_by_threads_is_serialised():
 def test_progress_reports_every_batch():
     z = _series(1, K=40, T=200, p=1)
     calls = []
-    sparsevar.SparseVAR(p=1).fit(z, progress=lambda done, total: calls.append((done, total)))
+    sparsevar.SparseVARModel(p=1).fit(z, progress=lambda done, total: calls.append((done, total)))
     assert calls and calls[-1] == (40, 40)
     assert all(total == 40 for _, total in calls)
     assert [done for done, _ in calls] == sorted({done for done, _ in calls})
@@ -100,7 +100,7 @@ def test_progress_reports_every_batch():
 @pytest.mark.parametrize("answer", [False, 0])
 def test_cancellation_raises_and_keeps_the_previous_fit(answer):
     z = _series(2, K=40, T=200, p=1)
-    model = sparsevar.SparseVAR(p=1, alpha=0.05).fit(z)
+    model = sparsevar.SparseVARModel(p=1, alpha=0.05).fit(z)
     coef, alphas = model.coef_.copy(), model.alphas_.copy()
     calls = []
 
@@ -122,7 +122,7 @@ def test_cancellation_raises_and_keeps_the_previous_fit(answer):
 
 def test_exception_in_progress_cancels_and_is_reraised():
     z = _series(3, K=16, T=150, p=1)
-    model = sparsevar.SparseVAR(p=1).fit(z)
+    model = sparsevar.SparseVARModel(p=1).fit(z)
     coef = model.coef_.copy()
 
     class Stop(Exception):

@@ -72,7 +72,7 @@ def ctrl_c_after_first_progress(callback_class):
 
 def test_ctrl_c_stops_a_var_fit_and_keeps_the_previous_fit(rng):
     z = var1_series(rng, t=300, k=40)
-    model = sparsevar.SparseVAR(p=2, alpha=0.01, n_threads=1).fit(z)
+    model = sparsevar.SparseVARModel(p=2, alpha=0.01, n_threads=1).fit(z)
     before = model.coef_.copy()
     with ctrl_c_after_first_progress(sparsevar.var._Progress) as seen:
         with pytest.raises(KeyboardInterrupt):
@@ -102,7 +102,7 @@ def test_a_programs_own_sigint_handler_is_left_in_charge(rng):
     previous = signal.signal(signal.SIGINT, lambda *args: seen.append(args[0]))
     try:
         z = var1_series(rng, t=200, k=6)
-        model = sparsevar.SparseVAR(p=1, n_threads=1)
+        model = sparsevar.SparseVARModel(p=1, n_threads=1)
         model.fit(z, progress=lambda done, total: _interrupt_now() if not seen else None)
         assert seen == [signal.SIGINT]
         assert model.coef_.shape == (1, 6, 6)  # the fit was not stopped
@@ -115,7 +115,7 @@ def test_a_programs_own_sigint_handler_is_left_in_charge(rng):
 
 def test_sparse_var_score_is_sklearn_r2_of_the_forecasts(rng):
     z = var1_series(rng)
-    model = sparsevar.SparseVAR(p=2, alpha=0.01).fit(z)
+    model = sparsevar.SparseVARModel(p=2, alpha=0.01).fit(z)
     held_out = var1_series(rng)
     expected = r2_score(held_out[2:], model.predict(held_out))
     assert model.score(held_out) == pytest.approx(expected, rel=1e-12)
@@ -123,7 +123,7 @@ def test_sparse_var_score_is_sklearn_r2_of_the_forecasts(rng):
     noise = rng.standard_normal((400, 4))
     assert model.score(noise) < model.score(held_out)
     with pytest.raises(sparsevar.NotFittedError):
-        sparsevar.SparseVAR().score(z)
+        sparsevar.SparseVARModel().score(z)
 
 
 def test_autoencoder_score_is_minus_the_weighted_reconstruction_error(runs):
@@ -148,13 +148,13 @@ def test_autoencoder_score_is_minus_the_weighted_reconstruction_error(runs):
 def test_a_transposed_series_is_named_as_such(rng):
     z = var1_series(rng, t=200, k=4)
     with pytest.raises(sparsevar.ShapeError, match=r"pass z\.T"):
-        sparsevar.SparseVAR(p=5).fit(z.T)  # (4, 200): 4 time points of 200 series
+        sparsevar.SparseVARModel(p=5).fit(z.T)  # (4, 200): 4 time points of 200 series
     wide = var1_series(rng, t=40, k=60)
     with pytest.warns(UserWarning, match=r"more series \(K = 60\) than time points"):
-        sparsevar.SparseVAR(p=1, alpha=0.1).fit(wide)
+        sparsevar.SparseVARModel(p=1, alpha=0.1).fit(wide)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        sparsevar.SparseVAR(p=1).fit(z)  # the right way round: no warning
+        sparsevar.SparseVARModel(p=1).fit(z)  # the right way round: no warning
 
 
 def test_frames_given_as_height_width_time_are_named_as_such(runs):
@@ -244,12 +244,12 @@ def test_string_labels_through_training_tests_and_maps(runs):
 def test_reprs_are_one_short_line(rng):
     z = var1_series(rng, t=300, k=30)
     mask = np.ones((30, 30), bool)
-    model = sparsevar.SparseVAR(p=2, alpha=0.05, mask=mask)
-    assert repr(model) == "SparseVAR(p=2, alpha=0.05, mask=<30x30 mask>)"
+    model = sparsevar.SparseVARModel(p=2, alpha=0.05, mask=mask)
+    assert repr(model) == "SparseVARModel(p=2, alpha=0.05, mask=<30x30 mask>)"
     model.fit(z)
     text = repr(model)
     nonzero = np.count_nonzero(model.coef_)
-    assert text == (f"SparseVAR(p=2, alpha=0.05, mask=<30x30 mask>) [fitted: K=30, p=2, {nonzero} "
+    assert text == (f"SparseVARModel(p=2, alpha=0.05, mask=<30x30 mask>) [fitted: K=30, p=2, {nonzero} "
                     f"of 1800 coefficients non-zero]")
     model.close()
     assert repr(model).endswith("[closed]") and "\n" not in repr(model)

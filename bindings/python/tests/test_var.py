@@ -1,4 +1,4 @@
-"""SparseVAR against scikit-learn on the explicitly built lagged design (docs/method.md):
+"""SparseVARModel against scikit-learn on the explicitly built lagged design (docs/method.md):
 u = z / z.std(), X rows [u_{t-1}, ..., u_{t-p}], one lasso per output."""
 
 import pickle
@@ -31,7 +31,7 @@ def _series(seed, T=150, K=5, p=2):
 def test_coefficients_match_per_output_lars_path(seed, alpha, dtype):
     p, K = 2, 5
     z = _series(seed, K=K, p=p).astype(dtype)
-    model = sparsevar.SparseVAR(p=p, alpha=alpha).fit(z)
+    model = sparsevar.SparseVARModel(p=p, alpha=alpha).fit(z)
     X, U, sigma = lagged_design(z.astype(np.float64), p)
     assert model.sigma_ == pytest.approx(sigma, rel=1e-12)
     assert model.coef_.shape == (p, K, K)
@@ -45,8 +45,8 @@ def test_coefficients_match_per_output_lars_path(seed, alpha, dtype):
 
 def test_float32_input_equals_its_float64_widening():
     z = _series(7).astype(np.float32)
-    a = sparsevar.SparseVAR(p=2, alpha=0.02).fit(z)
-    b = sparsevar.SparseVAR(p=2, alpha=0.02).fit(z.astype(np.float64))
+    a = sparsevar.SparseVARModel(p=2, alpha=0.02).fit(z)
+    b = sparsevar.SparseVARModel(p=2, alpha=0.02).fit(z.astype(np.float64))
     np.testing.assert_array_equal(a.coef_, b.coef_)
     assert a.sigma_ == b.sigma_
 
@@ -57,7 +57,7 @@ def test_mask_matches_lars_path_on_masked_columns(rng):
     mask = rng.random((K, K)) < 0.5
     mask[0] = False  # an output with no allowed driver
     mask[1] = True
-    model = sparsevar.SparseVAR(p=p, alpha=0.01, mask=mask).fit(z)
+    model = sparsevar.SparseVARModel(p=p, alpha=0.01, mask=mask).fit(z)
     X, U, _ = lagged_design(z, p)
     for j in range(K):
         allowed = np.tile(mask[j], p)  # column (k - 1) K + l is allowed when mask[j, l]
@@ -73,7 +73,7 @@ def test_mask_matches_lars_path_on_masked_columns(rng):
 def test_criterion_matches_lasso_lars_ic(criterion, fit_intercept):
     p, K = 2, 4
     z = _series(21, T=200, K=K, p=p) + (0.7 if fit_intercept else 0.0)
-    model = sparsevar.SparseVAR(p=p, criterion=criterion, fit_intercept=fit_intercept).fit(z)
+    model = sparsevar.SparseVARModel(p=p, criterion=criterion, fit_intercept=fit_intercept).fit(z)
     X, U, _ = lagged_design(z, p)
     for j in range(K):
         with warnings.catch_warnings():
@@ -92,7 +92,7 @@ def test_criterion_matches_lasso_lars_ic(criterion, fit_intercept):
 def test_intercept_matches_lars_path_on_centred_data(alpha):
     p, K = 2, 4
     z = _series(31, T=180, K=K, p=p) + 2.0
-    model = sparsevar.SparseVAR(p=p, alpha=alpha, fit_intercept=True).fit(z)
+    model = sparsevar.SparseVARModel(p=p, alpha=alpha, fit_intercept=True).fit(z)
     X, U, _ = lagged_design(z, p)
     Xc, Uc = X - X.mean(axis=0), U - U.mean(axis=0)
     for j in range(K):
@@ -105,7 +105,7 @@ def test_intercept_matches_lars_path_on_centred_data(alpha):
 def test_without_normalization():
     p, K = 2, 4
     z = 3.0 * _series(41, K=K, p=p)
-    model = sparsevar.SparseVAR(p=p, alpha=0.05, normalize=False).fit(z)
+    model = sparsevar.SparseVARModel(p=p, alpha=0.05, normalize=False).fit(z)
     assert model.sigma_ == 1.0
     X, U, _ = lagged_design(z, p, normalize=False)
     for j in range(K):
@@ -116,7 +116,7 @@ def test_without_normalization():
 def test_predict_r_var_and_influence():
     p, K = 3, 5
     z = _series(51, T=120, K=K, p=p)
-    model = sparsevar.SparseVAR(p=p, alpha=0.01).fit(z)
+    model = sparsevar.SparseVARModel(p=p, alpha=0.01).fit(z)
     A = model.coef_
     T = z.shape[0]
     expected = np.array([sum(A[k] @ z[t - k - 1] for k in range(p)) for t in range(p, T)])
@@ -135,7 +135,7 @@ def test_predict_r_var_and_influence():
 def test_predict_with_intercept_uses_the_series_scale():
     p, K = 2, 3
     z = _series(61, T=150, K=K, p=p) + 1.5
-    model = sparsevar.SparseVAR(p=p, alpha=0.01, fit_intercept=True).fit(z)
+    model = sparsevar.SparseVARModel(p=p, alpha=0.01, fit_intercept=True).fit(z)
     other = 2.0 * z[:60]
     A = model.coef_
     expected = np.array([sum(A[k] @ other[t - k - 1] for k in range(p)) for t in range(p, 60)])
@@ -145,7 +145,7 @@ def test_predict_with_intercept_uses_the_series_scale():
 
 def test_refit_replaces_the_fit_and_params_take_effect():
     z = _series(71, K=4)
-    model = sparsevar.SparseVAR(p=1, alpha=0.01).fit(z)
+    model = sparsevar.SparseVARModel(p=1, alpha=0.01).fit(z)
     assert model.coef_.shape == (1, 4, 4)
     model.set_params(p=3, alpha=0.1)
     model.fit(z)
@@ -155,10 +155,10 @@ def test_refit_replaces_the_fit_and_params_take_effect():
 
 
 def test_repr_params_and_clone():
-    model = sparsevar.SparseVAR(p=2, alpha=0.05, criterion="bic")
-    assert repr(model) == "SparseVAR(p=2, alpha=0.05, criterion='bic')"
-    assert repr(sparsevar.SparseVAR()) == "SparseVAR()"
-    assert "mask=<3x3 mask>" in repr(sparsevar.SparseVAR(mask=np.ones((3, 3), bool)))
+    model = sparsevar.SparseVARModel(p=2, alpha=0.05, criterion="bic")
+    assert repr(model) == "SparseVARModel(p=2, alpha=0.05, criterion='bic')"
+    assert repr(sparsevar.SparseVARModel()) == "SparseVARModel()"
+    assert "mask=<3x3 mask>" in repr(sparsevar.SparseVARModel(mask=np.ones((3, 3), bool)))
     params = model.get_params()
     assert params["p"] == 2 and params["criterion"] == "bic" and params["mask"] is None
     twin = clone(model)
@@ -168,7 +168,7 @@ def test_repr_params_and_clone():
 
 def test_close_context_manager_and_finalizer():
     z = _series(81, K=3)
-    with sparsevar.SparseVAR(p=2) as model:
+    with sparsevar.SparseVARModel(p=2) as model:
         model.fit(z)
         coef = model.coef_.copy()
     assert model.closed
@@ -179,7 +179,7 @@ def test_close_context_manager_and_finalizer():
         model.fit(z)
     model.close()  # idempotent
 
-    other = sparsevar.SparseVAR()
+    other = sparsevar.SparseVARModel()
     finalizer = other._finalizer
     assert finalizer.alive
     del other
@@ -192,7 +192,7 @@ def test_close_context_manager_and_finalizer():
 def test_cannot_be_pickled_or_copied():
     import copy
 
-    model = sparsevar.SparseVAR()
+    model = sparsevar.SparseVARModel()
     with pytest.raises(TypeError, match="C handle"):
         pickle.dumps(model)
     with pytest.raises(TypeError):

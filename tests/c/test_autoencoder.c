@@ -1,9 +1,9 @@
 /*
- * test_model.c - the end-to-end model through the C header: a tiny dataset (streamed and whole
- * runs, crop), a model trained for one epoch (with a counting and a cancelling progress
- * callback), the analysis, group tests and maps, save and load (the loaded model gives the same
- * coefficients, latents, metrics and maps), encoding, and the errors of bad input (each leaving
- * the objects as they were).
+ * test_autoencoder.c - the end-to-end model (sparsevar_autoencoder) through the C header: a tiny
+ * dataset (streamed and whole runs, crop), a model trained for one epoch (with a counting and a
+ * cancelling progress callback), the analysis, group tests and maps, save and load (the loaded
+ * model gives the same coefficients, latents, metrics and maps), encoding, and the errors of bad
+ * input (each leaving the objects as they were).
  */
 #define _POSIX_C_SOURCE 200112L
 
@@ -103,16 +103,16 @@ static sparsevar_dataset *make_dataset(void) {
   return ds;
 }
 
-static void set_params(sparsevar_model *m) {
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_DEPTH, DEPTH));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_CHANNELS, 4));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_SEED, 3));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_LAG, LAG));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_LAMBDA, 0.05));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_WINDOW, WINDOW));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_LEARNING_RATE, 3e-3));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_EPOCHS, 1));
-  CHECK_OK(sparsevar_model_set_param(m, SPARSEVAR_MODEL_PARAM_TEST_PERMUTATIONS, 0));
+static void set_params(sparsevar_autoencoder *m) {
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_DEPTH, DEPTH));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_CHANNELS, 4));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_SEED, 3));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_LAG, LAG));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_LAMBDA, 0.05));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_WINDOW, WINDOW));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_LEARNING_RATE, 3e-3));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_EPOCHS, 1));
+  CHECK_OK(sparsevar_autoencoder_set_param(m, SPARSEVAR_AUTOENCODER_PARAM_TEST_PERMUTATIONS, 0));
 }
 
 typedef struct {
@@ -147,12 +147,12 @@ typedef struct {
   double statistic, p_value;
 } analysis;
 
-/* The latent mean is the latents' temporal mean with SPARSEVAR_MODEL_PARAM_CENTER_LATENTS on
+/* The latent mean is the latents' temporal mean with SPARSEVAR_AUTOENCODER_PARAM_CENTER_LATENTS on
    (the default), zero with it off. */
-static void check_latent_mean(sparsevar_model *m, const double *latents, const double *mean) {
+static void check_latent_mean(sparsevar_autoencoder *m, const double *latents, const double *mean) {
   double center = -1, expected;
   int64_t t, l;
-  CHECK_OK(sparsevar_model_get_param(m, SPARSEVAR_MODEL_PARAM_CENTER_LATENTS, &center));
+  CHECK_OK(sparsevar_autoencoder_get_param(m, SPARSEVAR_AUTOENCODER_PARAM_CENTER_LATENTS, &center));
   for (l = 0; l < K; l++) {
     expected = 0;
     if (center == 1)
@@ -161,25 +161,25 @@ static void check_latent_mean(sparsevar_model *m, const double *latents, const d
   }
 }
 
-static void read_analysis(sparsevar_model *m, analysis *a) {
+static void read_analysis(sparsevar_autoencoder *m, analysis *a) {
   int64_t r, n_runs = 0, k = 0, p = 0, t = 0;
   sparsevar_test_result *result = NULL;
   memset(a, 0, sizeof *a);
-  CHECK_OK(sparsevar_model_analysis_shape(m, &n_runs, &k, &p));
+  CHECK_OK(sparsevar_autoencoder_analysis_shape(m, &n_runs, &k, &p));
   CHECK(n_runs == RUNS && k == K && p == LAG);
   for (r = 0; r < RUNS; r++) {
-    CHECK_OK(sparsevar_model_run_length(m, r, &t));
+    CHECK_OK(sparsevar_autoencoder_run_length(m, r, &t));
     CHECK(t == FRAMES);
-    CHECK_OK(sparsevar_model_run_coef(m, r, a->coef[r], COEF));
-    CHECK_OK(sparsevar_model_run_latents(m, r, a->latents[r], FRAMES * K));
-    CHECK_OK(sparsevar_model_run_latent_mean(m, r, a->latent_mean[r], K));
+    CHECK_OK(sparsevar_autoencoder_run_coef(m, r, a->coef[r], COEF));
+    CHECK_OK(sparsevar_autoencoder_run_latents(m, r, a->latents[r], FRAMES * K));
+    CHECK_OK(sparsevar_autoencoder_run_latent_mean(m, r, a->latent_mean[r], K));
     check_latent_mean(m, a->latents[r], a->latent_mean[r]);
-    CHECK_OK(sparsevar_model_run_metrics(m, r, &a->l_rec[r], &a->r_var[r]));
+    CHECK_OK(sparsevar_autoencoder_run_metrics(m, r, &a->l_rec[r], &a->r_var[r]));
   }
-  CHECK_OK(sparsevar_model_contribution_map(m, 1, 2.0, a->map, PIX));
-  CHECK_OK(sparsevar_model_group_map(m, 2, 2.0, a->group, PIX));
-  CHECK_OK(sparsevar_model_difference_map(m, 1, 2, 2.0, a->diff, PIX));
-  if (CHECK_OK(sparsevar_model_swap_test(&result, m, 1, 2)))
+  CHECK_OK(sparsevar_autoencoder_contribution_map(m, 1, 2.0, a->map, PIX));
+  CHECK_OK(sparsevar_autoencoder_group_map(m, 2, 2.0, a->group, PIX));
+  CHECK_OK(sparsevar_autoencoder_difference_map(m, 1, 2, 2.0, a->diff, PIX));
+  if (CHECK_OK(sparsevar_autoencoder_swap_test(&result, m, 1, 2)))
     CHECK_OK(sparsevar_test_result_values(result, &a->statistic, &a->p_value, NULL, NULL, NULL));
   sparsevar_test_result_free(result);
 }
@@ -207,25 +207,25 @@ static void name_dataset(sparsevar_dataset *ds) {
 }
 
 /* The names a model kept from the dataset (and its file). */
-static void check_model_names(sparsevar_model *m) {
+static void check_model_names(sparsevar_autoencoder *m) {
   char name[16];
   int64_t length = 0;
-  CHECK_OK(sparsevar_model_run_name(m, 0, name, sizeof name, &length));
+  CHECK_OK(sparsevar_autoencoder_run_name(m, 0, name, sizeof name, &length));
   CHECK(length == 8 && strcmp(name, "run0.tif") == 0);
-  CHECK_OK(sparsevar_model_run_name(m, 1, NULL, 0, &length));
+  CHECK_OK(sparsevar_autoencoder_run_name(m, 1, NULL, 0, &length));
   CHECK(length == -1);
-  CHECK_OK(sparsevar_model_condition_name(m, 1, name, sizeof name, &length));
+  CHECK_OK(sparsevar_autoencoder_condition_name(m, 1, name, sizeof name, &length));
   CHECK(strcmp(name, "F") == 0);
-  CHECK_OK(sparsevar_model_condition_name(m, 2, name, sizeof name, &length));
+  CHECK_OK(sparsevar_autoencoder_condition_name(m, 2, name, sizeof name, &length));
   CHECK(strcmp(name, "N") == 0);
-  CHECK_OK(sparsevar_model_condition_name(m, 7, name, sizeof name, &length));
+  CHECK_OK(sparsevar_autoencoder_condition_name(m, 7, name, sizeof name, &length));
   CHECK(length == -1);
 }
 
 /* Every function refuses NULL handles and NULL outputs with SPARSEVAR_E_INVALID_ARGUMENT. */
 static void test_null_arguments(void) {
   const int32_t E = SPARSEVAR_E_INVALID_ARGUMENT;
-  sparsevar_model *m = NULL;
+  sparsevar_autoencoder *m = NULL;
   sparsevar_test_result *r = NULL;
   int64_t i64 = 0;
   int32_t i32 = 0;
@@ -248,45 +248,45 @@ static void test_null_arguments(void) {
   EXPECT_STATUS(E, sparsevar_dataset_set_label(NULL, 0, 0, 0));
   EXPECT_STATUS(E, sparsevar_dataset_mean_frame(NULL, &f, 1));
   EXPECT_STATUS(E, sparsevar_dataset_frames(NULL, 0, 0, 0, &f, 1));
-  EXPECT_STATUS(E, sparsevar_model_create(NULL, 16, 16));
-  EXPECT_STATUS(E, sparsevar_model_set_param(NULL, SPARSEVAR_MODEL_PARAM_LAG, 2));
-  EXPECT_STATUS(E, sparsevar_model_get_param(NULL, SPARSEVAR_MODEL_PARAM_LAG, &d));
-  EXPECT_STATUS(E, sparsevar_model_shape(NULL, &i64, &i64));
-  EXPECT_STATUS(E, sparsevar_model_latent_shape(NULL, &i64, &i64, &i64));
-  EXPECT_STATUS(E, sparsevar_model_training_state(NULL, &i32, &i64));
-  EXPECT_STATUS(E, sparsevar_model_train(NULL, NULL, NULL, NULL));
-  EXPECT_STATUS(E, sparsevar_model_analyze(NULL, NULL, NULL, NULL));
-  EXPECT_STATUS(E, sparsevar_model_analysis_shape(NULL, &i64, &i64, &i64));
-  EXPECT_STATUS(E, sparsevar_model_run_length(NULL, 0, &i64));
-  EXPECT_STATUS(E, sparsevar_model_run_coef(NULL, 0, &d, 1));
-  EXPECT_STATUS(E, sparsevar_model_run_metrics(NULL, 0, &d, &d));
-  EXPECT_STATUS(E, sparsevar_model_run_latents(NULL, 0, &d, 1));
-  EXPECT_STATUS(E, sparsevar_model_run_influence(NULL, 0, &d, 1));
-  EXPECT_STATUS(E, sparsevar_model_run_latent_mean(NULL, 0, &d, 1));
-  EXPECT_STATUS(E, sparsevar_model_run_label(NULL, 0, &i32, &i32));
-  EXPECT_STATUS(E, sparsevar_model_swap_test(&r, NULL, 1, 2));
-  EXPECT_STATUS(E, sparsevar_model_influence_test(&r, NULL, 1, 2));
-  EXPECT_STATUS(E, sparsevar_model_contribution_map(NULL, 0, 1, &f, 1));
-  EXPECT_STATUS(E, sparsevar_model_group_map(NULL, 0, 1, &f, 1));
-  EXPECT_STATUS(E, sparsevar_model_difference_map(NULL, 0, 1, 1, &f, 1));
-  EXPECT_STATUS(E, sparsevar_model_encode_f32(NULL, NULL, 0, 1, 1, &d, 1));
-  EXPECT_STATUS(E, sparsevar_model_encode_f64(NULL, NULL, 0, 1, 1, &d, 1));
-  EXPECT_STATUS(E, sparsevar_model_save(NULL, "/tmp/x"));
-  EXPECT_STATUS(E, sparsevar_model_load(NULL, "/tmp/x"));
-  EXPECT_STATUS(E, sparsevar_model_param_bounds(12345, &d, &d, &d));
-  CHECK_OK(sparsevar_model_create(&m, 16, 16));
-  EXPECT_STATUS(E, sparsevar_model_train(m, NULL, NULL, NULL));
-  EXPECT_STATUS(E, sparsevar_model_get_param(m, SPARSEVAR_MODEL_PARAM_LAG, NULL));
-  EXPECT_STATUS(E, sparsevar_model_save(m, NULL));
-  EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, sparsevar_model_encode_f32(m, &f, 1, 16, 16, &d, 16));
-  sparsevar_model_free(m);
-  EXPECT_STATUS(E, sparsevar_model_create(&m, 0, 16));
+  EXPECT_STATUS(E, sparsevar_autoencoder_create(NULL, 16, 16));
+  EXPECT_STATUS(E, sparsevar_autoencoder_set_param(NULL, SPARSEVAR_AUTOENCODER_PARAM_LAG, 2));
+  EXPECT_STATUS(E, sparsevar_autoencoder_get_param(NULL, SPARSEVAR_AUTOENCODER_PARAM_LAG, &d));
+  EXPECT_STATUS(E, sparsevar_autoencoder_shape(NULL, &i64, &i64));
+  EXPECT_STATUS(E, sparsevar_autoencoder_latent_shape(NULL, &i64, &i64, &i64));
+  EXPECT_STATUS(E, sparsevar_autoencoder_training_state(NULL, &i32, &i64));
+  EXPECT_STATUS(E, sparsevar_autoencoder_train(NULL, NULL, NULL, NULL));
+  EXPECT_STATUS(E, sparsevar_autoencoder_analyze(NULL, NULL, NULL, NULL));
+  EXPECT_STATUS(E, sparsevar_autoencoder_analysis_shape(NULL, &i64, &i64, &i64));
+  EXPECT_STATUS(E, sparsevar_autoencoder_run_length(NULL, 0, &i64));
+  EXPECT_STATUS(E, sparsevar_autoencoder_run_coef(NULL, 0, &d, 1));
+  EXPECT_STATUS(E, sparsevar_autoencoder_run_metrics(NULL, 0, &d, &d));
+  EXPECT_STATUS(E, sparsevar_autoencoder_run_latents(NULL, 0, &d, 1));
+  EXPECT_STATUS(E, sparsevar_autoencoder_run_influence(NULL, 0, &d, 1));
+  EXPECT_STATUS(E, sparsevar_autoencoder_run_latent_mean(NULL, 0, &d, 1));
+  EXPECT_STATUS(E, sparsevar_autoencoder_run_label(NULL, 0, &i32, &i32));
+  EXPECT_STATUS(E, sparsevar_autoencoder_swap_test(&r, NULL, 1, 2));
+  EXPECT_STATUS(E, sparsevar_autoencoder_influence_test(&r, NULL, 1, 2));
+  EXPECT_STATUS(E, sparsevar_autoencoder_contribution_map(NULL, 0, 1, &f, 1));
+  EXPECT_STATUS(E, sparsevar_autoencoder_group_map(NULL, 0, 1, &f, 1));
+  EXPECT_STATUS(E, sparsevar_autoencoder_difference_map(NULL, 0, 1, 1, &f, 1));
+  EXPECT_STATUS(E, sparsevar_autoencoder_encode_f32(NULL, NULL, 0, 1, 1, &d, 1));
+  EXPECT_STATUS(E, sparsevar_autoencoder_encode_f64(NULL, NULL, 0, 1, 1, &d, 1));
+  EXPECT_STATUS(E, sparsevar_autoencoder_save(NULL, "/tmp/x"));
+  EXPECT_STATUS(E, sparsevar_autoencoder_load(NULL, "/tmp/x"));
+  EXPECT_STATUS(E, sparsevar_autoencoder_param_bounds(12345, &d, &d, &d));
+  CHECK_OK(sparsevar_autoencoder_create(&m, 16, 16));
+  EXPECT_STATUS(E, sparsevar_autoencoder_train(m, NULL, NULL, NULL));
+  EXPECT_STATUS(E, sparsevar_autoencoder_get_param(m, SPARSEVAR_AUTOENCODER_PARAM_LAG, NULL));
+  EXPECT_STATUS(E, sparsevar_autoencoder_save(m, NULL));
+  EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, sparsevar_autoencoder_encode_f32(m, &f, 1, 16, 16, &d, 16));
+  sparsevar_autoencoder_free(m);
+  EXPECT_STATUS(E, sparsevar_autoencoder_create(&m, 0, 16));
   CHECK(m == NULL);
 }
 
 int main(void) {
   sparsevar_dataset *ds = make_dataset();
-  sparsevar_model *model = NULL, *loaded = NULL, *other = NULL;
+  sparsevar_autoencoder *model = NULL, *loaded = NULL, *other = NULL;
   progress_state progress = {0, 0, 0, 0, 0};
   analysis *before = malloc(sizeof *before), *after = malloc(sizeof *after);
   char path[128], bad_path[160];
@@ -300,26 +300,26 @@ int main(void) {
   test_null_arguments();
 
   check_section("model parameters");
-  CHECK_OK(sparsevar_model_create(&model, H, W));
-  CHECK_OK(sparsevar_model_param_bounds(SPARSEVAR_MODEL_PARAM_DEPTH, &lower, &upper, &def));
+  CHECK_OK(sparsevar_autoencoder_create(&model, H, W));
+  CHECK_OK(sparsevar_autoencoder_param_bounds(SPARSEVAR_AUTOENCODER_PARAM_DEPTH, &lower, &upper, &def));
   CHECK(lower == 0 && upper == 8 && def == 0);
   /* The default depth is automatic: chosen from the first training's dataset, so no latent
      shape before. */
-  EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, sparsevar_model_latent_shape(model, &c, &lh, &lw));
-  CHECK_OK(sparsevar_model_get_param(model, SPARSEVAR_MODEL_PARAM_TRAINING_MODE, &value));
+  EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, sparsevar_autoencoder_latent_shape(model, &c, &lh, &lw));
+  CHECK_OK(sparsevar_autoencoder_get_param(model, SPARSEVAR_AUTOENCODER_PARAM_TRAINING_MODE, &value));
   CHECK(value == SPARSEVAR_TRAINING_MODE_END_TO_END);
-  EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_model_set_param(model, 599, 1));
+  EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_autoencoder_set_param(model, 599, 1));
   EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT,
-                sparsevar_model_set_param(model, SPARSEVAR_MODEL_PARAM_LAMBDA, -1));
+                sparsevar_autoencoder_set_param(model, SPARSEVAR_AUTOENCODER_PARAM_LAMBDA, -1));
   EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT,
-                sparsevar_model_set_param(model, SPARSEVAR_MODEL_PARAM_LEARNING_RATE, 0));
+                sparsevar_autoencoder_set_param(model, SPARSEVAR_AUTOENCODER_PARAM_LEARNING_RATE, 0));
   EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT,
-                sparsevar_model_set_param(model, SPARSEVAR_MODEL_PARAM_DEPTH, 2.5));
+                sparsevar_autoencoder_set_param(model, SPARSEVAR_AUTOENCODER_PARAM_DEPTH, 2.5));
   set_params(model);
-  CHECK_OK(sparsevar_model_latent_shape(model, &c, &lh, &lw));
+  CHECK_OK(sparsevar_autoencoder_latent_shape(model, &c, &lh, &lw));
   CHECK(c == 1 && lh == H >> DEPTH && lw == W >> DEPTH);
-  EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, sparsevar_model_analyze(model, ds, NULL, NULL));
-  EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, sparsevar_model_save(model, "/nonexistent/x"));
+  EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, sparsevar_autoencoder_analyze(model, ds, NULL, NULL));
+  EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, sparsevar_autoencoder_save(model, "/nonexistent/x"));
 
   check_section("automatic depth");
   {
@@ -328,23 +328,23 @@ int main(void) {
     double depth = -1;
     int64_t deepest = 0;
     while (deepest < 8 && (H % (2 << deepest)) == 0 && (W % (2 << deepest)) == 0) deepest++;
-    CHECK_OK(sparsevar_model_create(&other, H, W));
-    CHECK_OK(sparsevar_model_set_param(other, SPARSEVAR_MODEL_PARAM_CHANNELS, 4));
-    CHECK_OK(sparsevar_model_set_param(other, SPARSEVAR_MODEL_PARAM_LAG, LAG));
-    CHECK_OK(sparsevar_model_set_param(other, SPARSEVAR_MODEL_PARAM_WINDOW, WINDOW));
-    CHECK_OK(sparsevar_model_set_param(other, SPARSEVAR_MODEL_PARAM_EPOCHS, 1));
-    CHECK_OK(sparsevar_model_get_param(other, SPARSEVAR_MODEL_PARAM_DEPTH, &depth));
+    CHECK_OK(sparsevar_autoencoder_create(&other, H, W));
+    CHECK_OK(sparsevar_autoencoder_set_param(other, SPARSEVAR_AUTOENCODER_PARAM_CHANNELS, 4));
+    CHECK_OK(sparsevar_autoencoder_set_param(other, SPARSEVAR_AUTOENCODER_PARAM_LAG, LAG));
+    CHECK_OK(sparsevar_autoencoder_set_param(other, SPARSEVAR_AUTOENCODER_PARAM_WINDOW, WINDOW));
+    CHECK_OK(sparsevar_autoencoder_set_param(other, SPARSEVAR_AUTOENCODER_PARAM_EPOCHS, 1));
+    CHECK_OK(sparsevar_autoencoder_get_param(other, SPARSEVAR_AUTOENCODER_PARAM_DEPTH, &depth));
     CHECK(depth == 0);
     /* A failed first training (window shorter than lag + 2) leaves the depth automatic. */
-    CHECK_OK(sparsevar_model_set_param(other, SPARSEVAR_MODEL_PARAM_WINDOW, LAG + 1));
-    EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_model_train(other, ds, NULL, NULL));
-    CHECK_OK(sparsevar_model_get_param(other, SPARSEVAR_MODEL_PARAM_DEPTH, &depth));
+    CHECK_OK(sparsevar_autoencoder_set_param(other, SPARSEVAR_AUTOENCODER_PARAM_WINDOW, LAG + 1));
+    EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_autoencoder_train(other, ds, NULL, NULL));
+    CHECK_OK(sparsevar_autoencoder_get_param(other, SPARSEVAR_AUTOENCODER_PARAM_DEPTH, &depth));
     CHECK(depth == 0);
-    CHECK_OK(sparsevar_model_set_param(other, SPARSEVAR_MODEL_PARAM_WINDOW, WINDOW));
-    CHECK_OK(sparsevar_model_train(other, ds, NULL, NULL));
-    CHECK_OK(sparsevar_model_get_param(other, SPARSEVAR_MODEL_PARAM_DEPTH, &depth));
+    CHECK_OK(sparsevar_autoencoder_set_param(other, SPARSEVAR_AUTOENCODER_PARAM_WINDOW, WINDOW));
+    CHECK_OK(sparsevar_autoencoder_train(other, ds, NULL, NULL));
+    CHECK_OK(sparsevar_autoencoder_get_param(other, SPARSEVAR_AUTOENCODER_PARAM_DEPTH, &depth));
     CHECK(depth == 0); /* the parameter stays automatic; the latent grid says what was chosen */
-    CHECK_OK(sparsevar_model_latent_shape(other, &c, &lh, &lw));
+    CHECK_OK(sparsevar_autoencoder_latent_shape(other, &c, &lh, &lw));
     {
       int64_t chosen = 0, bound = FRAMES / 25 > 1 ? FRAMES / 25 : 1;
       while ((H >> chosen) > lh) chosen++;
@@ -353,37 +353,37 @@ int main(void) {
       CHECK(c * lh * lw <= bound || chosen == deepest);
       if (chosen > 1) CHECK(c * (H >> (chosen - 1)) * (W >> (chosen - 1)) > bound);
     }
-    sparsevar_model_free(other);
+    sparsevar_autoencoder_free(other);
   }
 
   check_section("cancelled training");
-  CHECK_OK(sparsevar_model_create(&other, H, W));
+  CHECK_OK(sparsevar_autoencoder_create(&other, H, W));
   set_params(other);
   progress.stop_after = 3;
-  EXPECT_STATUS(SPARSEVAR_E_INTERRUPTED, sparsevar_model_train(other, ds, on_window, &progress));
+  EXPECT_STATUS(SPARSEVAR_E_INTERRUPTED, sparsevar_autoencoder_train(other, ds, on_window, &progress));
   CHECK(progress.calls == 3);
-  CHECK_OK(sparsevar_model_training_state(other, &trained, &epochs_done));
+  CHECK_OK(sparsevar_autoencoder_training_state(other, &trained, &epochs_done));
   CHECK(trained == 1 && epochs_done == 0);
   EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT,
-                sparsevar_model_set_param(other, SPARSEVAR_MODEL_PARAM_CHANNELS, 8));
-  CHECK_OK(sparsevar_model_set_param(other, SPARSEVAR_MODEL_PARAM_CHANNELS, 4)); /* unchanged */
-  sparsevar_model_free(other);
+                sparsevar_autoencoder_set_param(other, SPARSEVAR_AUTOENCODER_PARAM_CHANNELS, 8));
+  CHECK_OK(sparsevar_autoencoder_set_param(other, SPARSEVAR_AUTOENCODER_PARAM_CHANNELS, 4)); /* unchanged */
+  sparsevar_autoencoder_free(other);
 
   check_section("training");
   memset(&progress, 0, sizeof progress);
-  CHECK_OK(sparsevar_model_train(model, ds, on_window, &progress));
+  CHECK_OK(sparsevar_autoencoder_train(model, ds, on_window, &progress));
   CHECK(progress.epochs == 1 && progress.windows == RUNS * (FRAMES / WINDOW));
   CHECK(progress.calls == progress.epochs * progress.windows);
   CHECK(isfinite(progress.last_loss) && progress.last_loss >= 0);
-  CHECK_OK(sparsevar_model_training_state(model, &trained, &epochs_done));
+  CHECK_OK(sparsevar_autoencoder_training_state(model, &trained, &epochs_done));
   CHECK(trained == 1 && epochs_done == 1);
   EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT,
-                sparsevar_model_set_param(model, SPARSEVAR_MODEL_PARAM_DEPTH, 3));
-  EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, sparsevar_model_run_coef(model, 0, before->coef[0], COEF));
+                sparsevar_autoencoder_set_param(model, SPARSEVAR_AUTOENCODER_PARAM_DEPTH, 3));
+  EXPECT_STATUS(SPARSEVAR_E_NOT_FITTED, sparsevar_autoencoder_run_coef(model, 0, before->coef[0], COEF));
 
   check_section("analysis, tests and maps");
   name_dataset(ds);
-  CHECK_OK(sparsevar_model_analyze(model, ds, on_run, &runs_seen));
+  CHECK_OK(sparsevar_autoencoder_analyze(model, ds, on_run, &runs_seen));
   check_model_names(model);
   CHECK(runs_seen == RUNS);
   read_analysis(model, before);
@@ -391,34 +391,34 @@ int main(void) {
   CHECK(finite);
   CHECK(before->p_value >= 0 && before->p_value <= 1);
   for (i = 0; i < RUNS; i++) CHECK(isfinite(before->l_rec[i]) && isfinite(before->r_var[i]));
-  CHECK_OK(sparsevar_model_run_label(model, 3, &label, &has));
+  CHECK_OK(sparsevar_autoencoder_run_label(model, 3, &label, &has));
   CHECK(label == 2 && has == 1);
-  EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_model_run_coef(model, RUNS, after->coef[0], COEF));
-  EXPECT_STATUS(SPARSEVAR_E_BUFFER_TOO_SMALL, sparsevar_model_run_coef(model, 0, after->coef[0], COEF - 1));
-  EXPECT_STATUS(SPARSEVAR_E_BUFFER_TOO_SMALL, sparsevar_model_contribution_map(model, 0, 1, map, PIX - 1));
-  EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_model_contribution_map(model, 0, NAN, map, PIX));
-  EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_model_group_map(model, 7, 1, map, PIX));
+  EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_autoencoder_run_coef(model, RUNS, after->coef[0], COEF));
+  EXPECT_STATUS(SPARSEVAR_E_BUFFER_TOO_SMALL, sparsevar_autoencoder_run_coef(model, 0, after->coef[0], COEF - 1));
+  EXPECT_STATUS(SPARSEVAR_E_BUFFER_TOO_SMALL, sparsevar_autoencoder_contribution_map(model, 0, 1, map, PIX - 1));
+  EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_autoencoder_contribution_map(model, 0, NAN, map, PIX));
+  EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_autoencoder_group_map(model, 7, 1, map, PIX));
 
   check_section("encoding");
   CHECK_OK(sparsevar_dataset_frames(ds, 0, 0, FRAMES, frames, FRAMES * PIX));
-  CHECK_OK(sparsevar_model_encode_f32(model, frames, FRAMES, H, W, codes, FRAMES * K));
+  CHECK_OK(sparsevar_autoencoder_encode_f32(model, frames, FRAMES, H, W, codes, FRAMES * K));
   for (i = 0; i < FRAMES * K; i++)
     if (!CHECK_NEAR(codes[i], before->latents[0][i], 1e-6)) break;
-  EXPECT_STATUS(SPARSEVAR_E_SHAPE, sparsevar_model_encode_f32(model, frames, 1, H, W / 2, codes, K));
+  EXPECT_STATUS(SPARSEVAR_E_SHAPE, sparsevar_autoencoder_encode_f32(model, frames, 1, H, W / 2, codes, K));
   frames[3] = NAN;
-  EXPECT_STATUS(SPARSEVAR_E_NON_FINITE, sparsevar_model_encode_f32(model, frames, 1, H, W, codes, K));
+  EXPECT_STATUS(SPARSEVAR_E_NON_FINITE, sparsevar_autoencoder_encode_f32(model, frames, 1, H, W, codes, K));
 
   check_section("save and load");
-  sprintf(path, "/tmp/sparsevar_test_model_%ld.svm", (long)getpid());
+  sprintf(path, "/tmp/sparsevar_test_autoencoder_%ld.svm", (long)getpid());
   sprintf(bad_path, "%s.corrupt", path);
-  CHECK_OK(sparsevar_model_save(model, path));
-  CHECK_OK(sparsevar_model_load(&loaded, path));
+  CHECK_OK(sparsevar_autoencoder_save(model, path));
+  CHECK_OK(sparsevar_autoencoder_load(&loaded, path));
   if (loaded != NULL) {
-    CHECK_OK(sparsevar_model_get_param(loaded, SPARSEVAR_MODEL_PARAM_LAG, &value));
+    CHECK_OK(sparsevar_autoencoder_get_param(loaded, SPARSEVAR_AUTOENCODER_PARAM_LAG, &value));
     CHECK(value == LAG);
-    CHECK_OK(sparsevar_model_get_param(loaded, SPARSEVAR_MODEL_PARAM_DEPTH, &value));
+    CHECK_OK(sparsevar_autoencoder_get_param(loaded, SPARSEVAR_AUTOENCODER_PARAM_DEPTH, &value));
     CHECK(value == DEPTH);
-    CHECK_OK(sparsevar_model_set_param(loaded, SPARSEVAR_MODEL_PARAM_TEST_PERMUTATIONS, 0));
+    CHECK_OK(sparsevar_autoencoder_set_param(loaded, SPARSEVAR_AUTOENCODER_PARAM_TEST_PERMUTATIONS, 0));
     read_analysis(loaded, after);
     check_model_names(loaded);
     CHECK_IDENTICAL(before->coef, after->coef, sizeof before->coef);
@@ -429,10 +429,10 @@ int main(void) {
     CHECK_IDENTICAL(before->group, after->group, sizeof before->group);
     CHECK_IDENTICAL(before->diff, after->diff, sizeof before->diff);
     CHECK(before->statistic == after->statistic && before->p_value == after->p_value);
-    CHECK_OK(sparsevar_model_training_state(loaded, &trained, &epochs_done));
+    CHECK_OK(sparsevar_autoencoder_training_state(loaded, &trained, &epochs_done));
     CHECK(trained == 1 && epochs_done == 1);
     EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT,
-                  sparsevar_model_set_param(loaded, SPARSEVAR_MODEL_PARAM_LATENT_CHANNELS, 2));
+                  sparsevar_autoencoder_set_param(loaded, SPARSEVAR_AUTOENCODER_PARAM_LATENT_CHANNELS, 2));
   }
   {
     /* A corrupted copy (one flipped byte) and a missing file. */
@@ -447,11 +447,11 @@ int main(void) {
     }
     if (in) fclose(in);
     if (out) fclose(out);
-    other = (sparsevar_model *)frames;
-    EXPECT_STATUS(SPARSEVAR_E_FORMAT, sparsevar_model_load(&other, bad_path));
+    other = (sparsevar_autoencoder *)frames;
+    EXPECT_STATUS(SPARSEVAR_E_FORMAT, sparsevar_autoencoder_load(&other, bad_path));
     CHECK(other == NULL);
-    EXPECT_STATUS(SPARSEVAR_E_IO, sparsevar_model_load(&other, "/nonexistent/model.svm"));
-    EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_model_load(&other, NULL));
+    EXPECT_STATUS(SPARSEVAR_E_IO, sparsevar_autoencoder_load(&other, "/nonexistent/model.svm"));
+    EXPECT_STATUS(SPARSEVAR_E_INVALID_ARGUMENT, sparsevar_autoencoder_load(&other, NULL));
     remove(bad_path);
     remove(path);
   }
@@ -461,17 +461,17 @@ int main(void) {
     sparsevar_dataset *small = NULL;
     CHECK_OK(sparsevar_dataset_create(&small, 8, 8, 0, 0, 1));
     CHECK_OK(sparsevar_dataset_add_run_f32(small, frames_buf, 10, 8, 8, 0, 0, NULL));
-    EXPECT_STATUS(SPARSEVAR_E_SHAPE, sparsevar_model_train(model, small, NULL, NULL));
-    EXPECT_STATUS(SPARSEVAR_E_SHAPE, sparsevar_model_analyze(model, small, NULL, NULL));
+    EXPECT_STATUS(SPARSEVAR_E_SHAPE, sparsevar_autoencoder_train(model, small, NULL, NULL));
+    EXPECT_STATUS(SPARSEVAR_E_SHAPE, sparsevar_autoencoder_analyze(model, small, NULL, NULL));
     sparsevar_dataset_free(small);
     /* The failed calls left the model's analysis as it was. */
-    CHECK_OK(sparsevar_model_run_coef(model, 0, after->coef[0], COEF));
+    CHECK_OK(sparsevar_autoencoder_run_coef(model, 0, after->coef[0], COEF));
     CHECK_IDENTICAL(before->coef[0], after->coef[0], sizeof before->coef[0]);
   }
 
-  sparsevar_model_free(loaded);
-  sparsevar_model_free(model);
-  sparsevar_model_free(NULL);
+  sparsevar_autoencoder_free(loaded);
+  sparsevar_autoencoder_free(model);
+  sparsevar_autoencoder_free(NULL);
   sparsevar_dataset_free(ds);
   sparsevar_dataset_free(NULL);
   free(before);
