@@ -228,8 +228,8 @@ enum {
 };
 
 /// Parameters of a model, set with sparsevar_autoencoder_set_param. Values are pinned; bounds and
-/// defaults are also available from sparsevar_autoencoder_param_bounds. The six architecture
-/// parameters (500-505) can only be changed before the model's first training: afterwards, and
+/// defaults are also available from sparsevar_autoencoder_param_bounds. The seven architecture
+/// parameters (500-506) can only be changed before the model's first training: afterwards, and
 /// for a loaded model, setting one to a different value gives SPARSEVAR_E_INVALID_ARGUMENT. The
 /// others take effect at the next call that uses them.
 typedef int32_t sparsevar_autoencoder_param;
@@ -255,6 +255,11 @@ enum {
   SPARSEVAR_AUTOENCODER_PARAM_LITERAL_LAST_BLOCK = 504,
   /// Seed of the weight initialisation: integer in [0, 1e15], default 0. Architecture.
   SPARSEVAR_AUTOENCODER_PARAM_SEED = 505,
+  /// Slope of the encoder's leaky ReLUs for negative inputs: real in [0, 1], default 1 = no
+  /// activation in the encoder (convolution, batch norm and max pooling per block), which
+  /// separated the synthetic conditions more often than the paper's 0.01 (docs/validation.md).
+  /// The decoder keeps 0.01. Architecture.
+  SPARSEVAR_AUTOENCODER_PARAM_ENCODER_SLOPE = 506,
   /// How the VAR takes part in training: a sparsevar_training_mode value, default
   /// SPARSEVAR_TRAINING_MODE_END_TO_END.
   SPARSEVAR_AUTOENCODER_PARAM_TRAINING_MODE = 510,

@@ -266,8 +266,14 @@ public func writeExperimentReport(
       + "lambda = \(network.training.varOptions.lambda).")
   let defaults = TrainingOptions()
   let measured = network.training.epochs == defaults.epochs && network.training.learningRate == defaults.learningRate
+  let slope = network.network.configuration.encoderSlope
+  let encoder =
+    slope == AutoencoderConfiguration().encoderSlope
+    ? "an encoder without activation (encoder slope 1, the default)"
+    : slope == AutoencoderConfiguration.paperEncoderSlope
+      ? "the paper's leaky encoder (slope 0.01)" : "encoder slope \(formatNumber(slope))"
   document.paragraph(
-    "Recipe: " + (network.recipe ?? "depth \(network.network.configuration.depth)") + "; "
+    "Recipe: " + (network.recipe ?? "depth \(network.network.configuration.depth)") + "; \(encoder); "
       + "\(network.epochsCompleted) epochs of \(network.training.window)-frame windows at learning rate "
       + "\(formatNumber(network.training.learningRate))"
       + (measured ? " (the library's defaults, the recipe measured on the synthetic data)" : "")

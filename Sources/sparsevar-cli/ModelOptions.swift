@@ -94,6 +94,10 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "Channels of the hidden convolutions.") var channels: Int = library.architecture.channels
   @Option(name: .customLong("latent-channels"), help: "Channels of the latent map.") var latentChannels: Int = library.architecture.latentChannels
   @Flag(name: .customLong("no-skip"), help: "Train without the mean-frame skip connection.") var noSkip = false
+  @Option(
+    name: .customLong("encoder-slope"),
+    help: "Slope of the encoder's leaky ReLUs for negative inputs, in [0, 1] (default 1: no activation, the measured recipe; the paper's is 0.01).")
+  var encoderSlope: Double = library.architecture.encoderSlope
   @Flag(
     name: .customLong("equalize-runs"),
     help: "Scale each run's frames so that its mean intensity is the dataset's (a per-run gain or light factor cancels; under study, docs/validation.md).")
@@ -109,6 +113,7 @@ struct ModelOptions: ParsableArguments {
     configuration.channels = channels
     configuration.latentChannels = latentChannels
     configuration.skipConnection = !noSkip
+    configuration.encoderSlope = encoderSlope
     configuration.seed = seed
     let (resolved, recipe) = try Recipe.resolve(configuration, for: dataset)
     var training = TrainingOptions()

@@ -32,8 +32,11 @@ func blobDataset(seed: UInt64 = 51) throws -> FrameDataset {
   return dataset
 }
 
-func tinyNetwork(mode: TrainingMode) throws -> SparseVARNetwork {
+func tinyNetwork(mode: TrainingMode, encoderSlope: Double = AutoencoderConfiguration().encoderSlope) throws
+  -> SparseVARNetwork
+{
   var configuration = AutoencoderConfiguration()
+  configuration.encoderSlope = encoderSlope
   configuration.depth = 2
   configuration.channels = 4
   configuration.seed = 3

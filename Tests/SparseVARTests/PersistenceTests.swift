@@ -3,9 +3,11 @@ import Testing
 @testable import SparseVAR
 
 @Suite struct PersistenceTests {
-  func trainedNetwork(centerLatents: Bool = true) throws -> SparseVARNetwork {
+  func trainedNetwork(centerLatents: Bool = true, encoderSlope: Double = AutoencoderConfiguration().encoderSlope)
+    throws -> SparseVARNetwork
+  {
     let dataset = try blobDataset()
-    let network = try tinyNetwork(mode: .endToEnd(.implicit))
+    let network = try tinyNetwork(mode: .endToEnd(.implicit), encoderSlope: encoderSlope)
     network.training.epochs = 1
     network.training.centerLatents = centerLatents
     try network.train(on: dataset)
@@ -49,19 +51,19 @@ import Testing
     }
     // A newer format version.
     var future = bytes
-    future[8] = 4
+    future[8] = 5
     do {
       _ = try SparseVARNetwork(serialized: future)
       Issue.record("a future version was accepted")
     } catch let error as SparseVARError {
-      #expect(error.message.contains("version 4"))
+      #expect(error.message.contains("version 5"))
     }
     #expect(throws: SparseVARError.self) { try SparseVARNetwork.load(from: "/nonexistent/model.svnet") }
   }
 
   @Test func runAndConditionNamesRoundTripAndOlderFormatsHaveNone() throws {
     let dataset = try blobDataset()
-    let network = try tinyNetwork(mode: .endToEnd(.implicit))
+    let network = try tinyNetwork(mode: .endToEnd(.implicit), encoderSlope: AutoencoderConfiguration.paperEncoderSlope)
     network.training.epochs = 1
     try network.train(on: dataset)
     let labels = Set(dataset.labels.compactMap { $0 })
@@ -83,7 +85,7 @@ import Testing
   }
 
   @Test func versionOneFilesReadAsUncentredModels() throws {
-    let network = try trainedNetwork(centerLatents: false)
+    let network = try trainedNetwork(centerLatents: false, encoderSlope: AutoencoderConfiguration.paperEncoderSlope)
     let old = try network.serialized(formatVersion: 1)
     #expect(old[8] == 1)
     let loaded = try SparseVARNetwork(serialized: old)
@@ -92,5 +94,34 @@ import Testing
     #expect(loaded.runs.allSatisfy { $0.latentMean.allSatisfy { $0 == 0 } })
     #expect(try loaded.serialized() == network.serialized())
     #expect(throws: SparseVARError.self) { try trainedNetwork().serialized(formatVersion: 1) }
+  }
+
+  @Test func encoderSlopeRoundTripsAndOlderFormatsReadThePapersSlope() throws {
+    let dataset = try blobDataset()
+    let frames = try dataset.frames(run: 0)
+    let count = try dataset.frameCount(run: 0)
+    let linear = try trainedNetwork()
+    #expect(linear.network.configuration.encoderSlope == 1)
+    let loaded = try SparseVARNetwork(serialized: try linear.serialized())
+    #expect(loaded.network.configuration == linear.network.configuration)
+    #expect(try loaded.encodeLatents(frames, count: count) == linear.encodeLatents(frames, count: count))
+    // Formats 1-3 hold no slope: a model with another slope is refused, and their files read as 0.01.
+    #expect(throws: SparseVARError.self) { try linear.serialized(formatVersion: 3) }
+    let paper = try trainedNetwork(encoderSlope: AutoencoderConfiguration.paperEncoderSlope)
+    #expect(try paper.encodeLatents(frames, count: count) != linear.encodeLatents(frames, count: count))
+    let old = try SparseVARNetwork(serialized: try paper.serialized(formatVersion: 3))
+    #expect(old.network.configuration == paper.network.configuration)
+    #expect(try old.encodeLatents(frames, count: count) == paper.encodeLatents(frames, count: count))
+    // A slope outside [0, 1] in a file (checksum recomputed) is refused.
+    var bytes = try paper.serialized()
+    let offset = 20 + 3 * 8 + 2 + 8  // header; depth, channels, latent channels; two flags; seed
+    #expect(Double(bitPattern: bytes[offset..<offset + 8].reversed().reduce(0) { $0 << 8 | UInt64($1) }) == 0.01)
+    for (i, byte) in (0..<8).map({ UInt8(truncatingIfNeeded: (2.0).bitPattern >> (8 * UInt64($0))) }).enumerated() {
+      bytes[offset + i] = byte
+    }
+    var hash = ByteWriter()
+    hash.uint64(fnv1a(Array(bytes[20..<bytes.count - 8])))
+    bytes.replaceSubrange(bytes.count - 8..<bytes.count, with: hash.bytes)
+    #expect(throws: SparseVARError.self) { try SparseVARNetwork(serialized: bytes) }
   }
 }

@@ -39,7 +39,7 @@ func checkRows<Settings>(
 @Test func networkParameters() {
   checkRows(SparseVARNetworkSettings.parameters, SparseVARNetworkSettings())
   let rows = SparseVARNetworkSettings.parameters
-  #expect(rows.filter(\.isArchitecture).map(\.id) == Array(500...505))
+  #expect(rows.filter(\.isArchitecture).map(\.id) == Array(500...506))
 }
 
 @Test func lassoGradientIsKeptAcrossModes() throws {

@@ -37,6 +37,12 @@ public struct AutoencoderConfiguration: Sendable, Equatable {
   public var skipConnection: Bool = true
   /// Keep batch norm and leaky ReLU in the last decoder block (the paper's literal block).
   public var literalLastBlock: Bool = false
+  /// Slope of the encoder's leaky ReLUs for negative inputs, in [0, 1]: 1 (the default) makes
+  /// every encoder block convolution, batch norm and max pooling, the paper's is 0.01
+  /// (`paperEncoderSlope`). The decoder keeps 0.01. Measured on the synthetic small preset:
+  /// the per-run VARs on latents of a more linear encoder tell the conditions apart more often
+  /// (docs/validation.md).
+  public var encoderSlope: Double = 1
   /// Seed of the weight initialisation.
   public var seed: UInt64 = 0
 
@@ -45,10 +51,16 @@ public struct AutoencoderConfiguration: Sendable, Equatable {
   /// The depth value that means "chosen from the training dataset" (`Recipe`).
   public static let automaticDepth = 0
 
+  /// The paper's encoder slope (the leaky ReLU's usual 0.01).
+  public static let paperEncoderSlope = 0.01
+
   func validate(height: Int, width: Int) throws {
     guard depth != Self.automaticDepth else {
       throw SparseVARError.invalidArgument(
         "the depth is automatic (0): resolve it for the training dataset first (Recipe.resolve)")
+    }
+    guard encoderSlope >= 0, encoderSlope <= 1 else {
+      throw SparseVARError.invalidArgument("the encoder slope must be in [0, 1], got \(encoderSlope)")
     }
     guard depth >= 1, depth <= 8, channels >= 1, latentChannels >= 1 else {
       throw SparseVARError.invalidArgument(
@@ -327,7 +339,10 @@ enum DecoderIndices: Equatable {
 }
 
 extension ConvolutionalAutoencoder {
+  /// The decoder's leaky ReLU slope.
   var slope: Scalar { Scalar(leakyReLUSlope) }
+  /// The encoder's leaky ReLU slope (the configuration's).
+  var encoderSlope: Scalar { Scalar(configuration.encoderSlope) }
 
   /// [N, C, H >> level, W >> level].
   func levelShape(_ level: Int, frames n: Int, channels: Int) -> ImageBatchShape {
@@ -348,7 +363,7 @@ extension ConvolutionalAutoencoder {
       let pooled = try arena.buffer(.encoderOutput(level: level), count: s.count / 4, of: Scalar.self)
       let codes = try arena.buffer(.poolingIndices(level: level), count: s.count / 4, of: UInt8.self)
       normaliseActivatePool(
-        SendableConstPointer(y), s, applied, slope: slope, pooled: SendablePointer(pooled),
+        SendableConstPointer(y), s, applied, slope: encoderSlope, pooled: SendablePointer(pooled),
         codes: SendablePointer(codes), threads: threads)
       x = UnsafePointer(pooled)
     }
@@ -454,7 +469,7 @@ extension ConvolutionalAutoencoder {
       gammaGradient.withUnsafeMutableBufferPointer { dg in
         betaGradient.withUnsafeMutableBufferPointer { db in
           normaliseActivatePoolBackward(
-            SendablePointer(y), s, applied, slope: slope, gradPooled: SendableConstPointer(gradPooled),
+            SendablePointer(y), s, applied, slope: encoderSlope, gradPooled: SendableConstPointer(gradPooled),
             codes: SendableConstPointer(codes), gammaGradient: SendablePointer(dg.baseAddress!),
             betaGradient: SendablePointer(db.baseAddress!), threads: threads)
         }
@@ -503,7 +518,7 @@ extension ConvolutionalAutoencoder {
       }
       var mean = [Double](repeating: 0, count: s.channels)
       var variance = [Double](repeating: 0, count: s.channels)
-      let slope = activated ? slope : 1
+      let slope = activated ? encoderSlope : 1  // only the encoder's statistics are of activations
       mean.withUnsafeMutableBufferPointer { mean in
         variance.withUnsafeMutableBufferPointer { variance in
           batchStatistics(

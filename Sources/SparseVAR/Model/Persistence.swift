@@ -3,8 +3,8 @@
 // Saving and loading a SparseVARNetwork in a versioned, checksummed binary format:
 //
 //   bytes 0..7    magic "SPVARNET"
-//   bytes 8..11   format version, UInt32 little-endian (this code writes version 3 and reads
-//                 versions 1 to 3)
+//   bytes 8..11   format version, UInt32 little-endian (this code writes version 4 and reads
+//                 versions 1 to 4)
 //   bytes 12..19  payload length in bytes, UInt64 little-endian
 //   payload       the fields below, little-endian, arrays as a UInt64 count then the values
 //   last 8 bytes  FNV-1a 64-bit hash of the payload
@@ -17,7 +17,9 @@
 // training seed and each run's latent mean after its latents; a version 1 file reads as a model
 // without centring (zero means). Version 3 adds each run's name (a flag and a UTF-8 string, after
 // its deviation image) and, after the runs, the condition names (a count, then label Int32 and
-// name per condition, by label); older files read as runs and conditions without names. Adam's moments are not saved: training a loaded model restarts
+// name per condition, by label); older files read as runs and conditions without names.
+// Version 4 adds the encoder's leaky ReLU slope (a Double in [0, 1]) after the architecture's
+// seed; older files read as the paper's slope 0.01, with which they were trained. Adam's moments are not saved: training a loaded model restarts
 // them.
 //
 // Loading validates in order, and allocates nothing for a field before it is known to fit: the
@@ -32,21 +34,27 @@
 
 extension SparseVARNetwork {
   static let magic: [UInt8] = Array("SPVARNET".utf8)
-  static let formatVersion: UInt32 = 3
+  static let formatVersion: UInt32 = 4
 
   /// The model as the bytes of the file format above.
   public func serialized() throws -> [UInt8] { try serialized(formatVersion: Self.formatVersion) }
 
   /// The bytes of an older format version (1 cannot hold latent centring: such a model is
-  /// refused; 1 and 2 leave out the run and condition names).
+  /// refused; 1 and 2 leave out the run and condition names; 1 to 3 cannot hold an encoder slope
+  /// other than the paper's: such a model is refused).
   func serialized(formatVersion version: UInt32) throws -> [UInt8] {
     guard version >= 2 || !training.centerLatents else {
       throw SparseVARError.invalidArgument("format version 1 cannot hold a model that centres latents")
+    }
+    guard version >= 4 || network.configuration.encoderSlope == AutoencoderConfiguration.paperEncoderSlope else {
+      throw SparseVARError.invalidArgument(
+        "format version \(version) cannot hold an encoder slope other than \(AutoencoderConfiguration.paperEncoderSlope)")
     }
     var w = ByteWriter()
     let c = network.configuration
     w.int(c.depth); w.int(c.channels); w.int(c.latentChannels)
     w.bool(c.skipConnection); w.bool(c.literalLastBlock); w.uint64(c.seed)
+    if version >= 4 { w.double(c.encoderSlope) }
     w.int(height); w.int(width)
     let t = training
     switch t.mode {
@@ -158,6 +166,15 @@ extension SparseVARNetwork {
     configuration.skipConnection = try r.bool()
     configuration.literalLastBlock = try r.bool()
     configuration.seed = try r.uint64()
+    if version >= 4 {
+      let slope = try r.double()
+      guard slope >= 0, slope <= 1 else {
+        throw SparseVARError.format("the encoder slope in the model file is \(slope), not a value in [0, 1]")
+      }
+      configuration.encoderSlope = slope
+    } else {
+      configuration.encoderSlope = AutoencoderConfiguration.paperEncoderSlope
+    }
     let height = try r.int(in: 1...65536)
     let width = try r.int(in: 1...65536)
     var training = TrainingOptions()

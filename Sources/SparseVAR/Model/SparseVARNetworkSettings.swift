@@ -31,7 +31,7 @@ public struct SparseVARNetworkSettings: Sendable, Equatable {
   /// The training modes in the order of their numbers.
   static let modes = ["sequential", "embedded", "end_to_end"]
 
-  /// The settings set by number: architecture 500-505, training 510-533, tests 540-543, maps
+  /// The settings set by number: architecture 500-506, training 510-533, tests 540-543, maps
   /// 550, threads 600.
   public static var parameters: [Setting<SparseVARNetworkSettings>] {
     let architecture: [Setting<SparseVARNetworkSettings>] = [
@@ -53,6 +53,9 @@ public struct SparseVARNetworkSettings: Sendable, Equatable {
       .integer(
         505, "seed", \.architecture.seed, in: 0...1e15, default: 0, architecture: true,
         "Seed of the weight initialisation."),
+      .real(
+        506, "encoder_slope", \.architecture.encoderSlope, from: 0, to: 1, default: 1, architecture: true,
+        "Slope of the encoder's leaky ReLUs for negative inputs: 1 = no activation, 0.01 = the paper's."),
     ]
     let mode = Setting<SparseVARNetworkSettings>(
       id: 510, name: "training_mode", kind: .choice, lower: 0, upper: 2, default: 2,

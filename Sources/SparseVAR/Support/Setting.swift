@@ -97,11 +97,12 @@ extension Setting {
   /// A real parameter: finite, >= lower (> lower when `excludingLower`), <= upper.
   public static func real(
     _ id: Int32, _ name: String, _ path: WritableKeyPath<Settings, Double>, from lower: Double,
-    to upper: Double = .infinity, excludingLower: Bool = false, default defaultValue: Double, _ doc: String
+    to upper: Double = .infinity, excludingLower: Bool = false, default defaultValue: Double,
+    architecture: Bool = false, _ doc: String
   ) -> Setting {
     Setting(
       id: id, name: name, kind: .real, lower: lower, upper: upper, lowerIsExclusive: excludingLower,
-      default: defaultValue, doc: doc, get: { $0[keyPath: path] }, set: { $0[keyPath: path] = $1 })
+      default: defaultValue, isArchitecture: architecture, doc: doc, get: { $0[keyPath: path] }, set: { $0[keyPath: path] = $1 })
   }
 
   /// An on/off parameter (0 or 1).

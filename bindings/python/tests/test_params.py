@@ -72,8 +72,8 @@ def test_model_parameters_match_the_library():
                                 lib.sparsevar_autoencoder_get_param, lib.sparsevar_autoencoder_free)
     assert set(model._PARAMS.values()) == set(library)
     assert len(set(model._PARAMS.values())) == len(model._PARAMS)
-    # The header documents the architecture parameters as 500-505.
-    assert {model._PARAMS[name] for name in model._ARCHITECTURE} == set(range(500, 506))
+    # The header documents the architecture parameters as 500-506.
+    assert {model._PARAMS[name] for name in model._ARCHITECTURE} == set(range(500, 507))
     for name, code in model._PARAMS.items():
         default = _number(model._DEFAULTS[name], model._CHOICES.get(name))
         assert default == library[code], name
