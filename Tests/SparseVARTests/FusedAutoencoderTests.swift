@@ -5,8 +5,9 @@ import Testing
 /// inside the convolutions, the eight-window Float kernels) against the same network run layer by
 /// layer with the public layers, in Float: outputs, pooling indices and every parameter gradient.
 @Suite struct FusedAutoencoderTests {
-  func model() throws -> ConvolutionalAutoencoder<Float> {
+  func model(encoderSlope: Double) throws -> ConvolutionalAutoencoder<Float> {
     var configuration = AutoencoderConfiguration()
+    configuration.encoderSlope = encoderSlope
     configuration.depth = 2
     configuration.channels = 4
     configuration.seed = 3
@@ -21,10 +22,12 @@ import Testing
     return zip(a, b).allSatisfy { abs($0 - $1) <= tolerance * scale }
   }
 
-  @Test(arguments: [true, false]) func fusedPassesMatchTheLayers(training: Bool) throws {
+  /// Both encoder slopes: the default (1, no activation) and the paper's leaky 0.01.
+  @Test(arguments: [true, false], [1, AutoencoderConfiguration.paperEncoderSlope])
+  func fusedPassesMatchTheLayers(training: Bool, encoderSlope: Double) throws {
     var rng = TestRandom(seed: 17)
-    let fused = try model()
-    let reference = try model()
+    let fused = try model(encoderSlope: encoderSlope)
+    let reference = try model(encoderSlope: encoderSlope)
     fused.threads = 2
     let frames = 3
     let x = try Tensor<Float>(
@@ -44,7 +47,7 @@ import Testing
     var h = x
     var referenceIndices: [PoolingIndices] = []
     for block in reference.encoderBlocks {
-      let activation = LeakyReLU<Float>()
+      let activation = LeakyReLU<Float>(slope: Float(encoderSlope))
       let pool = MaxPool2x2<Float>()
       let (pooled, index) = try pool.forward(
         try block.norm.forward(
