@@ -133,7 +133,7 @@ def test_nan_coefficients_are_refused_at_load(tmp_path, small_model):
     r_var = end_of_payload - names - 4 * pixels - 8 - 8
     assert np.isfinite(np.frombuffer(bytes(data[r_var:r_var + 8]), dtype="<f8")[0])
     data[r_var:r_var + 8] = np.float64(np.nan).tobytes()
-    write_model_file(path, bytes(data[20:end_of_payload]), version=3)
+    write_model_file(path, bytes(data[20:end_of_payload]), version=int.from_bytes(data[8:12], "little"))
     with pytest.raises(sparsevar.ModelFileError, match="NaN|finite"):
         sparsevar.SparseVARAutoencoder.load(path)
 
