@@ -305,30 +305,23 @@ public struct SyntheticTwoPhotonGenerator: Sendable {
   /// - Throws: `.invalidArgument` for an unknown run, a range outside the run, or an activity
   ///   of another run.
   public func frames(run: Int, range: Range<Int>, activity: SyntheticRunActivity? = nil) throws -> [UInt16] {
-    let activity = try checkedActivity(run: run, range: range, activity)
-    let pixels = options.height * options.width
-    let count = range.count * pixels
-    guard count > 0 else { return [] }
-    return [UInt16](unsafeUninitializedCapacity: count) { buffer, initialised in
-      let out = SendablePointer(buffer.baseAddress!)
-      syntheticReciprocals.withUnsafeBufferPointer { table in
-        let reciprocals = SendableConstPointer(table.baseAddress!)
-        render(activity: activity, range: range) { frame, expected in
-          var noise = SyntheticStream(seed: options.seed, purpose: .noise, run: run, frame: frame)
-          let target = out.pointer + (frame - range.lowerBound) * pixels
-          let gain = activity.gain
-          let offset = options.offset
-          let read = options.readNoise
-          for i in 0..<pixels {
-            let photons = Double(noise.poisson(Double(expected[i]), reciprocals: reciprocals.pointer))
-            var v = offset + gain * photons
-            if read > 0 { v += read * noise.normal() }
-            // Round half up (v >= 0 after the clamp), saturate at 65535.
-            target[i] = UInt16(min(65535, Int(max(0, v) + 0.5)))
-          }
+    let options = options
+    return try syntheticReciprocals.withUnsafeBufferPointer { table in
+      let reciprocals = SendableConstPointer(table.baseAddress!)
+      return try renderedFrames(run: run, range: range, activity: activity) {
+        activity, frame, expected, target in
+        var noise = SyntheticStream(seed: options.seed, purpose: .noise, run: run, frame: frame)
+        let gain = activity.gain
+        let offset = options.offset
+        let read = options.readNoise
+        for i in 0..<options.height * options.width {
+          let photons = Double(noise.poisson(Double(expected[i]), reciprocals: reciprocals.pointer))
+          var v = offset + gain * photons
+          if read > 0 { v += read * noise.normal() }
+          // Round half up (v >= 0 after the clamp), saturate at 65535.
+          target[i] = UInt16(min(65535, Int(max(0, v) + 0.5)))
         }
       }
-      initialised = count
     }
   }
 
@@ -336,14 +329,27 @@ public struct SyntheticTwoPhotonGenerator: Sendable {
   /// of the Poisson draw of each pixel, after drift and motion. Frame values are
   /// offset + gain * Poisson(E) + read noise.
   public func expectedPhotons(run: Int, range: Range<Int>, activity: SyntheticRunActivity? = nil) throws -> [Float] {
+    let pixels = options.height * options.width
+    return try renderedFrames(run: run, range: range, activity: activity) { _, _, expected, target in
+      target.update(from: expected, count: pixels)
+    }
+  }
+
+  /// Frames `range` of run `run` (range.count x H x W values), each written by
+  /// `write(activity, frame, E, target)` from its expected photons E (H x W) to its H x W values
+  /// at `target`, concurrently for distinct frames. `activity` as in `frames(run:range:activity:)`.
+  private func renderedFrames<Value>(
+    run: Int, range: Range<Int>, activity: SyntheticRunActivity?,
+    _ write: @Sendable (SyntheticRunActivity, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Value>) -> Void
+  ) throws -> [Value] {
     let activity = try checkedActivity(run: run, range: range, activity)
     let pixels = options.height * options.width
     let count = range.count * pixels
     guard count > 0 else { return [] }
-    return [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
+    return [Value](unsafeUninitializedCapacity: count) { buffer, initialised in
       let out = SendablePointer(buffer.baseAddress!)
       render(activity: activity, range: range) { frame, expected in
-        (out.pointer + (frame - range.lowerBound) * pixels).update(from: expected, count: pixels)
+        write(activity, frame, expected, out.pointer + (frame - range.lowerBound) * pixels)
       }
       initialised = count
     }

@@ -82,6 +82,18 @@ struct SyntheticPatch: Sendable {
   var columns: Int
   var values: [Float]
 
+  /// The pixel box of a patch reaching `reach` pixels around (row, column) (pixel units), cut to
+  /// a height x width image: its top-left pixel and size (0 rows or columns when outside).
+  static func bounds(row: Double, column: Double, reach: Double, height: Int, width: Int)
+    -> (top: Int, left: Int, rows: Int, columns: Int)
+  {
+    let top = max(0, Int((row - reach).rounded(.down)))
+    let bottom = min(height, Int((row + reach).rounded(.up)) + 1)
+    let left = max(0, Int((column - reach).rounded(.down)))
+    let right = min(width, Int((column + reach).rounded(.up)) + 1)
+    return (top, left, max(0, bottom - top), max(0, right - left))
+  }
+
   /// Adds `scale * values` into a height x width image (pointer to its first pixel).
   @inline(__always)
   func add(scale: Float, into image: UnsafeMutablePointer<Float>, width: Int) {
@@ -373,12 +385,8 @@ struct SyntheticScene: Sendable {
     let sub = 4
     for n in neurons {
       let reachPixels = 1.3 * n.radius / s
-      let top = max(0, Int((n.row - reachPixels).rounded(.down)))
-      let bottom = min(h, Int((n.row + reachPixels).rounded(.up)) + 1)
-      let left = max(0, Int((n.column - reachPixels).rounded(.down)))
-      let right = min(w, Int((n.column + reachPixels).rounded(.up)) + 1)
-      let rows = max(0, bottom - top)
-      let columns = max(0, right - left)
+      let (top, left, rows, columns) = SyntheticPatch.bounds(
+        row: n.row, column: n.column, reach: reachPixels, height: h, width: w)
       var mask = [Float](repeating: 0, count: rows * columns)
       var photons = [Float](repeating: 0, count: rows * columns)
       let cosA = cos(n.orientation)
@@ -424,12 +432,8 @@ struct SyntheticScene: Sendable {
     if o.neuropilCoupling > 0 {
       for a in assemblies {
         let reach = 3 * a.radius
-        let top = max(0, Int((a.row - reach).rounded(.down)))
-        let bottom = min(h, Int((a.row + reach).rounded(.up)) + 1)
-        let left = max(0, Int((a.column - reach).rounded(.down)))
-        let right = min(w, Int((a.column + reach).rounded(.up)) + 1)
-        let rows = max(0, bottom - top)
-        let columns = max(0, right - left)
+        let (top, left, rows, columns) = SyntheticPatch.bounds(
+          row: a.row, column: a.column, reach: reach, height: h, width: w)
         var values = [Float](repeating: 0, count: rows * columns)
         for r in 0..<rows {
           let dy = Double(top + r) + 0.5 - a.row

@@ -92,6 +92,24 @@ static double largest_avx2(const double *cov, const double *free_mask, long coun
   return level;
 }
 
+/* One side of smallest_step_avx2, four lanes: step = numerator / (denominator + the signed
+ * stabilizer); where the lane is free and 0 < step < best, best takes the step and codes take
+ * candidate. */
+__attribute__((target("avx2"), always_inline))
+static inline void consider_steps_avx2(__m256d numerator, __m256d denominator, __m256d is_free,
+                                       __m256d plus, __m256d minus, __m256i candidate,
+                                       __m256d *best, __m256i *codes) {
+  const __m256d zero = _mm256_setzero_pd();
+  __m256d d = _mm256_add_pd(
+      denominator, _mm256_blendv_pd(plus, minus, _mm256_cmp_pd(denominator, zero, _CMP_LT_OQ)));
+  __m256d step = _mm256_div_pd(numerator, d);
+  __m256d take = _mm256_and_pd(
+      is_free, _mm256_and_pd(_mm256_cmp_pd(step, zero, _CMP_GT_OQ), _mm256_cmp_pd(step, *best, _CMP_LT_OQ)));
+  *best = _mm256_blendv_pd(*best, step, take);
+  *codes = _mm256_castpd_si256(
+      _mm256_blendv_pd(_mm256_castsi256_pd(*codes), _mm256_castsi256_pd(candidate), take));
+}
+
 __attribute__((target("avx2")))
 static double smallest_step_avx2(double level, double normalizer, const double *cov,
                                  const double *a, const double *free_mask, long count,
@@ -111,22 +129,10 @@ static double smallest_step_avx2(double level, double normalizer, const double *
     __m256d c = _mm256_loadu_pd(cov + j);
     __m256d av = _mm256_loadu_pd(a + j);
     __m256d is_free = _mm256_cmp_pd(_mm256_loadu_pd(free_mask + j), zero, _CMP_GT_OQ);
-    __m256d d1 = _mm256_sub_pd(nv, av);
-    d1 = _mm256_add_pd(d1, _mm256_blendv_pd(plus, minus, _mm256_cmp_pd(d1, zero, _CMP_LT_OQ)));
-    __m256d g1 = _mm256_div_pd(_mm256_sub_pd(lv, c), d1);
-    __m256d take1 = _mm256_and_pd(
-        is_free, _mm256_and_pd(_mm256_cmp_pd(g1, zero, _CMP_GT_OQ), _mm256_cmp_pd(g1, best, _CMP_LT_OQ)));
-    best = _mm256_blendv_pd(best, g1, take1);
-    codes = _mm256_castpd_si256(
-        _mm256_blendv_pd(_mm256_castsi256_pd(codes), _mm256_castsi256_pd(index), take1));
-    __m256d d2 = _mm256_add_pd(nv, av);
-    d2 = _mm256_add_pd(d2, _mm256_blendv_pd(plus, minus, _mm256_cmp_pd(d2, zero, _CMP_LT_OQ)));
-    __m256d g2 = _mm256_div_pd(_mm256_add_pd(lv, c), d2);
-    __m256d take2 = _mm256_and_pd(
-        is_free, _mm256_and_pd(_mm256_cmp_pd(g2, zero, _CMP_GT_OQ), _mm256_cmp_pd(g2, best, _CMP_LT_OQ)));
-    best = _mm256_blendv_pd(best, g2, take2);
-    codes = _mm256_castpd_si256(_mm256_blendv_pd(
-        _mm256_castsi256_pd(codes), _mm256_castsi256_pd(_mm256_add_epi64(index, one)), take2));
+    consider_steps_avx2(_mm256_sub_pd(lv, c), _mm256_sub_pd(nv, av), is_free, plus, minus, index,
+                        &best, &codes);
+    consider_steps_avx2(_mm256_add_pd(lv, c), _mm256_add_pd(nv, av), is_free, plus, minus,
+                        _mm256_add_epi64(index, one), &best, &codes);
     index = _mm256_add_epi64(index, advance);
   }
   double values[4];

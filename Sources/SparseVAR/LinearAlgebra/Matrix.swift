@@ -54,22 +54,18 @@ public struct Matrix: Sendable, Equatable {
   }
 
   /// X^T v for a vector of length `rows`.
-  public func transposeTimes(_ v: [Double]) -> [Double] {
-    var out = [Double](repeating: 0, count: cols)
-    guard rows > 0, cols > 0 else { return out }
-    cblas_dgemv(
-      CblasRowMajor, CblasTrans, Int32(rows), Int32(cols), 1.0, storage, Int32(cols), v, 1, 0.0,
-      &out, 1)
-    return out
-  }
+  public func transposeTimes(_ v: [Double]) -> [Double] { product(v, transposed: true) }
 
   /// X v for a vector of length `cols`.
-  public func times(_ v: [Double]) -> [Double] {
-    var out = [Double](repeating: 0, count: rows)
+  public func times(_ v: [Double]) -> [Double] { product(v, transposed: false) }
+
+  /// X v, or X^T v when `transposed` (one BLAS dgemv; zeros for an empty matrix).
+  private func product(_ v: [Double], transposed: Bool) -> [Double] {
+    var out = [Double](repeating: 0, count: transposed ? cols : rows)
     guard rows > 0, cols > 0 else { return out }
     cblas_dgemv(
-      CblasRowMajor, CblasNoTrans, Int32(rows), Int32(cols), 1.0, storage, Int32(cols), v, 1, 0.0,
-      &out, 1)
+      CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(rows), Int32(cols), 1.0, storage,
+      Int32(cols), v, 1, 0.0, &out, 1)
     return out
   }
 

@@ -68,21 +68,16 @@ extension SparseVARNetwork {
     if version >= 2 { w.bool(t.centerLatents) }
     w.int(epochsCompleted)
     w.floats(meanFrame)
-    let parameters = network.parameters
-    w.int(parameters.count)
-    for p in parameters {
+    w.list(network.parameters) { w, p in
       w.string(p.name)
       w.ints(p.shape)
       w.floats(p.value)
     }
-    let norms = network.batchNorms
-    w.int(norms.count)
-    for norm in norms {
+    w.list(network.batchNorms) { w, norm in
       w.floats(norm.runningMean)
       w.floats(norm.runningVariance)
     }
-    w.int(runs.count)
-    for run in runs {
+    w.list(runs) { w, run in
       w.bool(run.label != nil); w.int32(run.label ?? 0)
       w.int(run.latents.length); w.int(run.latents.dimension); w.doubles(run.latents.values)
       if version >= 2 { w.doubles(run.latentMean) }
@@ -94,8 +89,10 @@ extension SparseVARNetwork {
       if version >= 3 { w.bool(run.name != nil); w.string(run.name ?? "") }
     }
     if version >= 3 {
-      w.int(conditionNames.count)
-      for (label, name) in conditionNames.sorted(by: { $0.key < $1.key }) { w.int32(label); w.string(name) }
+      w.list(conditionNames.sorted(by: { $0.key < $1.key })) { w, entry in
+        w.int32(entry.key)
+        w.string(entry.value)
+      }
     }
     var out = Self.magic
     var header = ByteWriter()
@@ -360,6 +357,11 @@ struct ByteWriter {
   mutating func floats(_ v: [Float]) { int(v.count); for x in v { uint32(x.bitPattern) } }
   mutating func ints(_ v: [Int]) { int(v.count); for x in v { int(x) } }
   mutating func string(_ s: String) { let u = Array(s.utf8); int(u.count); bytes += u }
+  /// The count, then each item as `write` writes it.
+  mutating func list<Item>(_ items: [Item], _ write: (inout ByteWriter, Item) -> Void) {
+    int(items.count)
+    for item in items { write(&self, item) }
+  }
   mutating func varOptions(_ o: SparseVAROptions) {
     int(o.lag); double(o.lambda); double(o.epsGamma); bool(o.normalize); int(o.maxIterations); int(o.threads)
     bool(o.mask != nil)

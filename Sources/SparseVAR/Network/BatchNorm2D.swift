@@ -169,36 +169,15 @@ public final class BatchNorm2D<Scalar: NetworkScalar> {
     cache = Cache(
       input: input, training: training, mean: mean,
       inverseStandardDeviation: inverseStandardDeviation)
+    let applied = AppliedNormalisation(
+      mean: mean, inverseStandardDeviation: inverseStandardDeviation, gamma: gamma.value,
+      beta: beta.value, training: training)
     input.storage.withUnsafeBufferPointer { x in
       output.storage.withUnsafeMutableBufferPointer { y in
-        mean.withUnsafeBufferPointer { mu in
-          inverseStandardDeviation.withUnsafeBufferPointer { inv in
-            gamma.value.withUnsafeBufferPointer { g in
-              beta.value.withUnsafeBufferPointer { b in
-                guard let x = x.baseAddress, let y = y.baseAddress, let mu = mu.baseAddress,
-                  let inv = inv.baseAddress, let g = g.baseAddress, let b = b.baseAddress
-                else { return }
-                let source = SendableConstPointer(x)
-                let target = SendablePointer(y)
-                let means = SendableConstPointer(mu)
-                let inverses = SendableConstPointer(inv)
-                let scales = SendableConstPointer(g)
-                let shifts = SendableConstPointer(b)
-                parallelChunks(s.batch * s.channels, threads: threads) { planes in
-                  for plane in planes {
-                    let c = plane % s.channels
-                    let (m, k, scale, shift) = (
-                      means.pointer[c], inverses.pointer[c], scales.pointer[c], shifts.pointer[c]
-                    )
-                    let xp = source.pointer + plane * s.plane
-                    let yp = target.pointer + plane * s.plane
-                    for p in 0..<s.plane { yp[p] = scale * ((xp[p] - m) * k) + shift }
-                  }
-                }
-              }
-            }
-          }
-        }
+        guard let x = x.baseAddress, let y = y.baseAddress else { return }
+        // The fused decoder pass with slope 1: its activation is then the identity (1 * v == v).
+        normaliseActivate(
+          SendableConstPointer(x), s, applied, slope: 1, output: SendablePointer(y), threads: threads)
       }
     }
     return output
@@ -215,74 +194,25 @@ public final class BatchNorm2D<Scalar: NetworkScalar> {
       throw SparseVARError.notFitted("BatchNorm2D.backward needs a forward pass first")
     }
     let input = cache.input
-    guard gradOutput.shape == input.shape else {
-      throw SparseVARError.shape(
-        "BatchNorm2D.backward expects a gradient of shape \(input.shape), got "
-          + "\(gradOutput.shape)")
-    }
+    try gradOutput.requireGradientShape(input.shape, layer: "BatchNorm2D")
     let s = try input.imageBatchShape(channels: channels, layer: "BatchNorm2D")
-    var gradInput = Tensor<Scalar>(zeros: input.shape)
+    var gradInput = gradOutput  // overwritten with dLoss/dinput
     var gammaGradient = [Double](repeating: 0, count: channels)
     var betaGradient = [Double](repeating: 0, count: channels)
-    let training = cache.training
+    let applied = AppliedNormalisation(
+      mean: cache.mean, inverseStandardDeviation: cache.inverseStandardDeviation,
+      gamma: gamma.value, beta: beta.value, training: cache.training)
     input.storage.withUnsafeBufferPointer { x in
-      gradOutput.storage.withUnsafeBufferPointer { dy in
-        gradInput.storage.withUnsafeMutableBufferPointer { dx in
-          cache.mean.withUnsafeBufferPointer { mu in
-            cache.inverseStandardDeviation.withUnsafeBufferPointer { inv in
-              gamma.value.withUnsafeBufferPointer { g in
-                gammaGradient.withUnsafeMutableBufferPointer { dg in
-                  betaGradient.withUnsafeMutableBufferPointer { db in
-                    guard let x = x.baseAddress, let dy = dy.baseAddress,
-                      let dx = dx.baseAddress, let mu = mu.baseAddress,
-                      let inv = inv.baseAddress, let g = g.baseAddress,
-                      let dg = dg.baseAddress, let db = db.baseAddress
-                    else { return }
-                    let source = SendableConstPointer(x)
-                    let gradient = SendableConstPointer(dy)
-                    let target = SendablePointer(dx)
-                    let means = SendableConstPointer(mu)
-                    let inverses = SendableConstPointer(inv)
-                    let scales = SendableConstPointer(g)
-                    let gammaSums = SendablePointer(dg)
-                    let betaSums = SendablePointer(db)
-                    parallelChunks(s.channels, threads: threads) { channels in
-                      for c in channels {
-                        let (m, k) = (means.pointer[c], inverses.pointer[c])
-                        var sumGradient = 0.0
-                        var sumGradientXhat = 0.0
-                        for n in 0..<s.batch {
-                          let offset = (n * s.channels + c) * s.plane
-                          let xp = source.pointer + offset
-                          let gp = gradient.pointer + offset
-                          for p in 0..<s.plane {
-                            let xhat = (xp[p] - m) * k
-                            sumGradient += gp[p].asDouble
-                            sumGradientXhat += (gp[p] * xhat).asDouble
-                          }
-                        }
-                        gammaSums.pointer[c] = sumGradientXhat
-                        betaSums.pointer[c] = sumGradient
-                        let scale = scales.pointer[c] * k
-                        let count = Double(s.batch * s.plane)
-                        let meanGradient = training ? Scalar(sumGradient / count) : 0
-                        let meanGradientXhat = training ? Scalar(sumGradientXhat / count) : 0
-                        for n in 0..<s.batch {
-                          let offset = (n * s.channels + c) * s.plane
-                          let xp = source.pointer + offset
-                          let gp = gradient.pointer + offset
-                          let dp = target.pointer + offset
-                          for p in 0..<s.plane {
-                            let xhat = (xp[p] - m) * k
-                            dp[p] = scale * (gp[p] - meanGradient - xhat * meanGradientXhat)
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
+      gradInput.storage.withUnsafeMutableBufferPointer { dx in
+        gammaGradient.withUnsafeMutableBufferPointer { dg in
+          betaGradient.withUnsafeMutableBufferPointer { db in
+            guard let x = x.baseAddress, let dx = dx.baseAddress, let dg = dg.baseAddress,
+              let db = db.baseAddress
+            else { return }
+            // As in `forward`, the fused pass with slope 1 (the identity activation).
+            normaliseActivateBackward(
+              SendableConstPointer(x), gradient: SendablePointer(dx), s, applied, slope: 1,
+              gammaGradient: SendablePointer(dg), betaGradient: SendablePointer(db), threads: threads)
           }
         }
       }

@@ -153,10 +153,7 @@ public final class Conv2D<Scalar: NetworkScalar> {
     }
     let s = try input.imageBatchShape(layer: "Conv2D")
     let expected = [s.batch, outputChannels, s.height, s.width]
-    guard gradOutput.shape == expected else {
-      throw SparseVARError.shape(
-        "Conv2D.backward expects a gradient of shape \(expected), got \(gradOutput.shape)")
-    }
+    try gradOutput.requireGradientShape(expected, layer: "Conv2D")
     var gradInput = Tensor<Scalar>(zeros: input.shape)
     guard gradOutput.count > 0 else { return gradInput }
     let geometry = ConvolutionGeometry(
@@ -239,21 +236,31 @@ struct ConvolutionGeometry {
     return min(inputChannels, outputChannels) * 9 * plane
   }
 
+  /// Calls `body(n, patches)` for each image n of the batch, images in parallel; `patches` is
+  /// a scratch buffer of `scratch` values (at least 1) per worker.
+  private func forEachImage<Scalar: NetworkScalar>(
+    _ batch: Int, scratch: Int, threads: Int,
+    _ body: @Sendable (_ image: Int, _ patches: UnsafeMutablePointer<Scalar>) -> Void
+  ) {
+    let capacity = max(1, scratch)
+    parallelChunks(batch, threads: threads) { images in
+      let patches = UnsafeMutablePointer<Scalar>.allocate(capacity: capacity)
+      defer { patches.deallocate() }
+      for n in images { body(n, patches) }
+    }
+  }
+
   func forward<Scalar: NetworkScalar>(
     batch: Int, input: SendableConstPointer<Scalar>, weight: SendableConstPointer<Scalar>,
     bias: SendableConstPointer<Scalar>, output: SendablePointer<Scalar>, threads: Int
   ) {
     let g = self
-    let scratch = max(1, g.patchCount(backward: false, inputGradient: false))
-    parallelChunks(batch, threads: threads) { images in
-      let patches = UnsafeMutablePointer<Scalar>.allocate(capacity: scratch)
-      defer { patches.deallocate() }
-      for n in images {
-        g.forwardImage(
-          input.pointer + n * g.inputChannels * g.plane, weight: weight.pointer,
-          bias: bias.pointer, output: output.pointer + n * g.outputChannels * g.plane,
-          patches: patches)
-      }
+    forEachImage(batch, scratch: g.patchCount(backward: false, inputGradient: false), threads: threads) {
+      n, patches in
+      g.forwardImage(
+        input.pointer + n * g.inputChannels * g.plane, weight: weight.pointer,
+        bias: bias.pointer, output: output.pointer + n * g.outputChannels * g.plane,
+        patches: patches)
     }
   }
 
@@ -295,17 +302,13 @@ struct ConvolutionGeometry {
   ) {
     let g = self
     let weightCount = g.outputChannels * g.patchRows
-    let scratch = max(1, g.patchCount(backward: true, inputGradient: true))
-    parallelChunks(batch, threads: threads) { images in
-      let patches = UnsafeMutablePointer<Scalar>.allocate(capacity: scratch)
-      defer { patches.deallocate() }
-      for n in images {
-        g.backwardImage(
-          input.pointer + n * g.inputChannels * g.plane, weight: weight.pointer,
-          gradOutput: gradOutput.pointer + n * g.outputChannels * g.plane,
-          gradInput: gradInput.pointer + n * g.inputChannels * g.plane,
-          weightGradient: perImageWeightGradients.pointer + n * weightCount, patches: patches)
-      }
+    forEachImage(batch, scratch: g.patchCount(backward: true, inputGradient: true), threads: threads) {
+      n, patches in
+      g.backwardImage(
+        input.pointer + n * g.inputChannels * g.plane, weight: weight.pointer,
+        gradOutput: gradOutput.pointer + n * g.outputChannels * g.plane,
+        gradInput: gradInput.pointer + n * g.inputChannels * g.plane,
+        weightGradient: perImageWeightGradients.pointer + n * weightCount, patches: patches)
     }
     g.biasGradient(batch: batch, gradOutput: gradOutput, into: biasGradient, threads: threads)
   }
@@ -407,31 +410,25 @@ struct ConvolutionGeometry {
   ) {
     precondition(kernelSize == 3, "im2col is only used for 3x3 kernels")
     let w = width
-    for i in 0..<channels {
-      let channel = image + i * plane
-      for ky in 0..<3 {
-        for kx in 0..<3 {
-          let row = patches + ((i * 3 + ky) * 3 + kx) * plane
-          let dx = kx - 1
-          for y in 0..<height {
-            let destination = row + y * w
-            let sourceY = y + ky - 1
-            guard sourceY >= 0, sourceY < height else {
-              destination.update(repeating: 0, count: w)
-              continue
-            }
-            let source = channel + sourceY * w
-            switch dx {
-            case -1:
-              destination[0] = 0
-              if w > 1 { (destination + 1).update(from: source, count: w - 1) }
-            case 0:
-              destination.update(from: source, count: w)
-            default:
-              if w > 1 { destination.update(from: source + 1, count: w - 1) }
-              destination[w - 1] = 0
-            }
-          }
+    forEachPatchRow(channels: channels) { channelOffset, rowOffset, ky, dx in
+      let (channel, row) = (image + channelOffset, patches + rowOffset)
+      for y in 0..<height {
+        let destination = row + y * w
+        let sourceY = y + ky - 1
+        guard sourceY >= 0, sourceY < height else {
+          destination.update(repeating: 0, count: w)
+          continue
+        }
+        let source = channel + sourceY * w
+        switch dx {
+        case -1:
+          destination[0] = 0
+          if w > 1 { (destination + 1).update(from: source, count: w - 1) }
+        case 0:
+          destination.update(from: source, count: w)
+        default:
+          if w > 1 { destination.update(from: source + 1, count: w - 1) }
+          destination[w - 1] = 0
         }
       }
     }
@@ -444,22 +441,30 @@ struct ConvolutionGeometry {
   ) {
     precondition(kernelSize == 3, "col2im is only used for 3x3 kernels")
     let w = width
+    forEachPatchRow(channels: channels) { channelOffset, rowOffset, ky, dx in
+      let (channel, row) = (image + channelOffset, patches + rowOffset)
+      let lower = max(0, -dx)
+      let upper = min(w, w - dx)
+      for y in 0..<height {
+        let targetY = y + ky - 1
+        guard targetY >= 0, targetY < height, lower < upper else { continue }
+        let source = row + y * w
+        let target = channel + targetY * w
+        for x in lower..<upper { target[x + dx] += source[x] }
+      }
+    }
+  }
+
+  /// Calls `body` for each row of the 3x3 patch matrix of an image of `channels` channels, in
+  /// storage order: the offsets (in elements) of its channel's plane in the image and of the row
+  /// in the patch matrix, the kernel row ky and the column shift dx = kx - 1.
+  @inline(__always)
+  private func forEachPatchRow(
+    channels: Int, _ body: (_ channel: Int, _ row: Int, _ ky: Int, _ dx: Int) -> Void
+  ) {
     for i in 0..<channels {
-      let channel = image + i * plane
       for ky in 0..<3 {
-        for kx in 0..<3 {
-          let row = patches + ((i * 3 + ky) * 3 + kx) * plane
-          let dx = kx - 1
-          let lower = max(0, -dx)
-          let upper = min(w, w - dx)
-          for y in 0..<height {
-            let targetY = y + ky - 1
-            guard targetY >= 0, targetY < height, lower < upper else { continue }
-            let source = row + y * w
-            let target = channel + targetY * w
-            for x in lower..<upper { target[x + dx] += source[x] }
-          }
-        }
+        for kx in 0..<3 { body(i * plane, ((i * 3 + ky) * 3 + kx) * plane, ky, kx - 1) }
       }
     }
   }

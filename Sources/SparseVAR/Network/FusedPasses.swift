@@ -63,6 +63,22 @@ struct AppliedNormalisation<Scalar: NetworkScalar>: Sendable {
   var beta: [Scalar]
   /// Batch statistics (their gradient is part of the backward pass) or running ones.
   var training: Bool
+
+  /// Channel c's mean, 1 / sqrt(var + eps), gamma and beta.
+  @inline(__always)
+  func channel(_ c: Int) -> (mean: Scalar, inverse: Scalar, gamma: Scalar, beta: Scalar) {
+    (mean[c], inverseStandardDeviation[c], gamma[c], beta[c])
+  }
+
+  /// Channel c's sums dL/dbeta and dL/dgamma divided by the `count` values they ran over: the
+  /// terms through which batch statistics pass the gradient (0 for running statistics).
+  @inline(__always)
+  func meanGradients(
+    _ c: Int, gammaGradient: SendablePointer<Double>, betaGradient: SendablePointer<Double>,
+    count: Double
+  ) -> (gradient: Scalar, gradientXhat: Scalar) {
+    training ? (Scalar(betaGradient.pointer[c] / count), Scalar(gammaGradient.pointer[c] / count)) : (0, 0)
+  }
 }
 
 @inline(__always)
@@ -86,9 +102,7 @@ func normaliseActivatePool<Scalar: NetworkScalar>(
   parallelChunks(s.batch * s.channels, threads: threads) { planes in
     for plane in planes {
       let c = plane % s.channels
-      let (m, k, scale, shift) = (
-        norm.mean[c], norm.inverseStandardDeviation[c], norm.gamma[c], norm.beta[c]
-      )
+      let (m, k, scale, shift) = norm.channel(c)
       let yp = y.pointer + plane * s.plane
       let op = pooled.pointer + plane * h * w
       let cp = codes.pointer + plane * h * w
@@ -134,28 +148,21 @@ func normaliseActivatePoolBackward<Scalar: NetworkScalar>(
 ) {
   let (h, w, width) = (s.height / 2, s.width / 2, s.width)
   // The gradient at the batch norm's output is dL/dpooled at each argmax pixel, zero elsewhere.
-  parallelChunks(s.channels, threads: threads) { channels in
-    for c in channels {
-      let (m, k) = (norm.mean[c], norm.inverseStandardDeviation[c])
-      var sumGradient = 0.0
-      var sumGradientXhat = 0.0
-      for n in 0..<s.batch {
-        let plane = n * s.channels + c
-        let yp = y.pointer + plane * s.plane
-        let gp = gradPooled.pointer + plane * h * w
-        let cp = codes.pointer + plane * h * w
-        for i in 0..<h {
-          for j in 0..<w {
-            let q = i * w + j
-            let position = 2 * i * width + 2 * j + PoolingCode.offset(cp[q], width: width)
-            let xhat = (leaky(yp[position], slope) - m) * k
-            sumGradient += gp[q].asDouble
-            sumGradientXhat += (gp[q] * xhat).asDouble
-          }
-        }
+  channelGradientSums(
+    s, gammaGradient: gammaGradient, betaGradient: betaGradient, threads: threads
+  ) { c, plane, sumGradient, sumGradientXhat in
+    let (m, k) = (norm.mean[c], norm.inverseStandardDeviation[c])
+    let yp = y.pointer + plane * s.plane
+    let gp = gradPooled.pointer + plane * h * w
+    let cp = codes.pointer + plane * h * w
+    for i in 0..<h {
+      for j in 0..<w {
+        let q = i * w + j
+        let position = 2 * i * width + 2 * j + PoolingCode.offset(cp[q], width: width)
+        let xhat = (leaky(yp[position], slope) - m) * k
+        sumGradient += gp[q].asDouble
+        sumGradientXhat += (gp[q] * xhat).asDouble
       }
-      gammaGradient.pointer[c] = sumGradientXhat
-      betaGradient.pointer[c] = sumGradient
     }
   }
   let count = Double(s.batch * s.plane)
@@ -164,8 +171,8 @@ func normaliseActivatePoolBackward<Scalar: NetworkScalar>(
       let c = plane % s.channels
       let (m, k) = (norm.mean[c], norm.inverseStandardDeviation[c])
       let scale = norm.gamma[c] * k
-      let meanGradient = norm.training ? Scalar(betaGradient.pointer[c] / count) : 0
-      let meanGradientXhat = norm.training ? Scalar(gammaGradient.pointer[c] / count) : 0
+      let (meanGradient, meanGradientXhat) = norm.meanGradients(
+        c, gammaGradient: gammaGradient, betaGradient: betaGradient, count: count)
       let yp = y.pointer + plane * s.plane
       let gp = gradPooled.pointer + plane * h * w
       let cp = codes.pointer + plane * h * w
@@ -220,9 +227,7 @@ func normaliseActivate<Scalar: NetworkScalar>(
   parallelChunks(s.batch * s.channels, threads: threads) { planes in
     for plane in planes {
       let c = plane % s.channels
-      let (m, k, scale, shift) = (
-        norm.mean[c], norm.inverseStandardDeviation[c], norm.gamma[c], norm.beta[c]
-      )
+      let (m, k, scale, shift) = norm.channel(c)
       let yp = y.pointer + plane * s.plane
       let op = output.pointer + plane * s.plane
       for p in 0..<s.plane { op[p] = leaky(scale * ((yp[p] - m) * k) + shift, slope) }
@@ -237,38 +242,27 @@ func normaliseActivateBackward<Scalar: NetworkScalar>(
   _ norm: AppliedNormalisation<Scalar>, slope: Scalar, gammaGradient: SendablePointer<Double>,
   betaGradient: SendablePointer<Double>, threads: Int
 ) {
-  parallelChunks(s.channels, threads: threads) { channels in
-    for c in channels {
-      let (m, k, scale, shift) = (
-        norm.mean[c], norm.inverseStandardDeviation[c], norm.gamma[c], norm.beta[c]
-      )
-      var sumGradient = 0.0
-      var sumGradientXhat = 0.0
-      for n in 0..<s.batch {
-        let offset = (n * s.channels + c) * s.plane
-        let yp = y.pointer + offset
-        let gp = gradient.pointer + offset
-        for p in 0..<s.plane {
-          let xhat = (yp[p] - m) * k
-          let g = scale * xhat + shift > 0 ? gp[p] : slope * gp[p]
-          sumGradient += g.asDouble
-          sumGradientXhat += (g * xhat).asDouble
-        }
-      }
-      gammaGradient.pointer[c] = sumGradientXhat
-      betaGradient.pointer[c] = sumGradient
+  channelGradientSums(
+    s, gammaGradient: gammaGradient, betaGradient: betaGradient, threads: threads
+  ) { c, plane, sumGradient, sumGradientXhat in
+    let (m, k, scale, shift) = norm.channel(c)
+    let yp = y.pointer + plane * s.plane
+    let gp = gradient.pointer + plane * s.plane
+    for p in 0..<s.plane {
+      let xhat = (yp[p] - m) * k
+      let g = scale * xhat + shift > 0 ? gp[p] : slope * gp[p]
+      sumGradient += g.asDouble
+      sumGradientXhat += (g * xhat).asDouble
     }
   }
   let count = Double(s.batch * s.plane)
   parallelChunks(s.batch * s.channels, threads: threads) { planes in
     for plane in planes {
       let c = plane % s.channels
-      let (m, k, gamma, shift) = (
-        norm.mean[c], norm.inverseStandardDeviation[c], norm.gamma[c], norm.beta[c]
-      )
+      let (m, k, gamma, shift) = norm.channel(c)
       let scale = gamma * k
-      let meanGradient = norm.training ? Scalar(betaGradient.pointer[c] / count) : 0
-      let meanGradientXhat = norm.training ? Scalar(gammaGradient.pointer[c] / count) : 0
+      let (meanGradient, meanGradientXhat) = norm.meanGradients(
+        c, gammaGradient: gammaGradient, betaGradient: betaGradient, count: count)
       let yp = y.pointer + plane * s.plane
       let gp = gradient.pointer + plane * s.plane
       for p in 0..<s.plane {
@@ -276,6 +270,28 @@ func normaliseActivateBackward<Scalar: NetworkScalar>(
         let g = gamma * xhat + shift > 0 ? gp[p] : slope * gp[p]
         gp[p] = scale * (g - meanGradient - xhat * meanGradientXhat)
       }
+    }
+  }
+}
+
+/// The per-channel sums of a batch norm's backward pass, channels in parallel:
+/// `betaGradient[c]` = sum of g and `gammaGradient[c]` = sum of g * xhat over the planes
+/// n * C + c (n = 0..<N, in that order), in Double. `addPlane(c, plane, &sumG, &sumGXhat)` adds
+/// one plane's terms.
+@inline(__always)
+func channelGradientSums(
+  _ s: ImageBatchShape, gammaGradient: SendablePointer<Double>,
+  betaGradient: SendablePointer<Double>, threads: Int,
+  _ addPlane: @Sendable (_ channel: Int, _ plane: Int, _ sumGradient: inout Double,
+    _ sumGradientXhat: inout Double) -> Void
+) {
+  parallelChunks(s.channels, threads: threads) { channels in
+    for c in channels {
+      var sumGradient = 0.0
+      var sumGradientXhat = 0.0
+      for n in 0..<s.batch { addPlane(c, n * s.channels + c, &sumGradient, &sumGradientXhat) }
+      gammaGradient.pointer[c] = sumGradientXhat
+      betaGradient.pointer[c] = sumGradient
     }
   }
 }

@@ -55,10 +55,7 @@ public final class LeakyReLU<Scalar: NetworkScalar> {
     guard let input = cachedInput else {
       throw SparseVARError.notFitted("LeakyReLU.backward needs a forward pass first")
     }
-    guard gradOutput.shape == input.shape else {
-      throw SparseVARError.shape(
-        "LeakyReLU.backward expects a gradient of shape \(input.shape), got \(gradOutput.shape)")
-    }
+    try gradOutput.requireGradientShape(input.shape, layer: "LeakyReLU")
     var gradInput = Tensor<Scalar>(zeros: input.shape)
     let slope = slope
     input.storage.withUnsafeBufferPointer { x in

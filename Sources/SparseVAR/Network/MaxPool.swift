@@ -149,14 +149,9 @@ public final class MaxPool2x2<Scalar: NetworkScalar> {
     guard let cache else {
       throw SparseVARError.notFitted("MaxPool2x2.backward needs a forward pass first")
     }
-    guard gradOutput.shape == cache.indices.shape else {
-      throw SparseVARError.shape(
-        "MaxPool2x2.backward expects a gradient of shape \(cache.indices.shape), got "
-          + "\(gradOutput.shape)")
-    }
+    try gradOutput.requireGradientShape(cache.indices.shape, layer: "MaxPool2x2")
     var gradInput = Tensor<Scalar>(zeros: cache.inputShape)
-    scatter(
-      gradOutput, indices: cache.indices, into: &gradInput, threads: threads)
+    move(gradOutput, indices: cache.indices, into: &gradInput, scatter: true, threads: threads)
     return gradInput
   }
 }
@@ -195,7 +190,7 @@ public final class MaxUnpool2x2<Scalar: NetworkScalar> {
     cachedIndices = indices
     let s = indices.shape
     var output = Tensor<Scalar>(zeros: [s[0], s[1], 2 * s[2], 2 * s[3]])
-    scatter(input, indices: indices, into: &output, threads: threads)
+    move(input, indices: indices, into: &output, scatter: true, threads: threads)
     return output
   }
 
@@ -209,61 +204,43 @@ public final class MaxUnpool2x2<Scalar: NetworkScalar> {
     }
     let s = indices.shape
     let expected = [s[0], s[1], 2 * s[2], 2 * s[3]]
-    guard gradOutput.shape == expected else {
-      throw SparseVARError.shape(
-        "MaxUnpool2x2.backward expects a gradient of shape \(expected), got \(gradOutput.shape)")
-    }
+    try gradOutput.requireGradientShape(expected, layer: "MaxUnpool2x2")
     var gradInput = Tensor<Scalar>(zeros: s)
-    let pooledPlane = s[2] * s[3]
-    let fullPlane = 4 * pooledPlane
-    gradOutput.storage.withUnsafeBufferPointer { dy in
-      gradInput.storage.withUnsafeMutableBufferPointer { dx in
-        indices.storage.withUnsafeBufferPointer { idx in
-          guard let dy = dy.baseAddress, let dx = dx.baseAddress, let idx = idx.baseAddress else {
-            return
-          }
-          let source = SendableConstPointer(dy)
-          let target = SendablePointer(dx)
-          let positions = SendableConstPointer(idx)
-          parallelChunks(s[0] * s[1], threads: threads) { planes in
-            for plane in planes {
-              let yp = source.pointer + plane * fullPlane
-              let xp = target.pointer + plane * pooledPlane
-              let ip = positions.pointer + plane * pooledPlane
-              for k in 0..<pooledPlane { xp[k] = yp[Int(ip[k])] }
-            }
-          }
-        }
-      }
-    }
+    move(gradOutput, indices: indices, into: &gradInput, scatter: false, threads: threads)
     return gradInput
   }
 }
 
-/// target[n, c, idx[n, c, k]] = values[n, c, k] for the pooled grid of `indices`; `target` is
-/// [N, C, 2h, 2w], zero-initialised.
-private func scatter<Scalar: NetworkScalar>(
-  _ values: Tensor<Scalar>, indices: PoolingIndices, into target: inout Tensor<Scalar>,
-  threads: Int
+/// Moves values between the pooled grid of `indices` ([N, C, h, w]) and the full grid
+/// ([N, C, 2h, 2w]): when `scatter`, target[n, c, idx[n, c, k]] = source[n, c, k] (`target` full,
+/// zero-initialised); otherwise target[n, c, k] = source[n, c, idx[n, c, k]] (`target` pooled).
+private func move<Scalar: NetworkScalar>(
+  _ source: Tensor<Scalar>, indices: PoolingIndices, into target: inout Tensor<Scalar>,
+  scatter: Bool, threads: Int
 ) {
   let s = indices.shape
   let pooledPlane = s[2] * s[3]
   let fullPlane = 4 * pooledPlane
-  values.storage.withUnsafeBufferPointer { x in
+  let (sourcePlane, targetPlane) = scatter ? (pooledPlane, fullPlane) : (fullPlane, pooledPlane)
+  source.storage.withUnsafeBufferPointer { x in
     target.storage.withUnsafeMutableBufferPointer { y in
       indices.storage.withUnsafeBufferPointer { idx in
         guard let x = x.baseAddress, let y = y.baseAddress, let idx = idx.baseAddress else {
           return
         }
-        let source = SendableConstPointer(x)
-        let destination = SendablePointer(y)
+        let from = SendableConstPointer(x)
+        let to = SendablePointer(y)
         let positions = SendableConstPointer(idx)
         parallelChunks(s[0] * s[1], threads: threads) { planes in
           for plane in planes {
-            let xp = source.pointer + plane * pooledPlane
-            let yp = destination.pointer + plane * fullPlane
+            let xp = from.pointer + plane * sourcePlane
+            let yp = to.pointer + plane * targetPlane
             let ip = positions.pointer + plane * pooledPlane
-            for k in 0..<pooledPlane { yp[Int(ip[k])] = xp[k] }
+            if scatter {
+              for k in 0..<pooledPlane { yp[Int(ip[k])] = xp[k] }
+            } else {
+              for k in 0..<pooledPlane { yp[k] = xp[Int(ip[k])] }
+            }
           }
         }
       }

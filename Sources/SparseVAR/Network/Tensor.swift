@@ -168,6 +168,14 @@ extension Tensor {
     }
     return ImageBatchShape(batch: shape[0], channels: shape[1], height: shape[2], width: shape[3])
   }
+
+  /// Checks that a gradient handed to `layer`'s backward pass has the `expected` shape.
+  func requireGradientShape(_ expected: [Int], layer: String) throws {
+    guard shape == expected else {
+      throw SparseVARError.shape(
+        "\(layer).backward expects a gradient of shape \(expected), got \(shape)")
+    }
+  }
 }
 
 // MARK: - Parameters

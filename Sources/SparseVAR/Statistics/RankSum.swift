@@ -236,48 +236,44 @@ func mannWhitneyLowerCDF(_ kMax: Int, _ n1: Int, _ n2: Int) throws -> Double {
 /// Sum of the exact counts of U = 0...kMax (requires C(n + m, m) <= 2^53: all values are exact
 /// integers).
 private func hardingCounts(_ kMax: Int, _ m: Int, _ n: Int) -> Double {
-  var counts = [Double](repeating: 0, count: kMax + 1)
-  counts[0] = 1
-  counts.withUnsafeMutableBufferPointer { c in
-    for i in 1...m {
-      if i <= kMax {
-        for u in i...kMax { c[u] += c[u - i] }
-      }
-      let shift = n + i
-      if shift <= kMax {
-        for u in stride(from: kMax, through: shift, by: -1) { c[u] -= c[u - shift] }
-      }
-    }
-  }
-  return counts.reduce(0, +)
+  hardingRecursion(kMax, m, n, normalised: false).reduce(0, +)
 }
 
 /// P(U <= kMax) by the recursion on probabilities in double precision.
 private func hardingDouble(_ kMax: Int, _ m: Int, _ n: Int) -> Double {
-  var pmf = [Double](repeating: 0, count: kMax + 1)
-  pmf[0] = 1
-  pmf.withUnsafeMutableBufferPointer { c in
+  let pmf = hardingRecursion(kMax, m, n, normalised: true)
+  // Smallest terms (the far tail) first.
+  var sum = DoubleDouble(0)
+  for value in pmf { sum = sum + DoubleDouble(value) }
+  return sum.value
+}
+
+/// The recursion over the second sample's size i = 1...m for U = 0...kMax in double precision:
+/// the counts of each U, or, when `normalised`, their probabilities (step i scaled by
+/// i / (n + i); a scale of 1 leaves the counts exact).
+private func hardingRecursion(_ kMax: Int, _ m: Int, _ n: Int, normalised: Bool) -> [Double] {
+  var values = [Double](repeating: 0, count: kMax + 1)
+  values[0] = 1
+  values.withUnsafeMutableBufferPointer { c in
     for i in 1...m {
       if i <= kMax {
         for u in i...kMax { c[u] += c[u - i] }
       }
       let shift = n + i
-      let scale = Double(i) / Double(shift)
+      let scale = normalised ? Double(i) / Double(shift) : 1
       var u = kMax
       while u >= shift {
         c[u] = (c[u] - c[u - shift]) * scale
         u -= 1
       }
+      guard normalised else { continue }
       while u >= 0 {
         c[u] *= scale
         u -= 1
       }
     }
   }
-  // Smallest terms (the far tail) first.
-  var sum = DoubleDouble(0)
-  for value in pmf { sum = sum + DoubleDouble(value) }
-  return sum.value
+  return values
 }
 
 /// P(U <= kMax) by the recursion on probabilities in double-double precision.

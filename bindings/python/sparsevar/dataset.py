@@ -89,12 +89,7 @@ class FrameDataset(HandleOwner):
     def from_runs(cls, runs, labels=None, crop=None, downscale=1):
         """A dataset of whole runs: `runs` is a sequence of (T_i, H, W) arrays, `labels` one
         label (a condition name, an int, or None) per run, or None for unlabelled runs."""
-        runs = list(runs)
-        if not runs:
-            raise argument_error("from_runs needs at least one run")
-        labels = [None] * len(runs) if labels is None else list(labels)
-        if len(labels) != len(runs):
-            raise shape_error(f"{len(runs)} runs but {len(labels)} labels")
+        runs, labels = _items_and_labels(runs, labels, "from_runs", "run")
         _check_runs_orientation(runs)
         first = _frames_array(runs[0], "runs[0]")
         dataset = cls(first.shape[1], first.shape[2], crop=crop, downscale=downscale)
@@ -183,12 +178,7 @@ class FrameDataset(HandleOwner):
     def from_sources(cls, sources, labels=None, crop=None, downscale=1, chunk_frames=None):
         """A dataset of recordings read chunk by chunk (``sparsevar.readers``): one run per
         source, `labels` one label per source (or None), the frame size the first source's."""
-        sources = list(sources)
-        if not sources:
-            raise argument_error("from_sources needs at least one source")
-        labels = [None] * len(sources) if labels is None else list(labels)
-        if len(labels) != len(sources):
-            raise shape_error(f"{len(sources)} sources but {len(labels)} labels")
+        sources, labels = _items_and_labels(sources, labels, "from_sources", "source")
         _, h, w = sources[0].shape
         dataset = cls(h, w, crop=crop, downscale=downscale)
         try:
@@ -280,8 +270,7 @@ class FrameDataset(HandleOwner):
     @property
     def frame_counts(self) -> list:
         """Frames in each run, by run id."""
-        with self._lock:
-            return [self.frame_count(i) for i in range(self.n_runs)]
+        return self._per_run(self.frame_count)
 
     @property
     def memory_bytes(self) -> int:
@@ -328,14 +317,17 @@ class FrameDataset(HandleOwner):
     @property
     def run_names(self) -> list:
         """Every run's name (or None), by run id."""
-        with self._lock:
-            return [self.get_run_name(i) for i in range(self.n_runs)]
+        return self._per_run(self.get_run_name)
 
     @property
     def labels(self) -> list:
         """Every run's label (condition name, int or None), by run id."""
+        return self._per_run(self.get_label)
+
+    def _per_run(self, read) -> list:
+        """[read(run) for every run id], under the lock so that no run is added meanwhile."""
         with self._lock:
-            return [self.get_label(i) for i in range(self.n_runs)]
+            return [read(i) for i in range(self.n_runs)]
 
     def mean_frame(self) -> np.ndarray:
         """The mean frame over all frames of all runs, normalised to [0, 1]: (height, width)
@@ -378,6 +370,18 @@ class FrameDataset(HandleOwner):
         if labels:
             text += f", labels {labels}"
         return text + f", {_bytes(self.memory_bytes)})"
+
+
+def _items_and_labels(items, labels, caller, item):
+    """(items, labels) as lists, one label (or None) per item: at least one item is needed and
+    `labels` None means all unlabelled. `caller` and `item` name them in errors."""
+    items = list(items)
+    if not items:
+        raise argument_error(f"{caller} needs at least one {item}")
+    labels = [None] * len(items) if labels is None else list(labels)
+    if len(labels) != len(items):
+        raise shape_error(f"{len(items)} {item}s but {len(labels)} labels")
+    return items, labels
 
 
 def _check_runs_orientation(runs):
