@@ -62,6 +62,13 @@ def parse_arguments():
     return parser.parse_args()
 
 
+def planned_seeds(args) -> list[int]:
+    """The data seeds of the study: --seed-list, else --seeds from --first-seed."""
+    if args.seed_list:
+        return [int(s) for s in args.seed_list.split(",")]
+    return list(range(args.first_seed, args.first_seed + args.seeds))
+
+
 def folder(args) -> Path:
     return Path(args.output) / args.preset / args.name
 
@@ -140,10 +147,11 @@ def render(args) -> str:
     nulls, effects = results["null"], results["effect"]
     lines = [BEGIN, ""]
     done = len(nulls) + len(effects)
+    planned = len(planned_seeds(args))
     recipe = " ".join(args.demo_options) or "the demo's defaults for the preset"
     recipe += ", end-to-end model only (--no-ablation)" if args.no_ablation else ", with the ablation"
     lines.append(f"Preset `{args.preset}`, recipe `{args.name}` ({recipe}); {len(nulls)} null and "
-                 f"{len(effects)} planted-difference seeds done of {args.seeds} + {args.seeds}. "
+                 f"{len(effects)} planted-difference seeds done of {planned} + {planned}. "
                  f"Results: `{folder(args).relative_to(ROOT) if folder(args).is_relative_to(ROOT) else folder(args)}`.")
     lines.append("")
     if not done:
@@ -277,8 +285,7 @@ def main() -> None:
         if not os.access(args.cli, os.X_OK):
             raise SystemExit(f"study: {args.cli} is not an executable; build it with "
                              "swift build -c release --product sparsevar-cli")
-        seeds = ([int(s) for s in args.seed_list.split(",")] if args.seed_list
-                 else range(args.first_seed, args.first_seed + args.seeds))
+        seeds = planned_seeds(args)
         kinds = [k for k in ("null", "effect") if k in args.kinds.split(",")]
         if not kinds:
             raise SystemExit("study: --kinds names neither null nor effect")

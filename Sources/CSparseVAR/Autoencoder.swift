@@ -424,13 +424,9 @@ func writeRunValues(
   _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_test_result>?>?,
   _ autoencoder: UnsafePointer<sparsevar_autoencoder>?, _ label_a: Int32, _ label_b: Int32
 ) -> Int32 {
-  out?.pointee = nil
-  return guarded {
-    let result = try require(out, "out")
+  testEntryPoint(out) {
     let m = try autoencoderObject(autoencoder)
-    let net = try m.analysedNetwork()
-    let outcome = try net.swapTest(label_a, label_b, options: m.settings.tests)
-    result.pointee = try retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
+    return try m.analysedNetwork().swapTest(label_a, label_b, options: m.settings.tests)
   }
 }
 
@@ -441,17 +437,13 @@ func writeRunValues(
   _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_test_result>?>?,
   _ autoencoder: UnsafePointer<sparsevar_autoencoder>?, _ label_a: Int32, _ label_b: Int32
 ) -> Int32 {
-  out?.pointee = nil
-  return guarded {
-    let result = try require(out, "out")
+  testEntryPoint(out) {
     let m = try autoencoderObject(autoencoder)
-    let net = try m.analysedNetwork()
-    let outcome = try net.influenceTest(label_a, label_b, options: m.settings.tests)
-    result.pointee = try retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
+    return try m.analysedNetwork().influenceTest(label_a, label_b, options: m.settings.tests)
   }
 }
 
-/// Checks a map's gain and output buffer; returns the buffer.
+/// Checks a map's gain and the capacity of its output buffer.
 func mapBuffer(_ m: AutoencoderObject, _ gain: Double, _ out: UnsafeMutablePointer<Float>?, _ len: Int64) throws {
   guard gain.isFinite else {
     throw ABIError(status: .invalidArgument, message: "the gain must be finite, got \(gain)")

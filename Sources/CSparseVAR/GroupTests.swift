@@ -61,6 +61,18 @@ final class TestResultObject {
   init(_ outcome: GroupTestOutcome) { self.outcome = outcome }
 }
 
+/// The body of every test entry point: clears `out`, requires it, runs `test` and hands its
+/// outcome to the caller as a new sparsevar_test_result.
+func testEntryPoint(
+  _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_test_result>?>?, _ test: () throws -> GroupTestOutcome
+) -> Int32 {
+  out?.pointee = nil
+  return guarded {
+    let result = try require(out, "out")
+    result.pointee = try retainHandle(TestResultObject(try test()), as: sparsevar_test_result.self)
+  }
+}
+
 /// Creates an empty set of runs.
 /// @param out  receives the handle (NULL on failure); free it with sparsevar_var_set_free.
 @c public func sparsevar_var_set_create(
@@ -179,14 +191,11 @@ func runIndex(_ object: VARSetObject, _ run: Int64) throws -> Int {
   _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_test_result>?>?,
   _ set: UnsafePointer<sparsevar_var_set>?, _ label_a: Int32, _ label_b: Int32
 ) -> Int32 {
-  out?.pointee = nil
-  return guarded {
-    let result = try require(out, "out")
+  testEntryPoint(out) {
     let object = try object(set, VARSetObject.self, "set")
     let (a, b) = try object.groups(label_a, label_b)
-    let outcome = try GroupTests.coefficientSwap(
+    return try GroupTests.coefficientSwap(
       object.runs, groupA: a, groupB: b, options: object.settings.options, threads: object.settings.threads)
-    result.pointee = try retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
   }
 }
 
@@ -196,14 +205,11 @@ func runIndex(_ object: VARSetObject, _ run: Int64) throws -> Int {
   _ out: UnsafeMutablePointer<UnsafeMutablePointer<sparsevar_test_result>?>?,
   _ set: UnsafePointer<sparsevar_var_set>?, _ label_a: Int32, _ label_b: Int32
 ) -> Int32 {
-  out?.pointee = nil
-  return guarded {
-    let result = try require(out, "out")
+  testEntryPoint(out) {
     let object = try object(set, VARSetObject.self, "set")
     let (a, b) = try object.groups(label_a, label_b)
-    let outcome = try GroupTests.influenceDistance(
+    return try GroupTests.influenceDistance(
       object.runs.map(\.model), groupA: a, groupB: b, options: object.settings.options)
-    result.pointee = try retainHandle(TestResultObject(outcome), as: sparsevar_test_result.self)
   }
 }
 
