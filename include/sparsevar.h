@@ -147,25 +147,29 @@ enum {
   SPARSEVAR_E_INTERNAL = -99
 };
 
-/// Parameters of a sparse VAR, set with sparsevar_var_set_param. Values are pinned; the bounds
-/// and defaults are also available from sparsevar_var_param_bounds.
+/// Parameters of a sparse VAR, set with sparsevar_var_set_param. Values are pinned; the bounds and
+/// defaults are also available from sparsevar_var_param_bounds.
 typedef int32_t sparsevar_var_param;
 enum {
-  /// VAR order p: integer in [1, 1000], default 5.
+  /// VAR order p. Values: integer in [1, 1000], default 5.
   SPARSEVAR_VAR_PARAM_LAG = 100,
-  /// l1 penalty lambda on the sigma-normalised problem: [0, inf), default 0.01.
+  /// l1 penalty lambda on the sigma-normalised problem. Values: real in [0, inf), default 0.01.
   SPARSEVAR_VAR_PARAM_LAMBDA = 101,
-  /// LARS step-size stabiliser eps_gamma: [0, inf), default 0 (plain LARS).
+  /// LARS step-size stabiliser eps_gamma (0 = plain LARS). Values: real in [0, inf), default 0.
   SPARSEVAR_VAR_PARAM_EPS_GAMMA = 102,
-  /// 1 = divide the series by the standard deviation of all its entries (default), 0 = do not.
+  /// 1 = divide the series by the standard deviation of all its entries, 0 = do not. Values: 0 or
+  /// 1, default 1.
   SPARSEVAR_VAR_PARAM_NORMALIZE = 103,
-  /// 1 = fit an unpenalised intercept per output, 0 = none (default).
+  /// 1 = fit an unpenalised intercept per output, 0 = none. Values: 0 or 1, default 0.
   SPARSEVAR_VAR_PARAM_INTERCEPT = 104,
-  /// Bound on LARS steps per output: integer in [0, 1e9], default 0 = no bound.
+  /// Bound on LARS steps per output (0 = no bound). Values: integer in [0, 1e9], default 0.
   SPARSEVAR_VAR_PARAM_MAX_ITER = 105,
-  /// Choice of lambda per output: a sparsevar_criterion value, default SPARSEVAR_CRITERION_NONE.
+  /// Choice of lambda per output: none (the lambda parameter for every output), or Akaike's or
+  /// Bayes' criterion along each output's full lasso path. Values: a sparsevar_criterion value,
+  /// default SPARSEVAR_CRITERION_NONE.
   SPARSEVAR_VAR_PARAM_CRITERION = 200,
-  /// Worker threads for a fit: integer in [0, 1024], default 0 = all cores.
+  /// Worker threads of a fit (0 = all cores). Results do not depend on it. Values: integer in
+  /// [0, 1024], default 0.
   SPARSEVAR_VAR_PARAM_THREADS = 400
 };
 
@@ -189,20 +193,23 @@ enum {
   SPARSEVAR_GRADIENT_IMPLICIT = 1
 };
 
-/// Parameters of the tests run on a set (sparsevar_var_set_set_param).
+/// Parameters of the tests run on a set of fitted runs, set with sparsevar_var_set_set_param.
 typedef int32_t sparsevar_test_param;
 enum {
-  /// p-value of the rank-sum test: a sparsevar_rank_sum_method value, default asymptotic.
+  /// How the rank-sum p-value (the paper's statistic, not the test's p-value) is computed: the
+  /// normal approximation with tie and continuity correction, or the exact null distribution.
+  /// Values: a sparsevar_rank_sum_method value, default SPARSEVAR_RANK_SUM_METHOD_ASYMPTOTIC.
   SPARSEVAR_TEST_PARAM_METHOD = 300,
-  /// Random relabelings for the permutation p-value (the test's p-value) when exact enumeration
-  /// is too large: integer in [0, 1e15], default 9999 (smallest Monte Carlo p 1e-4); 0 = no
-  /// permutation p-value (reported as NaN).
+  /// Random relabelings of the runs for the tests' permutation p-value (the test's p-value) when
+  /// exact enumeration is too large; 9999 gives a smallest Monte Carlo p of 1e-4; 0 = no
+  /// permutation p-value (reported as NaN). Values: integer in [0, 1e15], default 9999.
   SPARSEVAR_TEST_PARAM_PERMUTATIONS = 301,
-  /// Seed of the Monte Carlo relabelings: integer in [0, 1e15], default 0.
+  /// Seed of the Monte Carlo relabelings. Values: integer in [0, 1e15], default 0.
   SPARSEVAR_TEST_PARAM_SEED = 302,
-  /// Largest number of relabelings enumerated exactly: integer in [1, 1e15], default 20000.
+  /// Largest number of relabelings enumerated exactly. Values: integer in [1, 1e15], default 20000.
   SPARSEVAR_TEST_PARAM_EXACT_LIMIT = 303,
-  /// Worker threads for the swap test's forecasts: integer in [0, 1024], default 0 = all cores.
+  /// Worker threads of the swap test's forecasts (0 = all cores). Results do not depend on it.
+  /// Values: integer in [0, 1024], default 0.
   SPARSEVAR_TEST_PARAM_THREADS = 400
 };
 
@@ -228,85 +235,94 @@ enum {
 };
 
 /// Parameters of a model, set with sparsevar_autoencoder_set_param. Values are pinned; bounds and
-/// defaults are also available from sparsevar_autoencoder_param_bounds. The seven architecture
-/// parameters (500-506) can only be changed before the model's first training: afterwards, and
-/// for a loaded model, setting one to a different value gives SPARSEVAR_E_INVALID_ARGUMENT. The
-/// others take effect at the next call that uses them.
+/// defaults are also available from sparsevar_autoencoder_param_bounds. The architecture parameters
+/// can only be changed before the model's first training: afterwards, and for a loaded model,
+/// setting one to a different value gives SPARSEVAR_E_INVALID_ARGUMENT. The others take effect at
+/// the next call that uses them.
 typedef int32_t sparsevar_autoencoder_param;
 enum {
-  /// Encoder (and decoder) blocks: integer in [0, 8], default 0 = automatic: chosen at the first
-  /// training from the frame size and the shortest run, as the smallest depth whose latent size
-  /// K is at most the shortest run's frames / 25 (the deepest the frame allows when none is);
-  /// sparsevar_autoencoder_get_param keeps giving 0, sparsevar_autoencoder_latent_shape gives the latent grid
-  /// chosen. The paper's is 3. The frame height and
-  /// width must be multiples of 2^depth. Architecture.
+  /// Encoder (and decoder) blocks; 0 = automatic: chosen at the first training from the frame size
+  /// and the shortest run, as the smallest depth whose latent size K is at most the shortest run's
+  /// frames / 25 (the deepest the frame allows when none is); the parameter keeps reading 0, the
+  /// model's latent shape gives the grid chosen. The paper's is 3. The frame height and width must
+  /// be multiples of 2^depth. Values: integer in [0, 8], default 0. Architecture.
   SPARSEVAR_AUTOENCODER_PARAM_DEPTH = 500,
-  /// Channels of the hidden 3x3 convolutions: integer in [1, 4096], default 32. Architecture.
-  SPARSEVAR_AUTOENCODER_PARAM_CHANNELS = 501,
-  /// Channels of the latent map: integer in [1, 4096], default 1. The latent size is
-  /// K = latent_channels * (height / 2^depth) * (width / 2^depth). Architecture.
-  SPARSEVAR_AUTOENCODER_PARAM_LATENT_CHANNELS = 502,
-  /// 1 = skip connection (default): the encoder sees x_t - xbar and xhat_t = (d_t + 1) * xbar,
-  /// with xbar the training dataset's mean frame; 0 = none (xhat_t = d_t). Architecture.
-  SPARSEVAR_AUTOENCODER_PARAM_SKIP_CONNECTION = 503,
-  /// 1 = the last decoder block keeps batch norm and leaky ReLU (the paper's literal block);
-  /// 0 = a plain linear 3x3 conv there, so that the residual can take any sign (default).
+  /// Channels of the hidden 3x3 convolutions. Values: integer in [1, 4096], default 32.
   /// Architecture.
+  SPARSEVAR_AUTOENCODER_PARAM_CHANNELS = 501,
+  /// Channels of the latent map. The latent size is K = latent_channels * (height / 2^depth) *
+  /// (width / 2^depth). Values: integer in [1, 4096], default 1. Architecture.
+  SPARSEVAR_AUTOENCODER_PARAM_LATENT_CHANNELS = 502,
+  /// 1 = skip connection: the encoder sees x_t - xbar and xhat_t = (d_t + 1) * xbar, with xbar the
+  /// training dataset's mean frame; 0 = none (xhat_t = d_t). Values: 0 or 1, default 1.
+  /// Architecture.
+  SPARSEVAR_AUTOENCODER_PARAM_SKIP_CONNECTION = 503,
+  /// 1 = the last decoder block keeps batch norm and leaky ReLU (the paper's literal block); 0 = a
+  /// plain linear 3x3 convolution there, so that the residual can take any sign. Values: 0 or 1,
+  /// default 0. Architecture.
   SPARSEVAR_AUTOENCODER_PARAM_LITERAL_LAST_BLOCK = 504,
-  /// Seed of the weight initialisation: integer in [0, 1e15], default 0. Architecture.
+  /// Seed of the weight initialisation. Values: integer in [0, 1e15], default 0. Architecture.
   SPARSEVAR_AUTOENCODER_PARAM_SEED = 505,
-  /// Slope of the encoder's leaky ReLUs for negative inputs: real in [0, 1], default 1 = no
-  /// activation in the encoder (convolution, batch norm and max pooling per block), which
-  /// separated the synthetic conditions more often than the paper's 0.01 (docs/validation.md).
-  /// The decoder keeps 0.01. Architecture.
+  /// Slope of the encoder's leaky ReLUs for negative inputs: 1 = no activation in the encoder
+  /// (convolution, batch norm and max pooling per block), which separated the synthetic conditions
+  /// more often than the paper's 0.01 (docs/validation.md). The decoder keeps 0.01. Values: real in
+  /// [0, 1], default 1. Architecture.
   SPARSEVAR_AUTOENCODER_PARAM_ENCODER_SLOPE = 506,
-  /// How the VAR takes part in training: a sparsevar_training_mode value, default
+  /// How the VAR takes part in training: sequential (the autoencoder is trained alone and the VARs
+  /// are fitted only in the analysis), embedded (a VAR is fitted on every window in the forward
+  /// pass and the decoder decodes its forecasts; its coefficients are constants in the backward
+  /// pass) or end-to-end (as embedded, with gradients also through the lasso solutions, see
+  /// lasso_gradient). Values: a sparsevar_training_mode value, default
   /// SPARSEVAR_TRAINING_MODE_END_TO_END.
   SPARSEVAR_AUTOENCODER_PARAM_TRAINING_MODE = 510,
-  /// Gradient through the lasso solutions in the end-to-end mode: a sparsevar_gradient value,
-  /// default SPARSEVAR_GRADIENT_IMPLICIT.
+  /// Gradient through the lasso solutions in the end-to-end mode: unrolled (through every LARS
+  /// step) or implicit (from the optimality conditions at the solution). Values: a
+  /// sparsevar_gradient value, default SPARSEVAR_GRADIENT_IMPLICIT.
   SPARSEVAR_AUTOENCODER_PARAM_LASSO_GRADIENT = 511,
-  /// VAR order p, in training and in the analysis: integer in [1, 1000], default 5.
+  /// VAR order p. Values: integer in [1, 1000], default 5.
   SPARSEVAR_AUTOENCODER_PARAM_LAG = 520,
-  /// l1 penalty lambda of the VARs (sigma-normalised problem): [0, inf), default 0.01.
+  /// l1 penalty lambda on the sigma-normalised problem. Values: real in [0, inf), default 0.01.
   SPARSEVAR_AUTOENCODER_PARAM_LAMBDA = 521,
-  /// LARS step-size stabiliser eps_gamma: [0, inf), default 0 (plain LARS).
+  /// LARS step-size stabiliser eps_gamma (0 = plain LARS). Values: real in [0, inf), default 0.
   SPARSEVAR_AUTOENCODER_PARAM_EPS_GAMMA = 522,
-  /// 1 = every VAR is fitted to latents minus their temporal mean (default): each training
-  /// window's, and in the analysis each run's, so that a run's constant offset in latent space
-  /// (brightness, baseline) enters neither its coefficients nor the group tests; forecasts add
-  /// the mean back. 0 = the paper's literal fit on the raw latents. Takes effect at the next
-  /// sparsevar_autoencoder_train and sparsevar_autoencoder_analyze.
+  /// 1 = every VAR is fitted to latents minus their temporal mean: each training window's, and in
+  /// the analysis each run's, so that a run's constant offset in latent space (brightness,
+  /// baseline) enters neither its coefficients nor the group tests; forecasts add the mean back. 0
+  /// = the paper's literal fit on the raw latents. Takes effect at the next training and analysis.
+  /// Values: 0 or 1, default 1.
   SPARSEVAR_AUTOENCODER_PARAM_CENTER_LATENTS = 523,
-  /// Adam's learning rate: (0, inf) (0 excluded), default 0.003 (the measured recipe; the
-  /// paper's is 0.001).
+  /// Adam's learning rate (the default is the measured recipe; the paper's is 0.001). Values: real
+  /// in (0, inf), default 0.003.
   SPARSEVAR_AUTOENCODER_PARAM_LEARNING_RATE = 530,
-  /// Epochs run by each sparsevar_autoencoder_train call: integer in [0, 1e9], default 10 (the
-  /// measured recipe).
+  /// Epochs run by each training call (the default is the measured recipe). Values: integer in
+  /// [0, 1e9], default 10.
   SPARSEVAR_AUTOENCODER_PARAM_EPOCHS = 531,
-  /// Frames per training window (one mini-batch): integer in [3, 1e9], default 64; must be
-  /// >= lag + 2 when training. Runs are cut into non-overlapping windows; a run's tail shorter
-  /// than lag + 2 frames is not trained on, a longer one is a shorter window.
+  /// Frames per training window (one mini-batch); must be >= lag + 2 when training. Runs are cut
+  /// into non-overlapping windows; a run's tail shorter than lag + 2 frames is not trained on, a
+  /// longer one is a shorter window. Values: integer in [3, 1e9], default 64.
   SPARSEVAR_AUTOENCODER_PARAM_WINDOW = 532,
-  /// Seed of the window order, shuffled anew every epoch: integer in [0, 1e15], default 0.
+  /// Seed of the window order, shuffled anew every epoch. Values: integer in [0, 1e15], default 0.
   SPARSEVAR_AUTOENCODER_PARAM_SHUFFLE_SEED = 533,
-  /// How the group tests' rank-sum p-value (the paper's statistic, not the test's p-value) is
-  /// computed: a sparsevar_rank_sum_method value, default asymptotic.
+  /// How the rank-sum p-value (the paper's statistic, not the test's p-value) is computed: the
+  /// normal approximation with tie and continuity correction, or the exact null distribution.
+  /// Values: a sparsevar_rank_sum_method value, default SPARSEVAR_RANK_SUM_METHOD_ASYMPTOTIC.
   SPARSEVAR_AUTOENCODER_PARAM_TEST_METHOD = 540,
-  /// Random relabelings for the tests' p-value (the run-relabelling permutation p-value) when
-  /// exact enumeration is too large: integer in [0, 1e15], default 9999 (smallest Monte Carlo
-  /// p 1e-4); 0 = none (reported as NaN).
+  /// Random relabelings of the runs for the tests' permutation p-value (the test's p-value) when
+  /// exact enumeration is too large; 9999 gives a smallest Monte Carlo p of 1e-4; 0 = no
+  /// permutation p-value (reported as NaN). Values: integer in [0, 1e15], default 9999.
   SPARSEVAR_AUTOENCODER_PARAM_TEST_PERMUTATIONS = 541,
-  /// Seed of the tests' Monte Carlo relabelings: integer in [0, 1e15], default 0.
+  /// Seed of the Monte Carlo relabelings. Values: integer in [0, 1e15], default 0.
   SPARSEVAR_AUTOENCODER_PARAM_TEST_SEED = 542,
-  /// Largest number of relabelings the tests enumerate exactly: integer in [1, 1e15], default
-  /// 20000.
+  /// Largest number of relabelings enumerated exactly. Values: integer in [1, 1e15], default 20000.
   SPARSEVAR_AUTOENCODER_PARAM_TEST_EXACT_LIMIT = 543,
-  /// How contribution maps are read out of the runs' influence vectors: a sparsevar_map_readout
-  /// value, default SPARSEVAR_MAP_READOUT_LATENT_GRID. Takes effect at the next map call.
+  /// How contribution maps are read out of the runs' influence vectors: latent_grid (each pixel
+  /// gets its latent cell's influence, weighted by its relative temporal standard deviation; keeps
+  /// the grid's localisation) or decoder (the paper's: the influence decoded, times the mean
+  /// frame). Takes effect at the next map. Values: a sparsevar_map_readout value, default
+  /// SPARSEVAR_MAP_READOUT_LATENT_GRID.
   SPARSEVAR_AUTOENCODER_PARAM_MAP_READOUT = 550,
-  /// Worker threads of the whole model (network layers, VAR fits, swap test): integer in
-  /// [0, 1024], default 0 = all cores. Results do not depend on it.
+  /// Worker threads of the whole model: network layers, VAR fits, swap test (0 = all cores).
+  /// Results do not depend on it. Values: integer in [0, 1024], default 0.
   SPARSEVAR_AUTOENCODER_PARAM_THREADS = 600
 };
 
@@ -1249,6 +1265,26 @@ SPARSEVAR_API int32_t sparsevar_autoencoder_condition_name(
     char *out,
     int64_t len,
     int64_t *length);
+
+/* ==============================================================================================
+ * Settings (Sources/CSparseVAR/Settings.swift)
+ *
+ * The set/get/bounds calls of every handle with parameters, as loops over the core's parameter
+ * tables (SparseVAROptions, GroupTestSettings, SparseVARNetworkSettings), and the tables
+ * themselves as JSON (sparsevar_param_table), from which scripts/generate_header.py writes the
+ * header's parameter constants and the Python binding builds its parameters.
+ * ============================================================================================== */
+
+/// Writes the parameter tables of the sparse VAR, the group tests and the model as JSON
+/// (UTF-8, NUL-terminated) into out (len bytes; SPARSEVAR_E_BUFFER_TOO_SMALL when it does not
+/// fit), and its length in bytes without the NUL into *length (may be NULL); out = NULL with
+/// len = 0 only reads the length. The object has the keys "var", "test" and "autoencoder", each
+/// {"type", "prefix", "setter", "doc", "parameters"}; every parameter is {"id", "name",
+/// "constant", "kind" ("integer", "real", "flag" or "choice"), "lower", "upper" (null = no upper
+/// bound), "lower_exclusive", "default", "options" (a choice's option names, the option at index
+/// i being the value i), "architecture", "doc"}. The header's parameter constants are generated
+/// from it, and bindings can build their parameter lists from it.
+SPARSEVAR_API int32_t sparsevar_param_table(char *out, int64_t len, int64_t *length);
 
 #ifdef __cplusplus
 } /* extern "C" */

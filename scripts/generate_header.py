@@ -8,8 +8,8 @@
 
 How it works
 ------------
-1. `swift build --target CSparseVAR` (debug, in --scratch-path, default $SPARSEVAR_SWIFTPM_SCRATCH
-   or `.build`: a no-op after `swift build`/`swift test`) builds the modules CSparseVAR imports.
+1. `swift build --product sparsevar` (debug, in --scratch-path, default $SPARSEVAR_SWIFTPM_SCRATCH
+   or `.build`: a no-op after `swift build`/`swift test`) builds the library and the modules it imports.
    With --swiftpm-arguments FILE (default $SPARSEVAR_SWIFTPM_ARGUMENTS), the SwiftPM arguments
    CMake writes to <build>/swiftpm-arguments.txt (one per line: its scratch path, configuration
    and compiler flags; `swift build` with them builds what CMake built) are used instead, so that
@@ -41,7 +41,15 @@ How it works
    types (so the handle header's order is the reading order of the objects); then the other
    files; ties go by path. Each group of functions opens with the description from the file's
    `//===--- Name.swift ---===//` banner.
-5. The version macros come from Sources/SparseVAR/Support/Version.swift (major, minor, patch and
+5. Parameter constants (`sparsevar_var_param`, `sparsevar_test_param`,
+   `sparsevar_autoencoder_param`) are not Swift enums: they are the rows of the core's parameter
+   tables, read from the library just built through `sparsevar_param_table` (ctypes on
+   <scratch>/<configuration>/libsparsevar.so, or --library). Each table becomes a constant group
+   placed first among the enums of the Swift file that declares its setter; a row's comment is its
+   documentation followed by its kind, bounds and default (a choice's default is named through the
+   value enum whose cases are the choice's options, as sparsevar_training_mode), and
+   "Architecture." for rows fixed once a model has been trained.
+6. The version macros come from Sources/SparseVAR/Support/Version.swift (major, minor, patch and
    string, which must agree).
 
 Enum constants
@@ -75,6 +83,7 @@ What the Swift code must follow
 from __future__ import annotations
 
 import argparse
+import ctypes
 import difflib
 import json
 import os
@@ -82,6 +91,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -201,9 +211,10 @@ def module_inputs(args: list[str]) -> tuple[list[Path], list[Path]]:
 def swift_generated_header(build: SwiftPMBuild) -> str:
     """Builds the package's CSparseVAR target, then returns swiftc's header for the module."""
     swift = os.environ.get("SWIFT", "swift")
-    # A CMake build's arguments may select what to build (--build-tests), which excludes --target:
-    # then the whole build is brought up to date, a no-op right after CMake's.
-    selection = [] if "--build-tests" in build.arguments else ["--target", MODULE]
+    # A CMake build's arguments may select what to build (--build-tests), which excludes --product:
+    # then the whole build is brought up to date, a no-op right after CMake's. Else the library
+    # product, whose parameter tables are read (parameter_tables).
+    selection = [] if "--build-tests" in build.arguments else ["--product", "sparsevar"]
     run([swift, "build", *selection, "--scratch-path", str(build.scratch),
          "--configuration", build.configuration, *build.arguments])
     args = manifest_compile_args(build)
@@ -221,6 +232,26 @@ def swift_generated_header(build: SwiftPMBuild) -> str:
         header = Path(tmp) / f"{MODULE}-Swift.h"
         run(command + ["-typecheck", "-emit-clang-header-path", str(header)])
         return header.read_text()
+
+
+def parameter_tables(library: Path) -> dict:
+    """The library's parameter tables (sparsevar_param_table), as parsed JSON."""
+    if not library.is_file():
+        raise GenerationError(f"{library} not found: build the library first (or pass --library)")
+    try:
+        cdll = ctypes.CDLL(str(library))
+        function = cdll.sparsevar_param_table
+    except (OSError, AttributeError) as error:
+        raise GenerationError(f"cannot read the parameter tables of {library}: {error}") from None
+    function.restype = ctypes.c_int32
+    function.argtypes = [ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64)]
+    length = ctypes.c_int64()
+    if function(None, 0, ctypes.byref(length)) != 0:
+        raise GenerationError(f"{library}: sparsevar_param_table failed")
+    buffer = ctypes.create_string_buffer(length.value + 1)
+    if function(buffer, len(buffer), None) != 0:
+        raise GenerationError(f"{library}: sparsevar_param_table failed")
+    return json.loads(buffer.value.decode())
 
 
 # ------------------------------------------------------------------------------------------------
@@ -565,7 +596,55 @@ def format_function(function: CFunction) -> list[str]:
     return [head + match.group(1)] + [f"    {p}," for p in params[:-1]] + [f"    {params[-1]}){tail}"]
 
 
-def render(header: str, sources: list[Path], include_dirs: list[Path]) -> tuple[str, str]:
+def number_text(value: float) -> str:
+    """A bound or default as the comments write it: 5, 0.01, 1e15."""
+    if value == int(value) and abs(value) < 1e6:
+        return str(int(value))
+    return re.sub(r"e\+?(-?)0*(\d)", r"e\1\2", f"{value:g}")
+
+
+def comment(text: str, indent: str) -> list[str]:
+    """`text` as `///` lines of at most WRAP columns."""
+    width = WRAP - len(indent) - 4
+    lines = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+    return [f"{indent}/// {line}".replace("\u00a0", " ") for line in lines]
+
+
+def parameter_text(row: dict, value_enums: dict[tuple[str, ...], tuple[str, list[str]]]) -> str:
+    """A parameter row's comment: its documentation, then kind, bounds and default."""
+    default = row["default"]
+    if row["kind"] == "choice":
+        match = value_enums.get(tuple(option.upper() for option in row["options"]))
+        if match:
+            values = f"a {match[0]} value, default {match[1][int(default)]}."
+        else:
+            options = ", ".join(f"{i} = {name}" for i, name in enumerate(row["options"]))
+            values = f"one of {options}; default {int(default)}."
+    elif row["kind"] == "flag":
+        values = f"0 or 1, default {int(default)}."
+    else:
+        opening = "(" if row["lower_exclusive"] else "["
+        closing = "inf)" if row["upper"] is None else f"{number_text(row['upper'])}]"
+        kind = "integer" if row["kind"] == "integer" else "real"
+        # A no-break space keeps the range on one line; comment() turns it back into a space.
+        values = f"{kind} in {opening}{number_text(row['lower'])},\u00a0{closing}, default {number_text(default)}."
+    text = f"{row['doc']} Values: {values}"
+    return text + (" Architecture." if row["architecture"] else "")
+
+
+def table_enum_lines(table: dict, value_enums: dict[tuple[str, ...], tuple[str, list[str]]]) -> list[str]:
+    """The constant group of one parameter table."""
+    lines = comment(table["doc"], "") + [f"typedef int32_t {table['type']};", "enum {"]
+    rows = table["parameters"]
+    for k, row in enumerate(rows):
+        lines += comment(parameter_text(row, value_enums), "  ")
+        lines.append(f"  {row['constant']} = {row['id']}" + ("," if k + 1 < len(rows) else ""))
+    return lines + ["};"]
+
+
+def render(
+    header: str, sources: list[Path], include_dirs: list[Path], tables: dict
+) -> tuple[str, str]:
     """The declarations for the template, and the extra #include/#define lines they need."""
     enums, functions = parse_header(c_section(header))
     handles = handle_types(header, include_dirs)
@@ -593,23 +672,38 @@ def render(header: str, sources: list[Path], include_dirs: list[Path]) -> tuple[
             out += [""] + doc + [f"typedef struct {name} {name};"]
 
     constants: dict[str, str] = {}
-    if enums:
+    groups: list[tuple[tuple, list[str]]] = []  # (position, lines) of every constant group
+    value_enums: dict[tuple[str, ...], tuple[str, list[str]]] = {}  # case names -> (enum, constants)
+    for enum in enums:
+        decl = swift_decls.get(enum.name)
+        lines = doc_of(enum.name, enum.doc) + [f"typedef {enum.ctype} {enum.name};", "enum {"]
+        names = []
+        for k, (case, value, case_doc) in enumerate(enum.cases):
+            constant = constant_name(enum.name, case, value)
+            if constant in constants:
+                raise GenerationError(f"{constant} is defined by both {constants[constant]} and {enum.name}")
+            constants[constant] = enum.name
+            names.append(constant)
+            doc = decl.case_docs.get(case) if decl else None
+            lines += [f"  {line}" for line in (doc or header_doc(case_doc))]
+            lines.append(f"  {constant} = {value}" + ("," if k + 1 < len(enum.cases) else ""))
+        groups.append((position(enum.name), lines + ["};"]))
+        if [int(value) for _, value, _ in enum.cases] == list(range(len(enum.cases))):
+            value_enums[tuple(upper_snake(case) for case, _, _ in enum.cases)] = (enum.name, names)
+    for table in tables.values():
+        for row in table["parameters"]:
+            if row["constant"] in constants:
+                raise GenerationError(f"{row['constant']} is defined twice")
+            constants[row["constant"]] = table["type"]
+        file, _, _ = position(table["setter"])
+        groups.append(((file, -1, table["type"]), table_enum_lines(table, value_enums)))
+    if groups:
         out += banner(
             "Enumerations",
             ["Each is an int32_t type with its values as constants (pinned: they never change)."],
         )
-        for enum in sorted(enums, key=lambda e: position(e.name)):
-            decl = swift_decls.get(enum.name)
-            out += [""] + doc_of(enum.name, enum.doc) + [f"typedef {enum.ctype} {enum.name};", "enum {"]
-            for k, (case, value, case_doc) in enumerate(enum.cases):
-                constant = constant_name(enum.name, case, value)
-                if constant in constants:
-                    raise GenerationError(f"{constant} is defined by both {constants[constant]} and {enum.name}")
-                constants[constant] = enum.name
-                doc = decl.case_docs.get(case) if decl else None
-                out += [f"  {line}" for line in (doc or header_doc(case_doc))]
-                out.append(f"  {constant} = {value}" + ("," if k + 1 < len(enum.cases) else ""))
-            out.append("};")
+        for _, lines in sorted(groups, key=lambda group: group[0]):
+            out += [""] + lines
 
     by_file: dict[int, list[CFunction]] = {}
     for function in functions:
@@ -652,10 +746,11 @@ def swift_version() -> dict[str, str]:
     return version
 
 
-def generate(build: SwiftPMBuild, swift_header: Path | None) -> str:
+def generate(build: SwiftPMBuild, swift_header: Path | None, library: Path | None) -> str:
     header = swift_header.read_text() if swift_header else swift_generated_header(build)
     sources, include_dirs = module_inputs(manifest_compile_args(build))
-    declarations, extra = render(header, sources, include_dirs)
+    tables = parameter_tables(library or build.scratch / build.configuration / "libsparsevar.so")
+    declarations, extra = render(header, sources, include_dirs, tables)
     version = swift_version()
     major, minor, patch = (int(version[k]) for k in ("major", "minor", "patch"))
     text = TEMPLATE.read_text()
@@ -691,6 +786,10 @@ def main() -> int:
         "(default: $SPARSEVAR_SWIFTPM_ARGUMENTS)",
     )
     parser.add_argument("--swift-header", type=Path, help="use this swiftc-generated header instead of running swiftc")
+    parser.add_argument(
+        "--library", type=Path,
+        help="libsparsevar.so whose parameter tables to read (default: <scratch>/<configuration>/libsparsevar.so)",
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT, help="header to write or check (default: include/sparsevar.h)")
     options = parser.parse_args()
     try:
@@ -698,7 +797,7 @@ def main() -> int:
             build = SwiftPMBuild.from_file(options.swiftpm_arguments.resolve())
         else:
             build = SwiftPMBuild(scratch=options.scratch_path.resolve())
-        text = generate(build, options.swift_header)
+        text = generate(build, options.swift_header, options.library)
     except GenerationError as error:
         print(f"generate_header.py: error: {error}", file=sys.stderr)
         return 2

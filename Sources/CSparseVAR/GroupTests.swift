@@ -8,22 +8,6 @@
 import SparseVAR
 import _SparseVARHandles
 
-/// Parameters of the tests run on a set (sparsevar_var_set_set_param).
-@c(sparsevar_test_param) public enum TestParameter: Int32 {
-  /// p-value of the rank-sum test: a sparsevar_rank_sum_method value, default asymptotic.
-  case method = 300
-  /// Random relabelings for the permutation p-value (the test's p-value) when exact enumeration
-  /// is too large: integer in [0, 1e15], default 9999 (smallest Monte Carlo p 1e-4); 0 = no
-  /// permutation p-value (reported as NaN).
-  case permutations = 301
-  /// Seed of the Monte Carlo relabelings: integer in [0, 1e15], default 0.
-  case seed = 302
-  /// Largest number of relabelings enumerated exactly: integer in [1, 1e15], default 20000.
-  case exactLimit = 303
-  /// Worker threads for the swap test's forecasts: integer in [0, 1024], default 0 = all cores.
-  case threads = 400
-}
-
 /// How the rank-sum p-value is computed.
 @c(sparsevar_rank_sum_method) public enum RankSumMethodChoice: Int32 {
   /// Normal approximation with tie and continuity correction.

@@ -8,27 +8,6 @@
 import SparseVAR
 import _SparseVARHandles
 
-/// Parameters of a sparse VAR, set with sparsevar_var_set_param. Values are pinned; the bounds
-/// and defaults are also available from sparsevar_var_param_bounds.
-@c(sparsevar_var_param) public enum VARParameter: Int32 {
-  /// VAR order p: integer in [1, 1000], default 5.
-  case lag = 100
-  /// l1 penalty lambda on the sigma-normalised problem: [0, inf), default 0.01.
-  case lambda = 101
-  /// LARS step-size stabiliser eps_gamma: [0, inf), default 0 (plain LARS).
-  case epsGamma = 102
-  /// 1 = divide the series by the standard deviation of all its entries (default), 0 = do not.
-  case normalize = 103
-  /// 1 = fit an unpenalised intercept per output, 0 = none (default).
-  case intercept = 104
-  /// Bound on LARS steps per output: integer in [0, 1e9], default 0 = no bound.
-  case maxIter = 105
-  /// Choice of lambda per output: a sparsevar_criterion value, default SPARSEVAR_CRITERION_NONE.
-  case criterion = 200
-  /// Worker threads for a fit: integer in [0, 1024], default 0 = all cores.
-  case threads = 400
-}
-
 /// How lambda is chosen (parameter SPARSEVAR_VAR_PARAM_CRITERION).
 @c(sparsevar_criterion) public enum CriterionChoice: Int32 {
   /// Use the lambda parameter for every output.

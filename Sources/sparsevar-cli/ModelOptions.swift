@@ -104,33 +104,93 @@ struct ModelOptions: ParsableArguments {
   var equalizeRuns = false
   @Option(help: "Seed of the weights and of the window order.") var seed: UInt64 = library.architecture.seed
   @Option(help: "Worker threads (0 = all cores).") var threads: Int = library.training.varOptions.threads
+  @Option(
+    name: .customLong("set"),
+    help: ArgumentHelp(
+      """
+      Any architecture or training parameter of the model's table by name, as NAME=VALUE (repeatable, \
+      applied after the options above; a choice by its option's name). `sparsevar parameters` lists them.
+      """, valueName: "name=value"))
+  var assignments: [String] = []
 
-  /// The network for `dataset` and its training options; `defaults` for the options not given,
-  /// an automatic depth resolved from the dataset (`Recipe`).
+  func validate() throws { _ = try settings() }
+
+  /// The model's settings: the library's defaults, then `defaults`, the options above and the
+  /// `--set` assignments.
+  func settings(defaults: ModelDefaults = .init()) throws -> SparseVARNetworkSettings {
+    var s = SparseVARNetworkSettings()
+    s.architecture.depth = depth ?? defaults.depth ?? library.architecture.depth
+    s.architecture.channels = channels
+    s.architecture.latentChannels = latentChannels
+    s.architecture.skipConnection = !noSkip
+    s.architecture.encoderSlope = encoderSlope
+    s.architecture.seed = seed
+    s.training.mode = mode.mode
+    if case .endToEnd(let gradient) = mode.mode { s.gradient = gradient }
+    s.training.varOptions.lag = lag
+    s.training.varOptions.lambda = lambda
+    s.training.varOptions.threads = threads
+    s.training.centerLatents = !noCentering
+    s.training.epochs = epochs ?? defaults.epochs ?? library.training.epochs
+    s.training.window = window
+    s.training.learningRate = learningRate ?? defaults.learningRate ?? library.training.learningRate
+    s.training.seed = seed
+    for assignment in assignments { try assign(assignment, to: &s) }
+    return s
+  }
+
+  /// The network for `dataset` with `settings(defaults:)`, an automatic depth resolved from the
+  /// dataset (`Recipe`).
   func makeNetwork(for dataset: FrameDataset, defaults: ModelDefaults = .init()) throws -> SparseVARNetwork {
-    var configuration = AutoencoderConfiguration()
-    configuration.depth = depth ?? defaults.depth ?? library.architecture.depth
-    configuration.channels = channels
-    configuration.latentChannels = latentChannels
-    configuration.skipConnection = !noSkip
-    configuration.encoderSlope = encoderSlope
-    configuration.seed = seed
-    let (resolved, recipe) = try Recipe.resolve(configuration, for: dataset)
-    var training = TrainingOptions()
-    training.mode = mode.mode
-    training.varOptions.lag = lag
-    training.varOptions.lambda = lambda
-    training.varOptions.threads = threads
-    training.centerLatents = !noCentering
-    training.epochs = epochs ?? defaults.epochs ?? library.training.epochs
-    training.window = window
-    training.learningRate = learningRate ?? defaults.learningRate ?? library.training.learningRate
-    training.seed = seed
+    let s = try settings(defaults: defaults)
+    let (resolved, recipe) = try Recipe.resolve(s.architecture, for: dataset)
     let network = try SparseVARNetwork(
-      configuration: resolved, height: dataset.outputHeight, width: dataset.outputWidth, training: training)
+      configuration: resolved, height: dataset.outputHeight, width: dataset.outputWidth, training: s.training)
     network.recipe = recipe
     return network
   }
+}
+
+/// The rows of the model's parameter table that `--set` takes: those of its architecture and
+/// training (the group tests and maps have options of their own), found by setting each row to a
+/// value other than its default and seeing what changes.
+var settableParameters: [Setting<SparseVARNetworkSettings>] {
+  SparseVARNetworkSettings.parameters.filter { row in
+    let other = [row.lower, row.upper, row.defaultValue + 1, row.defaultValue * 2].first {
+      $0 != row.defaultValue && row.violation($0) == nil
+    }
+    guard let other else { return false }
+    let before = SparseVARNetworkSettings()
+    var after = before
+    row.set(&after, other)
+    return after.tests == before.tests && after.mapReadout == before.mapReadout
+  }
+}
+
+/// Applies one `--set NAME=VALUE` through the model's parameter table.
+private func assign(_ assignment: String, to settings: inout SparseVARNetworkSettings) throws {
+  let table = settableParameters
+  let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
+  guard parts.count == 2, let row = table.first(where: { $0.name == parts[0] }) else {
+    throw ValidationError(
+      "--set takes NAME=VALUE with one of the names \(table.map(\.name).joined(separator: ", ")); got \(assignment)")
+  }
+  let text = parts[1]
+  let value: Double
+  if let option = row.options.firstIndex(of: String(text.map { $0 == "-" ? "_" : $0 })) {
+    value = Double(option)
+  } else if row.kind == .flag, let flag = ["false": 0.0, "true": 1.0][text] {
+    value = flag
+  } else if let number = Double(text) {
+    value = number
+  } else {
+    let expected = row.options.isEmpty ? "a number" : "one of \(row.options.joined(separator: ", "))"
+    throw ValidationError("--set \(row.name) takes \(expected), got \(text)")
+  }
+  if let range = row.violation(value) {
+    throw ValidationError("--set \(row.name) must be \(range), got \(text)")
+  }
+  row.set(&settings, value)
 }
 
 /// Trains with a progress line, then analyses every run.

@@ -31,7 +31,7 @@ struct SparseVARTool: ParsableCommand {
       NWB files named FILE:/PATH (e.g. session.nwb:/acquisition/TwoPhotonSeries/data).
       --pixel-size (micrometres per analysed pixel) puts the figures' scale bars in micrometres.
       """,
-    subcommands: [Demo.self, Train.self, Analyze.self, TestCommand.self, Maps.self, Synth.self])
+    subcommands: [Demo.self, Train.self, Analyze.self, TestCommand.self, Maps.self, Synth.self, Parameters.self])
 }
 
 /// Writes `text` to standard error as it is.

@@ -1,5 +1,6 @@
-// The C parameter enums (and the header generated from them) against the core's tables: every
-// constant has exactly one table row with its value and name, and every row a constant.
+// The header's parameter constants (generated from sparsevar_param_table) against the core's
+// tables: every constant has exactly one table row with its value and name, and every row a
+// constant; the JSON of the tables holds every row.
 import Foundation
 import Testing
 @testable import CSparseVAR
@@ -19,28 +20,36 @@ func headerConstants(_ prefix: String) throws -> [String: Int32] {
   return constants
 }
 
-func checkTable<Settings>(
-  _ table: SettingTable<Settings>, enumHas: (Int32) -> Bool, sourceLocation: SourceLocation = #_sourceLocation
-) throws {
+func checkTable<Settings>(_ table: SettingTable<Settings>, sourceLocation: SourceLocation = #_sourceLocation) throws {
   let rows = Dictionary(table.rows.map { (table.cName($0), $0.id) }, uniquingKeysWith: { a, _ in a })
   #expect(rows.count == table.rows.count, "two rows share a name", sourceLocation: sourceLocation)
   #expect(Set(table.rows.map(\.id)).count == table.rows.count, "two rows share an id", sourceLocation: sourceLocation)
   #expect(try headerConstants(table.prefix) == rows, sourceLocation: sourceLocation)
   for row in table.rows {
-    #expect(enumHas(row.id), "\(table.cName(row)) is no enum case", sourceLocation: sourceLocation)
+    #expect(row.kind == .choice ? row.options.count == Int(row.upper) + 1 : row.options.isEmpty, sourceLocation: sourceLocation)
+    #expect(!row.doc.isEmpty && row.violation(row.defaultValue) == nil, sourceLocation: sourceLocation)
   }
 }
 
-@Test func varParametersMatchTheirEnum() throws {
-  try checkTable(varSettings) { VARParameter(rawValue: $0) != nil }
-}
+@Test func varParametersAreTheHeaders() throws { try checkTable(varSettings) }
+@Test func testParametersAreTheHeaders() throws { try checkTable(testSettings) }
+@Test func modelParametersAreTheHeaders() throws { try checkTable(autoencoderSettings) }
 
-@Test func testParametersMatchTheirEnum() throws {
-  try checkTable(testSettings) { TestParameter(rawValue: $0) != nil }
-}
-
-@Test func modelParametersMatchTheirEnum() throws {
-  try checkTable(autoencoderSettings) { AutoencoderParameter(rawValue: $0) != nil }
+@Test func parameterTableJSONHoldsEveryRow() throws {
+  var length: Int64 = 0
+  #expect(sparsevar_param_table(nil, 0, &length) == 0)
+  var small = [CChar](repeating: 0, count: 8)
+  #expect(sparsevar_param_table(&small, 8, nil) == -6)  // SPARSEVAR_E_BUFFER_TOO_SMALL
+  var buffer = [CChar](repeating: 0, count: Int(length) + 1)
+  #expect(sparsevar_param_table(&buffer, length + 1, nil) == 0)
+  let text = String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+  func ids(_ key: String) -> [Int] {
+    ((json[key] as? [String: Any])?["parameters"] as? [[String: Any]])?.compactMap { $0["id"] as? Int } ?? []
+  }
+  #expect(ids("var") == varSettings.rows.map { Int($0.id) })
+  #expect(ids("test") == testSettings.rows.map { Int($0.id) })
+  #expect(ids("autoencoder") == autoencoderSettings.rows.map { Int($0.id) })
 }
 
 @Test func setGetAndBoundsGoThroughTheTable() throws {

@@ -678,6 +678,17 @@ static void misused_handles(void) {
   CHECK(C(sparsevar_last_error)() != NULL);
   CHECK(C(sparsevar_version_number)() == SPARSEVAR_VERSION_NUMBER);
   CHECK(strcmp(C(sparsevar_version_string)(), SPARSEVAR_VERSION_STRING) == 0);
+  {
+    char table[16];
+    int64_t length = 0;
+    CHECK_OK(C(sparsevar_param_table)(NULL, 0, &length));
+    CHECK(length > 1000);
+    CHECK_OK(sparsevar_param_table(NULL, 0, NULL));
+    EXPECT_STATUS(E_SMALL, sparsevar_param_table(table, (int64_t)sizeof table, &length));
+    EXPECT_STATUS(E_SMALL, sparsevar_param_table(table, MIN, NULL));
+    EXPECT_STATUS(E_SMALL, sparsevar_param_table(table, -1, NULL));
+    EXPECT_STATUS2(E_ARG, E_SMALL, sparsevar_param_table(NULL, MAX, NULL));
+  }
 
   sparsevar_var_free(var);
   sparsevar_var_set_free(set);

@@ -96,6 +96,10 @@ def test_train_on_tiff_with_command_line_labels(synthetic, tmp_path):
     (["train", "x.txt", "--labels", "F"], ".npy"),
     (["test", "/nonexistent/model.svnet"], "cannot open"),
     (["demo", "--preset", "huge"], "huge"),
+    (["train", "x.npy", "--labels", "F", "--set", "chanels=4"], "one of the names depth, channels"),
+    (["train", "x.npy", "--labels", "F", "--set", "encoder_slope=2"], "encoder_slope must be in"),
+    (["train", "x.npy", "--labels", "F", "--set", "training_mode=fast"], "one of sequential, embedded, end_to_end"),
+    (["train", "x.npy", "--labels", "F", "--set", "test_permutations=5"], "one of the names"),
 ])
 def test_clear_errors(tmp_path, arguments, message):
     (tmp_path / "x.txt").write_text("not frames")
@@ -126,6 +130,19 @@ def test_hostile_sizes_are_errors_not_crashes(synthetic, tmp_path, options, mess
         capture_output=True, text=True, timeout=600, preexec_fn=_limit_address_space)
     assert done.returncode == 1, f"exit {done.returncode} (a negative one is a signal):\n{done.stderr}"
     assert message in done.stderr, done.stderr
+
+
+def test_set_takes_any_table_parameter(synthetic, tmp_path):
+    """`--set NAME=VALUE` reaches the model (the report's recipe names the encoder), and
+    `sparsevar parameters` lists what it takes."""
+    listed = run("parameters").stdout
+    assert "encoder_slope (architecture)" in listed and "learning_rate\n" in listed
+    runs = sorted(str(synthetic / p) for p in os.listdir(synthetic) if p.startswith("run_"))[:4]
+    run("train", *runs, "--labels", "F,F,N,N", "-o", tmp_path / "m.svnet", "--report", tmp_path / "report",
+        *TINY_MODEL, "--set", "encoder_slope=0.01", "--set", "lambda=0.02")
+    text = (tmp_path / "report" / "report.md").read_text()
+    assert "the paper's leaky encoder (slope 0.01)" in text
+    assert "lambda = 0.02." in text
 
 
 def test_help_explains_the_commands():

@@ -37,29 +37,50 @@ public struct SparseVARNetworkSettings: Sendable, Equatable {
     let architecture: [Setting<SparseVARNetworkSettings>] = [
       .integer(
         500, "depth", \.architecture.depth, in: 0...8, default: 0, architecture: true,
-        "Encoder (and decoder) blocks; 0 = chosen from the training dataset."),
+        """
+        Encoder (and decoder) blocks; 0 = automatic: chosen at the first training from the frame size and the \
+        shortest run, as the smallest depth whose latent size K is at most the shortest run's frames / 25 (the \
+        deepest the frame allows when none is); the parameter keeps reading 0, the model's latent shape gives \
+        the grid chosen. The paper's is 3. The frame height and width must be multiples of 2^depth.
+        """),
       .integer(
         501, "channels", \.architecture.channels, in: 1...4096, default: 32, architecture: true,
         "Channels of the hidden 3x3 convolutions."),
       .integer(
         502, "latent_channels", \.architecture.latentChannels, in: 1...4096, default: 1, architecture: true,
-        "Channels of the latent map."),
+        "Channels of the latent map. The latent size is K = latent_channels * (height / 2^depth) * (width / 2^depth)."),
       .flag(
         503, "skip_connection", \.architecture.skipConnection, default: true, architecture: true,
-        "Encode x_t - xbar and decode (d_t + 1) * xbar."),
+        """
+        1 = skip connection: the encoder sees x_t - xbar and xhat_t = (d_t + 1) * xbar, with xbar the training \
+        dataset's mean frame; 0 = none (xhat_t = d_t).
+        """),
       .flag(
         504, "literal_last_block", \.architecture.literalLastBlock, default: false, architecture: true,
-        "Keep batch norm and leaky ReLU in the last decoder block."),
+        """
+        1 = the last decoder block keeps batch norm and leaky ReLU (the paper's literal block); 0 = a plain \
+        linear 3x3 convolution there, so that the residual can take any sign.
+        """),
       .integer(
         505, "seed", \.architecture.seed, in: 0...1e15, default: 0, architecture: true,
         "Seed of the weight initialisation."),
       .real(
         506, "encoder_slope", \.architecture.encoderSlope, from: 0, to: 1, default: 1, architecture: true,
-        "Slope of the encoder's leaky ReLUs for negative inputs: 1 = no activation, 0.01 = the paper's."),
+        """
+        Slope of the encoder's leaky ReLUs for negative inputs: 1 = no activation in the encoder (convolution, \
+        batch norm and max pooling per block), which separated the synthetic conditions more often than the \
+        paper's 0.01 (docs/validation.md). The decoder keeps 0.01.
+        """),
     ]
     let mode = Setting<SparseVARNetworkSettings>(
       id: 510, name: "training_mode", kind: .choice, lower: 0, upper: 2, default: 2,
-      doc: "How the VAR takes part in training: sequential, embedded or end-to-end.",
+      options: modes,
+      doc: """
+        How the VAR takes part in training: sequential (the autoencoder is trained alone and the VARs are \
+        fitted only in the analysis), embedded (a VAR is fitted on every window in the forward pass and the \
+        decoder decodes its forecasts; its coefficients are constants in the backward pass) or end-to-end (as \
+        embedded, with gradients also through the lasso solutions, see lasso_gradient).
+        """,
       get: {
         switch $0.training.mode {
         case .sequential: 0
@@ -72,7 +93,11 @@ public struct SparseVARNetworkSettings: Sendable, Equatable {
       })
     let gradient = Setting<SparseVARNetworkSettings>(
       id: 511, name: "lasso_gradient", kind: .choice, lower: 0, upper: 1, default: 1,
-      doc: "Gradient through the lasso solutions in the end-to-end mode: unrolled or implicit.",
+      options: ["unrolled", "implicit"],
+      doc: """
+        Gradient through the lasso solutions in the end-to-end mode: unrolled (through every LARS step) or \
+        implicit (from the optimality conditions at the solution).
+        """,
       get: { $0.gradient == .unrolled ? 0 : 1 },
       set: { s, value in
         s.gradient = value == 0 ? .unrolled : .implicit
@@ -82,22 +107,47 @@ public struct SparseVARNetworkSettings: Sendable, Equatable {
       $0.lifted(to: \SparseVARNetworkSettings.training.varOptions, id: $0.id + 420, name: $0.name)
     }
     let training: [Setting<SparseVARNetworkSettings>] = [
-      .flag(523, "center_latents", \.training.centerLatents, default: true, "Fit every VAR to latents minus their temporal mean."),
-      .real(530, "learning_rate", \.training.learningRate, from: 0, excludingLower: true, default: 3e-3, "Adam's learning rate."),
-      .integer(531, "epochs", \.training.epochs, in: 0...1e9, default: 10, "Epochs run by each training call."),
-      .integer(532, "window", \.training.window, in: 3...1e9, default: 64, "Frames per training window."),
-      .integer(533, "shuffle_seed", \.training.seed, in: 0...1e15, default: 0, "Seed of the window order."),
+      .flag(
+        523, "center_latents", \.training.centerLatents, default: true,
+        """
+        1 = every VAR is fitted to latents minus their temporal mean: each training window's, and in the \
+        analysis each run's, so that a run's constant offset in latent space (brightness, baseline) enters \
+        neither its coefficients nor the group tests; forecasts add the mean back. 0 = the paper's literal fit \
+        on the raw latents. Takes effect at the next training and analysis.
+        """),
+      .real(
+        530, "learning_rate", \.training.learningRate, from: 0, excludingLower: true, default: 3e-3,
+        "Adam's learning rate (the default is the measured recipe; the paper's is 0.001)."),
+      .integer(
+        531, "epochs", \.training.epochs, in: 0...1e9, default: 10,
+        "Epochs run by each training call (the default is the measured recipe)."),
+      .integer(
+        532, "window", \.training.window, in: 3...1e9, default: 64,
+        """
+        Frames per training window (one mini-batch); must be >= lag + 2 when training. Runs are cut into \
+        non-overlapping windows; a run's tail shorter than lag + 2 frames is not trained on, a longer one is a \
+        shorter window.
+        """),
+      .integer(
+        533, "shuffle_seed", \.training.seed, in: 0...1e15, default: 0, "Seed of the window order, shuffled anew every epoch."),
     ]
     let tests = PairwiseGroupTestOptions.parameters.map {
       $0.lifted(to: \SparseVARNetworkSettings.tests, id: $0.id + 240, name: "test_" + $0.name)
     }
     let readout = Setting<SparseVARNetworkSettings>(
       id: 550, name: "map_readout", kind: .choice, lower: 0, upper: 1, default: 0,
-      doc: "How contribution maps are read out: latent grid (default) or the paper's decoder.",
+      options: ["latent_grid", "decoder"],
+      doc: """
+        How contribution maps are read out of the runs' influence vectors: latent_grid (each pixel gets its \
+        latent cell's influence, weighted by its relative temporal standard deviation; keeps the grid's \
+        localisation) or decoder (the paper's: the influence decoded, times the mean frame). Takes effect at \
+        the next map.
+        """,
       get: { Double($0.mapReadout.rawValue) },
       set: { s, value in s.mapReadout = MapReadout(rawValue: Int(value)) ?? .latentGrid })
     let threads: Setting<SparseVARNetworkSettings> = .threads(
-      600, \.training.varOptions.threads, "Worker threads of the whole model (0 = all cores).")
+      600, \.training.varOptions.threads,
+      "Worker threads of the whole model: network layers, VAR fits, swap test (0 = all cores). Results do not depend on it.")
     return architecture + [mode, gradient] + varRows + training + tests + [readout, threads]
   }
 }

@@ -1,10 +1,12 @@
 //===--- Setting.swift ----------------------------------------------------===//
 //
 // A settings value's parameters as one declarative table. Each row gives a parameter's id (the
-// value of its C constant), name, kind, bounds, default, a one-line description, whether it
-// defines a network's architecture, and how it is read from and written to the settings value,
-// as a number. The C layer's set/get/bounds calls loop over these tables; the Python binding and
-// the command-line tool are checked against them by tests.
+// value of its C constant), name, kind, bounds, default, the names of a choice's options, its
+// documentation, whether it defines a network's architecture, and how it is read from and written
+// to the settings value, as a number. Everything else is derived from these tables: the C layer's
+// set/get/bounds calls loop over them, the C header's parameter constants and their comments are
+// generated from them (sparsevar_param_table), the Python binding builds its parameters from them
+// at import, and the command-line tool's `--set NAME=VALUE` takes any row by name.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,9 +36,13 @@ public struct Setting<Settings> {
   public let lowerIsExclusive: Bool
   /// The value of a default-constructed `Settings`.
   public let defaultValue: Double
+  /// For a choice, the snake_case name of each option (the option at index i is the value i);
+  /// empty for other kinds.
+  public let options: [String]
   /// Whether the parameter defines a network's architecture (fixed once it has been trained).
   public let isArchitecture: Bool
-  /// One line: what the parameter is, with its unit.
+  /// What the parameter is and does, with its unit, in sentences; its kind, bounds, default and
+  /// options are stated apart (the C header and the Python docstrings add them).
   public let doc: String
   /// The parameter's current value in `settings`.
   public let get: (Settings) -> Double
@@ -45,7 +51,7 @@ public struct Setting<Settings> {
 
   public init(
     id: Int32, name: String, kind: SettingKind, lower: Double, upper: Double, lowerIsExclusive: Bool = false,
-    default defaultValue: Double, isArchitecture: Bool = false, doc: String,
+    default defaultValue: Double, options: [String] = [], isArchitecture: Bool = false, doc: String,
     get: @escaping (Settings) -> Double, set: @escaping (inout Settings, Double) -> Void
   ) {
     self.id = id
@@ -55,6 +61,7 @@ public struct Setting<Settings> {
     self.upper = upper
     self.lowerIsExclusive = lowerIsExclusive
     self.defaultValue = defaultValue
+    self.options = options
     self.isArchitecture = isArchitecture
     self.doc = doc
     self.get = get
@@ -77,7 +84,7 @@ public struct Setting<Settings> {
     let set = self.set
     return Setting<Outer>(
       id: id, name: name, kind: kind, lower: lower, upper: upper, lowerIsExclusive: lowerIsExclusive,
-      default: defaultValue, isArchitecture: isArchitecture, doc: doc,
+      default: defaultValue, options: options, isArchitecture: isArchitecture, doc: doc,
       get: { get($0[keyPath: path]) }, set: { set(&$0[keyPath: path], $1) })
   }
 }
@@ -116,15 +123,17 @@ extension Setting {
       get: { $0[keyPath: path] ? 1 : 0 }, set: { $0[keyPath: path] = $1 != 0 })
   }
 
-  /// A choice among `options` (the option at index i is the value i).
+  /// A choice among `options`, each with its snake_case name (the option at index i is the
+  /// value i).
   public static func choice<Value: Equatable>(
-    _ id: Int32, _ name: String, _ path: WritableKeyPath<Settings, Value>, _ options: [Value],
+    _ id: Int32, _ name: String, _ path: WritableKeyPath<Settings, Value>, _ options: KeyValuePairs<String, Value>,
     default defaultValue: Value, _ doc: String
   ) -> Setting {
-    Setting(
-      id: id, name: name, kind: .choice, lower: 0, upper: Double(options.count - 1),
-      default: Double(options.firstIndex(of: defaultValue)!), doc: doc,
-      get: { Double(options.firstIndex(of: $0[keyPath: path])!) }, set: { $0[keyPath: path] = options[Int($1)] })
+    let values = options.map(\.value)
+    return Setting(
+      id: id, name: name, kind: .choice, lower: 0, upper: Double(values.count - 1),
+      default: Double(values.firstIndex(of: defaultValue)!), options: options.map(\.key), doc: doc,
+      get: { Double(values.firstIndex(of: $0[keyPath: path])!) }, set: { $0[keyPath: path] = values[Int($1)] })
   }
 }
 

@@ -9,15 +9,17 @@ extension SparseVAROptions {
   public static var parameters: [Setting<SparseVAROptions>] {
     [
       .integer(100, "lag", \.lag, in: 1...1000, default: 5, "VAR order p."),
-      .real(101, "lambda", \.lambda, from: 0, default: 0.01, "l1 penalty on the sigma-normalised problem."),
-      .real(102, "eps_gamma", \.epsGamma, from: 0, default: 0, "LARS step-size stabiliser (0 = plain LARS)."),
-      .flag(103, "normalize", \.normalize, default: true, "Divide the series by the standard deviation of its entries."),
-      .flag(104, "intercept", \.intercept, default: false, "Fit an unpenalised intercept per output."),
-      .integer(105, "max_iter", \.maxIterations, in: 0...1e9, default: 0, "Bound on LARS steps per output (0 = none)."),
+      .real(101, "lambda", \.lambda, from: 0, default: 0.01, "l1 penalty lambda on the sigma-normalised problem."),
+      .real(102, "eps_gamma", \.epsGamma, from: 0, default: 0, "LARS step-size stabiliser eps_gamma (0 = plain LARS)."),
+      .flag(
+        103, "normalize", \.normalize, default: true,
+        "1 = divide the series by the standard deviation of all its entries, 0 = do not."),
+      .flag(104, "intercept", \.intercept, default: false, "1 = fit an unpenalised intercept per output, 0 = none."),
+      .integer(105, "max_iter", \.maxIterations, in: 0...1e9, default: 0, "Bound on LARS steps per output (0 = no bound)."),
       .choice(
-        200, "criterion", \.criterion, [nil, .aic, .bic], default: nil,
-        "Choice of lambda per output: none (the lambda parameter), AIC or BIC along the lasso path."),
-      .threads(400, \.threads, "Worker threads of a fit (0 = all cores)."),
+        200, "criterion", \.criterion, ["none": nil, "aic": .aic, "bic": .bic], default: nil,
+        "Choice of lambda per output: none (the lambda parameter for every output), or Akaike's or Bayes' criterion along each output's full lasso path."),
+      .threads(400, \.threads, "Worker threads of a fit (0 = all cores). Results do not depend on it."),
     ]
   }
 }

@@ -230,6 +230,7 @@ _PROTOTYPES = [
     ("sparsevar_last_error", c_char_p, []),
     ("sparsevar_version_number", c_int32, []),
     ("sparsevar_version_string", c_char_p, []),
+    ("sparsevar_param_table", _status, [c_char_p, c_int64, _i64p]),
     # LARS.swift
     ("sparsevar_lasso_lars", _status,
      [_f64p, c_int64, _f64p, c_int64, c_int64, _f64p, c_double, c_double]),

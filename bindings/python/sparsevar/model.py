@@ -21,87 +21,23 @@ from ._lib import (
     SparseVARError,
     lib,
 )
-from ._util import HandleOwner, argument_error, choice, f32_ptr, f64_ptr, read_name
+from ._params import docstring, parameters, signature
+from ._util import HandleOwner, argument_error, f32_ptr, f64_ptr, read_name
 from .dataset import FrameDataset, _frames_array
 from .stats import GroupTestOutcome, _label, read_test_result
 
 __all__ = ["SparseVARAutoencoder"]
 
-# sparsevar_autoencoder_param (Sources/CSparseVAR/Autoencoder.swift); values pinned.
-_PARAMS = {
-    "depth": 500,
-    "channels": 501,
-    "latent_channels": 502,
-    "skip_connection": 503,
-    "literal_last_block": 504,
-    "seed": 505,
-    "encoder_slope": 506,
-    "mode": 510,
-    "lasso_gradient": 511,
-    "p": 520,
-    "alpha": 521,
-    "eps_gamma": 522,
-    "center_latents": 523,
-    "learning_rate": 530,
-    "epochs": 531,
-    "window": 532,
-    "shuffle_seed": 533,
-    "test_method": 540,
-    "permutations": 541,
-    "test_seed": 542,
-    "exact_limit": 543,
-    "map_readout": 550,
-    "n_threads": 600,
-}
-_ARCHITECTURE = ("depth", "channels", "latent_channels", "skip_connection", "literal_last_block",
-                 "seed", "encoder_slope")
-# sparsevar_training_mode, sparsevar_gradient, sparsevar_rank_sum_method
-_MODES = {"sequential": 0, "embedded": 1, "end_to_end": 2, "end-to-end": 2}
-_GRADIENTS = {"unrolled": 0, "implicit": 1}
-_METHODS = {"asymptotic": 0, "exact": 1}
-_READOUTS = {"latent_grid": 0, "decoder": 1}  # sparsevar_map_readout
-_CHOICES = {"mode": _MODES, "lasso_gradient": _GRADIENTS, "test_method": _METHODS,
-            "map_readout": _READOUTS}
-_BOOLEANS = ("skip_connection", "literal_last_block", "center_latents")
-
-_DEFAULTS = {
-    "depth": 0, "channels": 32, "latent_channels": 1, "skip_connection": True,
-    "literal_last_block": False, "seed": 0, "mode": "end_to_end", "lasso_gradient": "implicit",
-    "p": 5, "alpha": 0.01, "eps_gamma": 0.0, "center_latents": True, "learning_rate": 3e-3, "epochs": 10, "window": 64,
-    "shuffle_seed": 0, "n_threads": 0, "test_method": "asymptotic", "permutations": 9999,
-    "test_seed": 0, "exact_limit": 20000, "map_readout": "latent_grid", "encoder_slope": 1.0,
-}
+# The model's parameters are the rows of the library's table (sparsevar_param_table), under the
+# row's name except for the concepts named as in scikit-learn and the binding's SparseVARModel.
+_PYTHON_NAMES = {"training_mode": "mode", "lag": "p", "lambda": "alpha", "threads": "n_threads",
+                 "test_permutations": "permutations", "test_exact_limit": "exact_limit"}
+_PARAMETERS = parameters("autoencoder", _PYTHON_NAMES)
+_PARAMS = {name: parameter.id for name, parameter in _PARAMETERS.items()}
 
 
 def _free_model(handle):
     lib.sparsevar_autoencoder_free(handle)
-
-
-def _number(name, value):
-    """A parameter's value as the double the C setter takes."""
-    if name in _CHOICES:
-        return float(choice(value, _CHOICES[name], name))
-    if name in _BOOLEANS:
-        if not isinstance(value, (bool, np.bool_, int, np.integer)) or value not in (0, 1):
-            raise argument_error(f"{name} must be True or False, got {value!r}")
-        return 1.0 if value else 0.0
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise argument_error(f"{name}={value!r} is not a number") from None
-
-
-def _from_number(name, number):
-    if name in _CHOICES:
-        names = {}
-        for key, code in _CHOICES[name].items():
-            names.setdefault(code, key)
-        return names[int(number)]
-    if name in _BOOLEANS:
-        return bool(number)
-    if isinstance(_DEFAULTS[name], float):
-        return float(number)
-    return int(number)
 
 
 class _TrainingProgress:
@@ -193,35 +129,10 @@ class SparseVARAutoencoder(HandleOwner):
     reconstruction error L_rec and the VAR's relative error R_var; runs are compared between
     groups (``swap_test``, ``influence_test``) and shown as ``contribution_map``.
 
-    Parameters (the defaults are the recipe measured on the synthetic data, docs/validation.md;
-    the paper's differences are depth 3, learning_rate 1e-3 and encoder_slope 0.01; bounds:
-    ``sparsevar_autoencoder_param_bounds``):
-        depth, channels, latent_channels, skip_connection, literal_last_block, seed: the
-            architecture and its initialisation. Fixed once the model has been trained:
-            changing one afterwards raises InvalidArgumentError. ``depth=0`` (default) is
-            chosen at the first ``fit`` from the frame size and the shortest run: the smallest
-            depth whose latent size K is at most the shortest run's frames / 25 (the deepest
-            the frame allows when none is); ``get_params`` keeps 0, ``depth_`` is the one chosen.
-        encoder_slope: slope of the encoder's leaky ReLUs for negative inputs, in [0, 1]:
-            1.0 (default) = no activation in the encoder (convolution, batch norm, max
-            pooling), which told the synthetic conditions apart more often; 0.01 = the
-            paper's. The decoder keeps 0.01. Architecture.
-        mode: ``"sequential"``, ``"embedded"`` or ``"end_to_end"`` (how the VAR takes part in
-            training); lasso_gradient: ``"implicit"`` or ``"unrolled"`` (end-to-end mode).
-        p, alpha, eps_gamma: the VAR's lag, l1 penalty and LARS stabiliser (training and
-            analysis).
-        center_latents: every VAR is fitted to latents minus their temporal mean (default
-            True): each training window's, and in the analysis each run's, so a run's constant
-            latent offset (brightness, baseline) enters neither its coefficients nor the group
-            tests; False = the paper's literal fit.
-        learning_rate, epochs (per ``fit`` call), window (frames per mini-batch, >= p + 2),
-            shuffle_seed: training.
-        n_threads: worker threads of the VAR fits and the swap test (0 = all cores).
-        test_method, permutations, test_seed, exact_limit: the group tests' p-values.
-        map_readout: how ``contribution_map`` reads the influence vectors out: ``"latent_grid"``
-            (default; each pixel gets the influence of the latent cell it lies in, weighted by
-            its temporal standard deviation relative to its run's mean, averaged over the
-            analysed runs) or ``"decoder"`` (the paper's: decoded, times the mean frame).
+    Parameters, all keywords (the library's parameter table: the defaults are the recipe measured
+    on the synthetic data, docs/validation.md; the paper's differences are depth 3,
+    learning_rate 1e-3 and encoder_slope 0.01; ``param_bounds(name)`` gives a parameter's bounds):
+{parameters}
 
     Attributes after ``fit`` / ``analyze`` (runs in the dataset's order):
         coef_: (n_runs, p, K, K), ``coef_[i, k - 1, j, l]`` = A_k[j, l] of run i.
@@ -243,35 +154,13 @@ class SparseVARAutoencoder(HandleOwner):
     freed with the object). Calls on one model are serialised by a lock.
     """
 
-    def __init__(self, depth=0, channels=32, latent_channels=1, skip_connection=True,
-                 literal_last_block=False, seed=0, mode="end_to_end", lasso_gradient="implicit",
-                 p=5, alpha=0.01, eps_gamma=0.0, center_latents=True, learning_rate=3e-3, epochs=10,
-                 window=64,
-                 shuffle_seed=0, n_threads=0, test_method="asymptotic", permutations=9999,
-                 test_seed=0, exact_limit=20000, map_readout="latent_grid", encoder_slope=1.0):
-        self.depth = depth
-        self.channels = channels
-        self.latent_channels = latent_channels
-        self.skip_connection = skip_connection
-        self.literal_last_block = literal_last_block
-        self.seed = seed
-        self.mode = mode
-        self.lasso_gradient = lasso_gradient
-        self.p = p
-        self.alpha = alpha
-        self.eps_gamma = eps_gamma
-        self.center_latents = center_latents
-        self.learning_rate = learning_rate
-        self.epochs = epochs
-        self.window = window
-        self.shuffle_seed = shuffle_seed
-        self.n_threads = n_threads
-        self.test_method = test_method
-        self.permutations = permutations
-        self.test_seed = test_seed
-        self.exact_limit = exact_limit
-        self.map_readout = map_readout
-        self.encoder_slope = encoder_slope
+    def __init__(self, **params):
+        unknown = [name for name in params if name not in _PARAMETERS]
+        if unknown:
+            raise TypeError(f"SparseVARAutoencoder() got an unexpected keyword argument {unknown[0]!r}; "
+                            f"valid: {', '.join(_PARAMETERS)}")
+        for name, parameter in _PARAMETERS.items():
+            setattr(self, name, params.get(name, parameter.default))
         self._init_state()
 
     def _init_state(self):
@@ -306,7 +195,7 @@ class SparseVARAutoencoder(HandleOwner):
 
     def _set(self, handle, name, value):
         try:
-            lib.sparsevar_autoencoder_set_param(handle, _PARAMS[name], _number(name, value))
+            lib.sparsevar_autoencoder_set_param(handle, _PARAMS[name], _PARAMETERS[name].number(value))
         except SparseVARError as error:
             # Name the Python parameter: the library's message names its C enum value.
             raise type(error)(error.code, error.errstr,
@@ -689,7 +578,7 @@ class SparseVARAutoencoder(HandleOwner):
         for name in _PARAMS:
             value = c_double()
             lib.sparsevar_autoencoder_get_param(handle, _PARAMS[name], byref(value))
-            setattr(model, name, _from_number(name, value.value))
+            setattr(model, name, _PARAMETERS[name].value(value.value))
         model._read_state()
         try:
             model._read_analysis(handle)
@@ -703,7 +592,7 @@ class SparseVARAutoencoder(HandleOwner):
     def __repr__(self):
         shown = []
         for name in _PARAMS:
-            value, default = getattr(self, name), _DEFAULTS[name]
+            value, default = getattr(self, name), _PARAMETERS[name].default
             if value is not default and value != default:
                 shown.append(f"{name}={value!r}")
         text = f"SparseVARAutoencoder({', '.join(shown)})"
@@ -722,3 +611,7 @@ def _not_fitted(message):
     from ._lib import E_NOT_FITTED, error_for_code
 
     return error_for_code(E_NOT_FITTED, message)
+
+
+SparseVARAutoencoder.__doc__ = SparseVARAutoencoder.__doc__.replace("{parameters}", docstring(_PARAMETERS))
+SparseVARAutoencoder.__init__.__signature__ = signature(_PARAMETERS)

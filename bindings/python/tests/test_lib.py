@@ -278,15 +278,13 @@ def test_enum_values_match_the_header():
         "SPARSEVAR_ALTERNATIVE_LESS": stats._ALTERNATIVES["less"],
         "SPARSEVAR_ALTERNATIVE_TWO_SIDED": stats._ALTERNATIVES["two-sided"],
     }
+    python_to_table = {python: table for table, python in model._PYTHON_NAMES.items()}
     for name, value in model._PARAMS.items():
-        c_name = {"mode": "TRAINING_MODE", "p": "LAG", "alpha": "LAMBDA", "n_threads": "THREADS",
-                  "permutations": "TEST_PERMUTATIONS", "exact_limit": "TEST_EXACT_LIMIT"}.get(
-                      name, name.upper())
-        expected[f"SPARSEVAR_AUTOENCODER_PARAM_{c_name}"] = value
-    for name in ("sequential", "embedded", "end_to_end"):
-        expected[f"SPARSEVAR_TRAINING_MODE_{name.upper()}"] = model._MODES[name]
-    for name, value in model._READOUTS.items():
-        expected[f"SPARSEVAR_MAP_READOUT_{name.upper()}"] = value
+        expected[f"SPARSEVAR_AUTOENCODER_PARAM_{python_to_table.get(name, name).upper()}"] = value
+    for code, name in enumerate(model._PARAMETERS["mode"].options):
+        expected[f"SPARSEVAR_TRAINING_MODE_{name.upper()}"] = code
+    for code, name in enumerate(model._PARAMETERS["map_readout"].options):
+        expected[f"SPARSEVAR_MAP_READOUT_{name.upper()}"] = code
     from sparsevar import synthetic
 
     for name, value in synthetic._PRESETS.items():

@@ -67,25 +67,50 @@ def test_test_parameters_match_the_library():
     assert {code: float(value) for code, value in python.items()} == library
 
 
-def test_model_parameters_match_the_library():
+def test_model_parameters_are_the_librarys_table():
+    """The model's keywords are built from the table: every id a fresh handle answers for, with
+    its default, bounds and kind, under the table's name or its scikit-learn name."""
     library = _library_defaults(lambda h: lib.sparsevar_autoencoder_create(byref(h), 16, 16),
                                 lib.sparsevar_autoencoder_get_param, lib.sparsevar_autoencoder_free)
-    assert set(model._PARAMS.values()) == set(library)
-    assert len(set(model._PARAMS.values())) == len(model._PARAMS)
-    # The header documents the architecture parameters as 500-506.
-    assert {model._PARAMS[name] for name in model._ARCHITECTURE} == set(range(500, 507))
-    for name, code in model._PARAMS.items():
-        default = _number(model._DEFAULTS[name], model._CHOICES.get(name))
-        assert default == library[code], name
+    parameters = model._PARAMETERS
+    assert {p.id for p in parameters.values()} == set(library)
+    assert len({p.id for p in parameters.values()}) == len(parameters)
+    signature = inspect.signature(model.SparseVARAutoencoder).parameters
+    assert list(signature) == list(parameters)
+    for name, parameter in parameters.items():
+        assert parameter.number(parameter.default) == library[parameter.id], name
+        assert signature[name].default == parameter.default, name
+        assert name in model.SparseVARAutoencoder.__doc__, name
         lower, upper, given = c_double(), c_double(), c_double()
-        lib.sparsevar_autoencoder_param_bounds(code, byref(lower), byref(upper), byref(given))
-        assert given.value == library[code], name
-    for name in model._BOOLEANS:
-        lower, upper = c_double(), c_double()
-        lib.sparsevar_autoencoder_param_bounds(model._PARAMS[name], byref(lower), byref(upper), None)
-        assert (lower.value, upper.value) == (0, 1), name
-    for name, choices in model._CHOICES.items():
-        lower, upper = c_double(), c_double()
-        lib.sparsevar_autoencoder_param_bounds(model._PARAMS[name], byref(lower), byref(upper), None)
-        assert set(choices.values()) == set(range(int(lower.value), int(upper.value) + 1)), name
+        lib.sparsevar_autoencoder_param_bounds(parameter.id, byref(lower), byref(upper), byref(given))
+        assert (lower.value, upper.value, given.value) == (parameter.lower, parameter.upper, library[parameter.id])
+        if parameter.kind == "choice":
+            assert len(parameter.options) == int(upper.value) + 1, name
+            for code, option in enumerate(parameter.options):
+                assert parameter.number(option) == code and parameter.value(code) == option
+        if parameter.kind == "flag":
+            assert (lower.value, upper.value) == (0, 1), name
+    assert {name for name, p in parameters.items() if p.architecture} >= {"depth", "channels", "seed"}
 
+
+def test_model_keywords_reach_the_library_and_come_back():
+    """A value of every kind set through the constructor is what the library then holds."""
+    values = {"channels": 4, "encoder_slope": 0.5, "mode": "embedded", "skip_connection": False, "alpha": 0.02}
+    with model.SparseVARAutoencoder(**values) as m:
+        assert m.get_params()["mode"] == "embedded"
+        handle = c_void_p()
+        lib.sparsevar_autoencoder_create(byref(handle), 16, 16)
+        try:
+            m._apply_parameters(handle)
+            for name, value in values.items():
+                number = c_double()
+                lib.sparsevar_autoencoder_get_param(handle, model._PARAMS[name], byref(number))
+                assert model._PARAMETERS[name].value(number.value) == value, name
+        finally:
+            lib.sparsevar_autoencoder_free(handle)
+    try:
+        model.SparseVARAutoencoder(chanels=4)
+    except TypeError as error:
+        assert "chanels" in str(error)
+    else:
+        raise AssertionError("an unknown keyword was accepted")
