@@ -62,12 +62,14 @@ import _SparseVARHandles
   case lambda = 521
   /// LARS step-size stabiliser eps_gamma: [0, inf), default 0 (plain LARS).
   case epsGamma = 522
-  /// 1 = every VAR is fitted to latents minus their temporal mean (default): each training
-  /// window's, and in the analysis each run's, so that a run's constant offset in latent space
-  /// (brightness, baseline) enters neither its coefficients nor the group tests; forecasts add
-  /// the mean back. 0 = the paper's literal fit on the raw latents. Takes effect at the next
-  /// sparsevar_autoencoder_train and sparsevar_autoencoder_analyze.
-  case centerLatents = 523
+  /// The VARs' intercept, a sparsevar_intercept value: SPARSEVAR_INTERCEPT_SERIES_MEAN (default)
+  /// fits every VAR to latents minus their temporal mean, each training window's and in the
+  /// analysis each run's, so that a run's constant offset in latent space (brightness, baseline)
+  /// enters neither its coefficients nor the group tests; forecasts add the mean back.
+  /// SPARSEVAR_INTERCEPT_NONE = the paper's literal fit on the raw latents.
+  /// SPARSEVAR_INTERCEPT_COLUMNS is refused (SPARSEVAR_E_INVALID_ARGUMENT). Takes effect at the
+  /// next sparsevar_autoencoder_train and sparsevar_autoencoder_analyze.
+  case intercept = 524
   /// Adam's learning rate: (0, inf) (0 excluded), default 0.003 (the measured recipe; the
   /// paper's is 0.001).
   case learningRate = 530
@@ -376,8 +378,9 @@ func autoencoderObject(_ handle: UnsafePointer<sparsevar_autoencoder>?) throws -
 }
 
 /// Writes analysed run `run`'s latent mean (K values): the temporal mean removed from its latents
-/// before its VAR was fitted (SPARSEVAR_AUTOENCODER_PARAM_CENTER_LATENTS), all zero without centring.
-/// Its forecasts are zhat_t = mean + sum over lags of A_lag (z_{t-lag} - mean).
+/// before its VAR was fitted (SPARSEVAR_AUTOENCODER_PARAM_INTERCEPT = SPARSEVAR_INTERCEPT_SERIES_MEAN),
+/// all zero with SPARSEVAR_INTERCEPT_NONE. Its forecasts are
+/// zhat_t = mean + sum over lags of A_lag (z_{t-lag} - mean).
 @c public func sparsevar_autoencoder_run_latent_mean(
   _ autoencoder: UnsafePointer<sparsevar_autoencoder>?, _ run: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
 ) -> Int32 {

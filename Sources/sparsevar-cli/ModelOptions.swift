@@ -121,7 +121,7 @@ struct ModelOptions: ParsableArguments {
     training.varOptions.lag = lag
     training.varOptions.lambda = lambda
     training.varOptions.threads = threads
-    training.centerLatents = !noCentering
+    training.varOptions.intercept = noCentering ? .none : .seriesMean
     training.epochs = epochs ?? defaults.epochs ?? library.training.epochs
     training.window = window
     training.learningRate = learningRate ?? defaults.learningRate ?? library.training.learningRate

@@ -3,13 +3,13 @@ import Testing
 @testable import SparseVAR
 
 @Suite struct PersistenceTests {
-  func trainedNetwork(centerLatents: Bool = true, encoderSlope: Double = AutoencoderConfiguration().encoderSlope)
+  func trainedNetwork(intercept: VARIntercept = .seriesMean, encoderSlope: Double = AutoencoderConfiguration().encoderSlope)
     throws -> SparseVARNetwork
   {
     let dataset = try blobDataset()
     let network = try tinyNetwork(mode: .endToEnd(.implicit), encoderSlope: encoderSlope)
     network.training.epochs = 1
-    network.training.centerLatents = centerLatents
+    network.training.varOptions.intercept = intercept
     try network.train(on: dataset)
     try network.analyze(dataset)
     return network
@@ -85,7 +85,7 @@ import Testing
   }
 
   @Test func versionOneFilesReadAsUncentredModels() throws {
-    let network = try trainedNetwork(centerLatents: false, encoderSlope: AutoencoderConfiguration.paperEncoderSlope)
+    let network = try trainedNetwork(intercept: .none, encoderSlope: AutoencoderConfiguration.paperEncoderSlope)
     let old = try network.serialized(formatVersion: 1)
     #expect(old[8] == 1)
     let loaded = try SparseVARNetwork(serialized: old)

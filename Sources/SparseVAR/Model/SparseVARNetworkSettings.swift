@@ -82,7 +82,9 @@ public struct SparseVARNetworkSettings: Sendable, Equatable {
       $0.lifted(to: \SparseVARNetworkSettings.training.varOptions, id: $0.id + 420, name: $0.name)
     }
     let training: [Setting<SparseVARNetworkSettings>] = [
-      .flag(523, "center_latents", \.training.centerLatents, default: true, "Fit every VAR to latents minus their temporal mean."),
+      .choice(
+        524, "intercept", \.training.varOptions.intercept, VARIntercept.allCases, default: .seriesMean,
+        "The VARs' intercept: none or series_mean (fitted around the latents' temporal mean); columns is refused."),
       .real(530, "learning_rate", \.training.learningRate, from: 0, excludingLower: true, default: 3e-3, "Adam's learning rate."),
       .integer(531, "epochs", \.training.epochs, in: 0...1e9, default: 10, "Epochs run by each training call."),
       .integer(532, "window", \.training.window, in: 3...1e9, default: 64, "Frames per training window."),
