@@ -41,7 +41,7 @@ _PARAMS = {
     "p": 520,
     "alpha": 521,
     "eps_gamma": 522,
-    "center_latents": 523,
+    "intercept": 524,
     "learning_rate": 530,
     "epochs": 531,
     "window": 532,
@@ -60,14 +60,15 @@ _MODES = {"sequential": 0, "embedded": 1, "end_to_end": 2, "end-to-end": 2}
 _GRADIENTS = {"unrolled": 0, "implicit": 1}
 _METHODS = {"asymptotic": 0, "exact": 1}
 _READOUTS = {"latent_grid": 0, "decoder": 1}  # sparsevar_map_readout
+_INTERCEPTS = {"none": 0, "columns": 1, "series_mean": 2}  # sparsevar_intercept (columns is refused)
 _CHOICES = {"mode": _MODES, "lasso_gradient": _GRADIENTS, "test_method": _METHODS,
-            "map_readout": _READOUTS}
-_BOOLEANS = ("skip_connection", "literal_last_block", "center_latents")
+            "map_readout": _READOUTS, "intercept": _INTERCEPTS}
+_BOOLEANS = ("skip_connection", "literal_last_block")
 
 _DEFAULTS = {
     "depth": 0, "channels": 32, "latent_channels": 1, "skip_connection": True,
     "literal_last_block": False, "seed": 0, "mode": "end_to_end", "lasso_gradient": "implicit",
-    "p": 5, "alpha": 0.01, "eps_gamma": 0.0, "center_latents": True, "learning_rate": 3e-3, "epochs": 10, "window": 64,
+    "p": 5, "alpha": 0.01, "eps_gamma": 0.0, "intercept": "series_mean", "learning_rate": 3e-3, "epochs": 10, "window": 64,
     "shuffle_seed": 0, "n_threads": 0, "test_method": "asymptotic", "permutations": 9999,
     "test_seed": 0, "exact_limit": 20000, "map_readout": "latent_grid", "encoder_slope": 1.0,
 }
@@ -210,10 +211,11 @@ class SparseVARAutoencoder(HandleOwner):
             training); lasso_gradient: ``"implicit"`` or ``"unrolled"`` (end-to-end mode).
         p, alpha, eps_gamma: the VAR's lag, l1 penalty and LARS stabiliser (training and
             analysis).
-        center_latents: every VAR is fitted to latents minus their temporal mean (default
-            True): each training window's, and in the analysis each run's, so a run's constant
-            latent offset (brightness, baseline) enters neither its coefficients nor the group
-            tests; False = the paper's literal fit.
+        intercept: the VARs' intercept: ``"series_mean"`` (default) fits every VAR to latents
+            minus their temporal mean, each training window's and in the analysis each run's,
+            so a run's constant latent offset (brightness, baseline) enters neither its
+            coefficients nor the group tests; ``"none"`` = the paper's literal fit. (The
+            ``"columns"`` intercept of SparseVARModel is refused here.)
         learning_rate, epochs (per ``fit`` call), window (frames per mini-batch, >= p + 2),
             shuffle_seed: training.
         n_threads: worker threads of the VAR fits and the swap test (0 = all cores).
@@ -228,8 +230,8 @@ class SparseVARAutoencoder(HandleOwner):
         l_rec_, r_var_: (n_runs,) reconstruction error and relative VAR error.
         influence_: (n_runs, K) influence vectors c_l = sum_k sum_{j != l} |A_k[j, l]|.
         latents_: list of (T_i, K) arrays.
-        latent_mean_: (n_runs, K) the means removed before each run's VAR fit (zeros without
-            center_latents); forecasts are mean + sum_k A_k (z_{t-k} - mean).
+        latent_mean_: (n_runs, K) the means removed before each run's VAR fit (zeros with
+            ``intercept="none"``); forecasts are mean + sum_k A_k (z_{t-k} - mean).
         labels_: list of each run's label at the analysis: its condition name when the
             dataset was given string labels, else an int, or None. Condition names are saved
             in the model file: a loaded model has the same labels_.
@@ -245,7 +247,7 @@ class SparseVARAutoencoder(HandleOwner):
 
     def __init__(self, depth=0, channels=32, latent_channels=1, skip_connection=True,
                  literal_last_block=False, seed=0, mode="end_to_end", lasso_gradient="implicit",
-                 p=5, alpha=0.01, eps_gamma=0.0, center_latents=True, learning_rate=3e-3, epochs=10,
+                 p=5, alpha=0.01, eps_gamma=0.0, intercept="series_mean", learning_rate=3e-3, epochs=10,
                  window=64,
                  shuffle_seed=0, n_threads=0, test_method="asymptotic", permutations=9999,
                  test_seed=0, exact_limit=20000, map_readout="latent_grid", encoder_slope=1.0):
@@ -260,7 +262,7 @@ class SparseVARAutoencoder(HandleOwner):
         self.p = p
         self.alpha = alpha
         self.eps_gamma = eps_gamma
-        self.center_latents = center_latents
+        self.intercept = intercept
         self.learning_rate = learning_rate
         self.epochs = epochs
         self.window = window
@@ -440,7 +442,7 @@ class SparseVARAutoencoder(HandleOwner):
 
     def analyze(self, X=None, labels=None, progress=False):
         """Analyses every run of a dataset (default: the one of the last ``fit``): its latents,
-        its own VAR (with the current p, alpha, eps_gamma, center_latents), L_rec and R_var,
+        its own VAR (with the current p, alpha, eps_gamma, intercept), L_rec and R_var,
         and its label.
         Replaces the previous analysis (kept on error).
 
