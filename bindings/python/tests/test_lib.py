@@ -287,6 +287,9 @@ def test_enum_values_match_the_header():
         expected[f"SPARSEVAR_TRAINING_MODE_{name.upper()}"] = model._MODES[name]
     for name, value in model._READOUTS.items():
         expected[f"SPARSEVAR_MAP_READOUT_{name.upper()}"] = value
+    for name, value in model._INTERCEPTS.items():
+        expected[f"SPARSEVAR_INTERCEPT_{name.upper()}"] = value
+        assert var._INTERCEPTS[name] == value, name
     from sparsevar import synthetic
 
     for name, value in synthetic._PRESETS.items():
