@@ -84,6 +84,19 @@ import Testing
     #expect(old.runs.map(\.model) == network.runs.map(\.model))
   }
 
+  /// The file's centring flag is the series-mean intercept: a model whose runs were analysed
+  /// with another intercept than its own, or with the column intercept, is not saved.
+  @Test func onlyTheNetworksInterceptsAreSaved() throws {
+    let network = try trainedNetwork()
+    let loaded = try SparseVARNetwork(serialized: try network.serialized())
+    #expect(loaded.training.varOptions.intercept == .seriesMean)
+    #expect(loaded.runs.map(\.model.intercept) == network.runs.map(\.model.intercept))
+    network.training.varOptions.intercept = .none
+    #expect(throws: SparseVARError.self) { try network.serialized() }
+    network.training.varOptions.intercept = .columns
+    #expect(throws: SparseVARError.self) { try network.serialized() }
+  }
+
   @Test func versionOneFilesReadAsUncentredModels() throws {
     let network = try trainedNetwork(intercept: .none, encoderSlope: AutoencoderConfiguration.paperEncoderSlope)
     let old = try network.serialized(formatVersion: 1)
