@@ -160,7 +160,11 @@ enum {
   /// 1 = divide the series by the standard deviation of all its entries, 0 = do not. Values: 0 or
   /// 1, default 1.
   SPARSEVAR_VAR_PARAM_NORMALIZE = 103,
-  /// 1 = fit an unpenalised intercept per output, 0 = none. Values: 0 or 1, default 0.
+  /// Unpenalised intercept per output: none; columns (scikit-learn's fit_intercept: the lagged
+  /// design's columns and the targets are centred, b_j = mean(u_j) - mean(x)^T w_j); or series_mean
+  /// (the mean-adjusted VAR: fitted to the series minus its temporal mean m, forecasting m + sum_k
+  /// A_k (z_{t-k} - m), so b = (I - sum_k A_k) m / sigma). Values: a sparsevar_intercept value,
+  /// default SPARSEVAR_INTERCEPT_NONE.
   SPARSEVAR_VAR_PARAM_INTERCEPT = 104,
   /// Bound on LARS steps per output (0 = no bound). Values: integer in [0, 1e9], default 0.
   SPARSEVAR_VAR_PARAM_MAX_ITER = 105,
@@ -182,6 +186,22 @@ enum {
   SPARSEVAR_CRITERION_AIC = 1,
   /// Bayes' criterion along each output's full lasso path.
   SPARSEVAR_CRITERION_BIC = 2
+};
+
+/// How a VAR's intercept b (one per output, unpenalised, in units of the normalised series
+/// u = z / sigma) is estimated (parameters SPARSEVAR_VAR_PARAM_INTERCEPT and
+/// SPARSEVAR_AUTOENCODER_PARAM_INTERCEPT).
+typedef int32_t sparsevar_intercept;
+enum {
+  /// No intercept: u_t ~ sum over lags of A_lag u_{t-lag}.
+  SPARSEVAR_INTERCEPT_NONE = 0,
+  /// scikit-learn's fit_intercept: the lagged design's columns and the targets are centred on
+  /// their means, b_j = mean(u_j) - mean(x)^T w_j. Not accepted by the autoencoder.
+  SPARSEVAR_INTERCEPT_COLUMNS = 1,
+  /// The mean-adjusted VAR: fitted to the series minus its temporal mean m (over all t), and
+  /// every series z' is forecast around its own temporal mean m':
+  /// zhat_t = m' + sum over lags of A_lag (z'_{t-lag} - m'); b = (I - sum of A_lag) m / sigma.
+  SPARSEVAR_INTERCEPT_SERIES_MEAN = 2
 };
 
 /// How the gradient of a lasso solution is computed.
@@ -285,12 +305,13 @@ enum {
   SPARSEVAR_AUTOENCODER_PARAM_LAMBDA = 521,
   /// LARS step-size stabiliser eps_gamma (0 = plain LARS). Values: real in [0, inf), default 0.
   SPARSEVAR_AUTOENCODER_PARAM_EPS_GAMMA = 522,
-  /// 1 = every VAR is fitted to latents minus their temporal mean: each training window's, and in
-  /// the analysis each run's, so that a run's constant offset in latent space (brightness,
-  /// baseline) enters neither its coefficients nor the group tests; forecasts add the mean back. 0
-  /// = the paper's literal fit on the raw latents. Takes effect at the next training and analysis.
-  /// Values: 0 or 1, default 1.
-  SPARSEVAR_AUTOENCODER_PARAM_CENTER_LATENTS = 523,
+  /// The VARs' intercept: series_mean fits every VAR to latents minus their temporal mean, each
+  /// training window's and in the analysis each run's, so that a run's constant offset in latent
+  /// space (brightness, baseline) enters neither its coefficients nor the group tests; forecasts
+  /// add the mean back. none = the paper's literal fit on the raw latents. columns is refused
+  /// (invalid argument). Takes effect at the next training and analysis. Values: a
+  /// sparsevar_intercept value, default SPARSEVAR_INTERCEPT_SERIES_MEAN.
+  SPARSEVAR_AUTOENCODER_PARAM_INTERCEPT = 524,
   /// Adam's learning rate (the default is the measured recipe; the paper's is 0.001). Values: real
   /// in (0, inf), default 0.003.
   SPARSEVAR_AUTOENCODER_PARAM_LEARNING_RATE = 530,
@@ -474,8 +495,10 @@ SPARSEVAR_API int32_t sparsevar_var_shape(const sparsevar_var *var, int64_t *p, 
 /// effect of latent l at time t - lag on latent j at time t. len >= p * K * K.
 SPARSEVAR_API int32_t sparsevar_var_coef(const sparsevar_var *var, double *out, int64_t len);
 
-/// Writes the intercept per output (K values, in units of the normalised series; zeros when the
-/// intercept parameter is off).
+/// Writes the intercept b per output (K values, in units of the normalised series u = z / sigma;
+/// zeros with SPARSEVAR_INTERCEPT_NONE), such that the forecasts of the fitted series are
+/// sum over lags of A_lag z_{t-lag} + sigma * b. With SPARSEVAR_INTERCEPT_SERIES_MEAN,
+/// b = (I - sum over lags of A_lag) m / sigma for the fitted series' temporal mean m.
 SPARSEVAR_API int32_t sparsevar_var_intercept(const sparsevar_var *var, double *out, int64_t len);
 
 /// The scale sigma the fit divided the series by (1 when normalisation is off).
@@ -496,9 +519,11 @@ SPARSEVAR_API int32_t sparsevar_var_path(
     const sparsevar_var *var, int64_t output, double *lambdas, double *criterion, int64_t len);
 
 /// One-step forecasts of a series z (t x k) by the fitted VAR: out holds (t - p) x K values,
-/// row r being the forecast of z at time p + r: sum_k A_k z_{t-k}, plus, with the intercept
-/// parameter, sigma_z * intercept where sigma_z is z's own scale (as the swap test needs; for the
-/// series the VAR was fitted on, sigma_z is the fitted sigma).
+/// row r being the forecast of z at time p + r: sum_k A_k z_{t-k}, plus, with
+/// SPARSEVAR_INTERCEPT_COLUMNS, sigma_z * intercept where sigma_z is z's own scale (as the swap
+/// test needs; for the series the VAR was fitted on, sigma_z is the fitted sigma). With
+/// SPARSEVAR_INTERCEPT_SERIES_MEAN, m_z + sum_k A_k (z_{t-k} - m_z) where m_z is z's own
+/// temporal mean (for the fitted series, its mean: the same as sum_k A_k z_{t-k} + sigma * intercept).
 SPARSEVAR_API int32_t sparsevar_var_forecast_f64(
     const sparsevar_var *var, const double *z, int64_t t, int64_t k, double *out, int64_t len);
 
@@ -1057,8 +1082,9 @@ SPARSEVAR_API int32_t sparsevar_autoencoder_run_latents(
     const sparsevar_autoencoder *autoencoder, int64_t run, double *out, int64_t len);
 
 /// Writes analysed run `run`'s latent mean (K values): the temporal mean removed from its latents
-/// before its VAR was fitted (SPARSEVAR_AUTOENCODER_PARAM_CENTER_LATENTS), all zero without centring.
-/// Its forecasts are zhat_t = mean + sum over lags of A_lag (z_{t-lag} - mean).
+/// before its VAR was fitted (SPARSEVAR_AUTOENCODER_PARAM_INTERCEPT = SPARSEVAR_INTERCEPT_SERIES_MEAN),
+/// all zero with SPARSEVAR_INTERCEPT_NONE. Its forecasts are
+/// zhat_t = mean + sum over lags of A_lag (z_{t-lag} - mean).
 SPARSEVAR_API int32_t sparsevar_autoencoder_run_latent_mean(
     const sparsevar_autoencoder *autoencoder, int64_t run, double *out, int64_t len);
 

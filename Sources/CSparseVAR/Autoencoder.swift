@@ -294,8 +294,9 @@ func autoencoderObject(_ handle: UnsafePointer<sparsevar_autoencoder>?) throws -
 }
 
 /// Writes analysed run `run`'s latent mean (K values): the temporal mean removed from its latents
-/// before its VAR was fitted (SPARSEVAR_AUTOENCODER_PARAM_CENTER_LATENTS), all zero without centring.
-/// Its forecasts are zhat_t = mean + sum over lags of A_lag (z_{t-lag} - mean).
+/// before its VAR was fitted (SPARSEVAR_AUTOENCODER_PARAM_INTERCEPT = SPARSEVAR_INTERCEPT_SERIES_MEAN),
+/// all zero with SPARSEVAR_INTERCEPT_NONE. Its forecasts are
+/// zhat_t = mean + sum over lags of A_lag (z_{t-lag} - mean).
 @c public func sparsevar_autoencoder_run_latent_mean(
   _ autoencoder: UnsafePointer<sparsevar_autoencoder>?, _ run: Int64, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
 ) -> Int32 {

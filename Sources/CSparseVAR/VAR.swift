@@ -18,6 +18,21 @@ import _SparseVARHandles
   case bic = 2
 }
 
+/// How a VAR's intercept b (one per output, unpenalised, in units of the normalised series
+/// u = z / sigma) is estimated (parameters SPARSEVAR_VAR_PARAM_INTERCEPT and
+/// SPARSEVAR_AUTOENCODER_PARAM_INTERCEPT).
+@c(sparsevar_intercept) public enum InterceptChoice: Int32 {
+  /// No intercept: u_t ~ sum over lags of A_lag u_{t-lag}.
+  case none = 0
+  /// scikit-learn's fit_intercept: the lagged design's columns and the targets are centred on
+  /// their means, b_j = mean(u_j) - mean(x)^T w_j. Not accepted by the autoencoder.
+  case columns = 1
+  /// The mean-adjusted VAR: fitted to the series minus its temporal mean m (over all t), and
+  /// every series z' is forecast around its own temporal mean m':
+  /// zhat_t = m' + sum over lags of A_lag (z'_{t-lag} - m'); b = (I - sum of A_lag) m / sigma.
+  case seriesMean = 2
+}
+
 /// A progress callback: called with (done, total) units of work and the caller's user pointer.
 /// Return 0 to continue, anything else to cancel the call (which then returns
 /// SPARSEVAR_E_INTERRUPTED and leaves the object as it was).
@@ -162,8 +177,10 @@ func fitVAR(
   }
 }
 
-/// Writes the intercept per output (K values, in units of the normalised series; zeros when the
-/// intercept parameter is off).
+/// Writes the intercept b per output (K values, in units of the normalised series u = z / sigma;
+/// zeros with SPARSEVAR_INTERCEPT_NONE), such that the forecasts of the fitted series are
+/// sum over lags of A_lag z_{t-lag} + sigma * b. With SPARSEVAR_INTERCEPT_SERIES_MEAN,
+/// b = (I - sum over lags of A_lag) m / sigma for the fitted series' temporal mean m.
 @c public func sparsevar_var_intercept(
   _ var_: UnsafePointer<sparsevar_var>?, _ out: UnsafeMutablePointer<Double>?, _ len: Int64
 ) -> Int32 {
@@ -243,9 +260,11 @@ func seriesArgument(_ z: UnsafePointer<Double>?, _ t: Int64, _ k: Int64) throws 
 }
 
 /// One-step forecasts of a series z (t x k) by the fitted VAR: out holds (t - p) x K values,
-/// row r being the forecast of z at time p + r: sum_k A_k z_{t-k}, plus, with the intercept
-/// parameter, sigma_z * intercept where sigma_z is z's own scale (as the swap test needs; for the
-/// series the VAR was fitted on, sigma_z is the fitted sigma).
+/// row r being the forecast of z at time p + r: sum_k A_k z_{t-k}, plus, with
+/// SPARSEVAR_INTERCEPT_COLUMNS, sigma_z * intercept where sigma_z is z's own scale (as the swap
+/// test needs; for the series the VAR was fitted on, sigma_z is the fitted sigma). With
+/// SPARSEVAR_INTERCEPT_SERIES_MEAN, m_z + sum_k A_k (z_{t-k} - m_z) where m_z is z's own
+/// temporal mean (for the fitted series, its mean: the same as sum_k A_k z_{t-k} + sigma * intercept).
 @c public func sparsevar_var_forecast_f64(
   _ var_: UnsafePointer<sparsevar_var>?, _ z: UnsafePointer<Double>?, _ t: Int64, _ k: Int64,
   _ out: UnsafeMutablePointer<Double>?, _ len: Int64

@@ -447,11 +447,11 @@ public func writeExperimentReport(
   if let dataset, try dataset.frameCount(run: 0) > p {
     let frames = try dataset.frames(run: 0, range: 0..<min(try dataset.frameCount(run: 0), network.training.window))
     let count = frames.count / (h * w)
-    let (latents, indices) = try network.encode(frames, count: count)
-    let series = try Series(length: count, dimension: k, values: latents)
-    let zhat = try first.forecast(series)
+    // Frame p decoded from its forecast in the run's analysis, with the pooling indices of the
+    // run's first window (which the analysis encoded the same way).
+    let indices = try network.encode(frames, count: count).indices
     let reconstruction = try network.decode(
-      Array(zhat[0..<k]), count: 1, indices: indices, offset: p)
+      Array(forecast[0..<k]), count: 1, indices: indices, offset: p)
     let frame = Array(frames[(p * h * w)..<((p + 1) * h * w)])
     let range = Double(frame.min() ?? 0)...Double(frame.max() ?? 1)
     try MapFigure(

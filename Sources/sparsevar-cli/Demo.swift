@@ -148,7 +148,7 @@ struct Demo: ParsableCommand {
           "Training: \(main.recipe ?? "depth \(main.network.configuration.depth)") (K = \(main.network.latentSize)), "
             + "\(main.training.epochs) epochs of \(model.window)-frame windows at learning rate "
             + "\(formatNumber(main.training.learningRate)) per mode; latents centred before every VAR, in training and analysis "
-            + "(\(main.training.centerLatents ? "on" : "off"))"
+            + "(\(main.training.varOptions.intercept == .seriesMean ? "on" : "off"))"
             + (noAblation || noSkipComparison ? "" : "; the model without skip connection \(skipComparisonEpochs) epochs")
             + "; total time "
             + "\(formatNumber(minutes, 2)) minutes.",

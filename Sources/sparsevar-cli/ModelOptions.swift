@@ -130,7 +130,7 @@ struct ModelOptions: ParsableArguments {
     s.training.varOptions.lag = lag
     s.training.varOptions.lambda = lambda
     s.training.varOptions.threads = threads
-    s.training.centerLatents = !noCentering
+    s.training.varOptions.intercept = noCentering ? .none : .seriesMean
     s.training.epochs = epochs ?? defaults.epochs ?? library.training.epochs
     s.training.window = window
     s.training.learningRate = learningRate ?? defaults.learningRate ?? library.training.learningRate

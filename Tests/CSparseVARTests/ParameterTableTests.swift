@@ -96,3 +96,26 @@ func checkTable<Settings>(_ table: SettingTable<Settings>, sourceLocation: Sourc
   #expect(sparsevar_autoencoder_latent_shape(handle, &c, &h, &w) == 0)
   #expect(try #require(object.network).training.window == 40)
 }
+
+@Test func theNetworksInterceptIsTheVARsOptionWithoutColumns() throws {
+  // SPARSEVAR_AUTOENCODER_PARAM_INTERCEPT = 524, SPARSEVAR_VAR_PARAM_INTERCEPT = 104, and
+  // SPARSEVAR_INTERCEPT_NONE, _COLUMNS, _SERIES_MEAN = 0, 1, 2 in both.
+  #expect(try headerConstants("SPARSEVAR_INTERCEPT_") == [
+    "SPARSEVAR_INTERCEPT_NONE": 0, "SPARSEVAR_INTERCEPT_COLUMNS": 1, "SPARSEVAR_INTERCEPT_SERIES_MEAN": 2,
+  ])
+  var handle: UnsafeMutablePointer<sparsevar_autoencoder>? = nil
+  #expect(sparsevar_autoencoder_create(&handle, 16, 16) == 0)
+  defer { sparsevar_autoencoder_free(handle) }
+  var value = -1.0
+  #expect(sparsevar_autoencoder_get_param(handle, 524, &value) == 0 && value == 2)
+  #expect(sparsevar_autoencoder_set_param(handle, 524, 0) == 0)
+  #expect(try autoencoderObject(handle).settings.training.varOptions.intercept == .none)
+  #expect(sparsevar_autoencoder_set_param(handle, 524, 1) != 0)
+  #expect(String(cString: sparsevar_last_error()).contains("SPARSEVAR_AUTOENCODER_PARAM_INTERCEPT"))
+  #expect(try autoencoderObject(handle).settings.training.varOptions.intercept == .none)
+  for (number, intercept) in [(0.0, VARIntercept.none), (1, .columns), (2, .seriesMean)] {
+    var options = SparseVAROptions()
+    try varSettings.set(104, number, on: &options)
+    #expect(options.intercept == intercept)
+  }
+}

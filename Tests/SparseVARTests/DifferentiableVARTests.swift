@@ -6,11 +6,12 @@ import Testing
     simulateVAR(&rng, length: 30, lags: sparseTruth(5), dimension: 5)
   }
 
-  func options() -> SparseVAROptions {
+  func options(_ intercept: VARIntercept = .none) -> SparseVAROptions {
     var o = SparseVAROptions()
     o.lag = 2
     o.lambda = 0.05
     o.threads = 1
+    o.intercept = intercept
     return o
   }
 
@@ -30,16 +31,16 @@ import Testing
     return out
   }
 
-  @Test(arguments: [false, true])
-  func endToEndGradientsMatchFiniteDifferences(centered: Bool) throws {
+  @Test(arguments: [VARIntercept.none, .seriesMean])
+  func endToEndGradientsMatchFiniteDifferences(intercept: VARIntercept) throws {
     var rng = TestRandom(seed: 31)
     var z = window(&rng)
-    // An offset per dimension, as the network's latents have: centring must carry it.
+    // An offset per dimension, as the network's latents have: the series mean must carry it.
     for i in z.values.indices { z.values[i] += Double(i % z.dimension + 1) }
-    let fitted = try DifferentiableVAR(window: z, options: options(), centered: centered)
+    let fitted = try DifferentiableVAR(window: z, options: options(intercept))
     let g = (0..<fitted.forecast.count).map { _ in rng.normal() }
     let fd = try finiteDifferences(z, g) {
-      try DifferentiableVAR(window: $0, options: options(), centered: centered).forecast
+      try DifferentiableVAR(window: $0, options: options(intercept)).forecast
     }
     let unrolled = try fitted.backward(forecastGradient: g, mode: .unrolled)
     let implicit = try fitted.backward(forecastGradient: g, mode: .implicit)
@@ -50,17 +51,16 @@ import Testing
     }
   }
 
-  @Test(arguments: [false, true])
-  func embeddedGradientTreatsCoefficientsAsConstants(centered: Bool) throws {
+  @Test(arguments: [VARIntercept.none, .seriesMean])
+  func embeddedGradientTreatsCoefficientsAsConstants(intercept: VARIntercept) throws {
     var rng = TestRandom(seed: 32)
     var z = window(&rng)
     for i in z.values.indices { z.values[i] += Double(i % z.dimension + 1) }
-    let fitted = try DifferentiableVAR(window: z, options: options(), centered: centered)
+    let fitted = try DifferentiableVAR(window: z, options: options(intercept))
     let g = (0..<fitted.forecast.count).map { _ in rng.normal() }
+    // The coefficients held fixed, the mean still moves with the window.
     let fd = try finiteDifferences(z, g) {
-      try DifferentiableVAR(
-        window: $0, options: options(), mean: centered ? $0.temporalMean : nil, model: fitted.model
-      ).forecast
+      try DifferentiableVAR(window: $0, options: options(intercept), model: fitted.model).forecast
     }
     let embedded = try fitted.backward(forecastGradient: g, mode: .coefficientsConstant)
     for i in fd.indices { #expect(abs(embedded[i] - fd[i]) < 1e-7) }
@@ -81,13 +81,26 @@ import Testing
     let z = window(&rng)
     let offset = (0..<z.dimension).map { Double($0) - 2 }
     let shifted = try z.subtracting(offset.map { -$0 })
-    let plain = try DifferentiableVAR(window: z, options: options(), centered: true)
-    let moved = try DifferentiableVAR(window: shifted, options: options(), centered: true)
+    let plain = try DifferentiableVAR(window: z, options: options(.seriesMean))
+    let moved = try DifferentiableVAR(window: shifted, options: options(.seriesMean))
     // A constant offset moves the forecast by itself and leaves the coefficients alone.
     #expect(zip(plain.model.coefficients, moved.model.coefficients).allSatisfy { abs($0 - $1) < 1e-12 })
     for (i, (a, b)) in zip(plain.forecast, moved.forecast).enumerated() {
       #expect(abs(b - a - offset[i % z.dimension]) < 1e-10)
     }
+  }
+
+  @Test func theSeriesMeanIsTheWindowsAndColumnsAreRefused() throws {
+    var rng = TestRandom(seed: 36)
+    var z = window(&rng)
+    for i in z.values.indices { z.values[i] += 3 }
+    let fitted = try DifferentiableVAR(window: z, options: options(.seriesMean))
+    #expect(fitted.mean == z.temporalMean)
+    #expect(fitted.model == (try SparseVARModel.fit(z, options: options(.seriesMean))))
+    #expect(try DifferentiableVAR(window: z, options: options()).mean == nil)
+    let error = try #require(throws: SparseVARError.self) { try DifferentiableVAR(window: z, options: options(.columns)) }
+    guard case .invalidArgument(let message) = error else { Issue.record("\(error) is not .invalidArgument"); return }
+    #expect(message.contains("series_mean") && message.contains("columns"))
   }
 
   @Test func threadCountDoesNotChangeGradients() throws {

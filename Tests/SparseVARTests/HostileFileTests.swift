@@ -131,8 +131,7 @@ private func finishes(within seconds: Double, _ body: @escaping @Sendable () -> 
     }
     try refused { $0.runs[0].model.coefficients[0] = .nan }
     try refused { $0.runs[1].model.coefficients[0] = 1e300 }
-    try refused { $0.runs[0].model.intercept[0] = .infinity }
-    try refused { $0.runs[0].latentMean[0] = .nan }
+    try refused { $0.runs[0].model.mean?[0] = .nan }
     try refused { $0.runs[0].model.sigma = -1 }
     try refused { $0.meanFrame[3] = .nan }
     try refused { $0.meanFrame[3] = 1e30 }

@@ -40,19 +40,21 @@ import Testing
 
   @Test(arguments: modes)
   func lossGradientMatchesFiniteDifferences(mode: TrainingMode) throws {
-    for (skip, centered) in [(true, false), (false, false), (true, true), (false, true)] {
+    for (skip, intercept) in [(true, VARIntercept.none), (false, .none), (true, .seriesMean), (false, .seriesMean)] {
+      var options = varOptions()
+      options.intercept = intercept
       var rng = TestRandom(seed: 41)
       let model = try tinyModel(skip: skip)
       let (x, mean) = try frames(&rng, count: 14)
       model.zeroGradients()
       let (_, fitted) = try model.trainingStep(
-        window: x, meanFrame: mean, mode: mode, var: varOptions(), centered: centered)
+        window: x, meanFrame: mean, mode: mode, var: options)
       // In the embedded mode the coefficients are constants of the backward pass: the loss to
       // differentiate numerically is the one with the coefficients held at their fitted values.
       let fixed = mode == .embedded ? fitted : nil
       func loss() throws -> Double {
         try model.trainingStep(
-          window: x, meanFrame: mean, mode: mode, var: varOptions(), centered: centered, fixedVAR: fixed
+          window: x, meanFrame: mean, mode: mode, var: options, fixedVAR: fixed
         ).loss
       }
       // The loss evaluations below accumulate gradients too: keep the first pass's.
@@ -72,7 +74,7 @@ import Testing
           let numeric = (up - down) / (2 * h)
           #expect(
             abs(analytic - numeric) <= 1e-5 * max(1e-3, abs(numeric)),
-            "\(mode), skip \(skip), centred \(centered), \(parameter.name)[\(i)]: analytic \(analytic), numeric \(numeric)")
+            "\(mode), skip \(skip), intercept \(intercept), \(parameter.name)[\(i)]: analytic \(analytic), numeric \(numeric)")
           checked += 1
         }
       }

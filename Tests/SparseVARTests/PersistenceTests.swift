@@ -3,13 +3,13 @@ import Testing
 @testable import SparseVAR
 
 @Suite struct PersistenceTests {
-  func trainedNetwork(centerLatents: Bool = true, encoderSlope: Double = AutoencoderConfiguration().encoderSlope)
+  func trainedNetwork(intercept: VARIntercept = .seriesMean, encoderSlope: Double = AutoencoderConfiguration().encoderSlope)
     throws -> SparseVARNetwork
   {
     let dataset = try blobDataset()
     let network = try tinyNetwork(mode: .endToEnd(.implicit), encoderSlope: encoderSlope)
     network.training.epochs = 1
-    network.training.centerLatents = centerLatents
+    network.training.varOptions.intercept = intercept
     try network.train(on: dataset)
     try network.analyze(dataset)
     return network
@@ -84,8 +84,21 @@ import Testing
     #expect(old.runs.map(\.model) == network.runs.map(\.model))
   }
 
+  /// The file's centring flag is the series-mean intercept: a model whose runs were analysed
+  /// with another intercept than its own, or with the column intercept, is not saved.
+  @Test func onlyTheNetworksInterceptsAreSaved() throws {
+    let network = try trainedNetwork()
+    let loaded = try SparseVARNetwork(serialized: try network.serialized())
+    #expect(loaded.training.varOptions.intercept == .seriesMean)
+    #expect(loaded.runs.map(\.model.intercept) == network.runs.map(\.model.intercept))
+    network.training.varOptions.intercept = .none
+    #expect(throws: SparseVARError.self) { try network.serialized() }
+    network.training.varOptions.intercept = .columns
+    #expect(throws: SparseVARError.self) { try network.serialized() }
+  }
+
   @Test func versionOneFilesReadAsUncentredModels() throws {
-    let network = try trainedNetwork(centerLatents: false, encoderSlope: AutoencoderConfiguration.paperEncoderSlope)
+    let network = try trainedNetwork(intercept: .none, encoderSlope: AutoencoderConfiguration.paperEncoderSlope)
     let old = try network.serialized(formatVersion: 1)
     #expect(old[8] == 1)
     let loaded = try SparseVARNetwork(serialized: old)

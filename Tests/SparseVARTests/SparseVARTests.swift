@@ -83,7 +83,7 @@ func sparseTruth(_ k: Int) -> [[Double]] {
     let series = simulateVAR(&rng, length: 200, lags: sparseTruth(k), dimension: k)
     var options = SparseVAROptions()
     options.lag = 2
-    options.intercept = true
+    options.intercept = .columns
     let model = try SparseVARModel.fit(series, options: options)
     let zhat = try model.forecast(series)
     let sigma = series.standardDeviation
@@ -95,6 +95,82 @@ func sparseTruth(_ k: Int) -> [[Double]] {
           for l in 0..<k { expected += model.coefficient(lag: lagIndex, to: j, from: l) * series.values[(t - lagIndex) * k + l] }
         }
         #expect(abs(zhat[(t - 2) * k + j] - expected) < 1e-10)
+      }
+    }
+  }
+
+  /// A series with an offset per dimension, and the options of a fit with `intercept`.
+  func offsetSeries(seed: UInt64, length: Int = 200, intercept: VARIntercept) -> (Series, SparseVAROptions) {
+    var rng = TestRandom(seed: seed)
+    var series = simulateVAR(&rng, length: length, lags: sparseTruth(5), dimension: 5)
+    for i in series.values.indices { series.values[i] += Double(i % 5) - 1.5 }
+    var options = SparseVAROptions()
+    options.lag = 2
+    options.intercept = intercept
+    return (series, options)
+  }
+
+  @Test func seriesMeanFitIsThePlainFitOfTheCentredSeries() throws {
+    let (series, options) = offsetSeries(seed: 16, intercept: .seriesMean)
+    let model = try SparseVARModel.fit(series, options: options)
+    var plain = options
+    plain.intercept = .none
+    let reference = try SparseVARModel.fit(try series.subtracting(series.temporalMean), options: plain)
+    #expect(model.mean == series.temporalMean)
+    #expect(model.coefficients == reference.coefficients && model.sigma == reference.sigma)
+    #expect(model.lambdas == reference.lambdas && reference.mean == nil)
+    #expect(model.coefficients.contains { $0 != 0 })
+  }
+
+  @Test func seriesMeanForecastsEverySeriesAroundItsOwnMean() throws {
+    let (series, options) = offsetSeries(seed: 17, intercept: .seriesMean)
+    let model = try SparseVARModel.fit(series, options: options)
+    let (other, _) = offsetSeries(seed: 18, length: 60, intercept: .seriesMean)
+    let k = series.dimension
+    for z in [series, other] {
+      let m = z.temporalMean
+      let zhat = try model.forecast(z)
+      var squared = 0.0
+      for t in 2..<z.length {
+        for j in 0..<k {
+          var expected = m[j]
+          for lagIndex in 1...2 {
+            for l in 0..<k { expected += model.coefficient(lag: lagIndex, to: j, from: l) * (z.values[(t - lagIndex) * k + l] - m[l]) }
+          }
+          #expect(abs(zhat[(t - 2) * k + j] - expected) < 1e-10)
+          let d = z.values[t * k + j] - zhat[(t - 2) * k + j]
+          squared += d * d
+        }
+      }
+      #expect(abs(try model.predictionError(z) - squared / Double(z.length - 2)) < 1e-10)
+    }
+  }
+
+  /// For the fitted series, zhat_t = sum_k A_k z_{t-k} + sigma b in every mode, b the model's
+  /// intercept; with a series mean b = (I - sum_k A_k) m / sigma.
+  @Test(arguments: VARIntercept.allCases) func interceptGivesTheFittedSeriesForecasts(intercept: VARIntercept) throws {
+    let (series, options) = offsetSeries(seed: 19, intercept: intercept)
+    let model = try SparseVARModel.fit(series, options: options)
+    let k = series.dimension
+    let zhat = try model.forecast(series)
+    for t in 2..<series.length {
+      for j in 0..<k {
+        var expected = model.sigma * model.intercept[j]
+        for lagIndex in 1...2 {
+          for l in 0..<k { expected += model.coefficient(lag: lagIndex, to: j, from: l) * series.values[(t - lagIndex) * k + l] }
+        }
+        #expect(abs(zhat[(t - 2) * k + j] - expected) < 1e-10)
+      }
+    }
+    switch intercept {
+    case .none: #expect(model.intercept.allSatisfy { $0 == 0 } && model.mean == nil)
+    case .columns: #expect(model.intercept.contains { abs($0) > 0.1 } && model.mean == nil)
+    case .seriesMean:
+      let m = series.temporalMean
+      for j in 0..<k {
+        var level = m[j]
+        for lagIndex in 1...2 { for l in 0..<k { level -= model.coefficient(lag: lagIndex, to: j, from: l) * m[l] } }
+        #expect(abs(model.intercept[j] - level / model.sigma) < 1e-12)
       }
     }
   }

@@ -632,25 +632,32 @@ static void test_var_options(void) {
   CHECK_OK(sparsevar_var_influence(var, c, K));
   CHECK(c[0] > 0.1);
 
-  /* Intercept: the series shifted by a constant; forecast = sum_k A_k z_{t-k} + sigma b. */
+  /* Intercept: the series shifted by a constant; for the fitted series, with either estimator,
+     forecast = sum_k A_k z_{t-k} + sigma b. */
   for (j = 0; j < T * K; j++) zoff[j] = z[j] + 3.0;
-  CHECK_OK(sparsevar_var_set_param(var, SPARSEVAR_VAR_PARAM_INTERCEPT, 1));
-  CHECK_OK(sparsevar_var_fit_f64(var, zoff, T, K, NULL, NULL));
-  CHECK_OK(sparsevar_var_intercept(var, intercept, K));
-  CHECK_OK(sparsevar_var_coef(var, coef_on, P * K * K));
-  CHECK_OK(sparsevar_var_sigma(var, &sigma));
-  CHECK(fabs(intercept[0]) > 0.1);
-  CHECK_OK(sparsevar_var_forecast_f64(var, zoff, T, K, zhat, (T - P) * K));
-  forecast_here(coef_on, zoff, T, K, P, expected);
-  for (j = 0; j < (T - P) * K; j++) expected[j] += sigma * intercept[j % K];
-  CHECK_MSG(max_rel_diff(zhat, expected, (T - P) * K) < 1e-10,
-            "forecast with intercept differs from sum_k A_k z_{t-k} + sigma b by %g",
-            max_rel_diff(zhat, expected, (T - P) * K));
-  /* Close to the slopes without the shift. */
-  CHECK_OK(sparsevar_var_fit_f64(var, z, T, K, NULL, NULL));
-  CHECK_OK(sparsevar_var_coef(var, coef_off, P * K * K));
-  CHECK(max_rel_diff(coef_on, coef_off, P * K * K) < 0.1);
-  CHECK_OK(sparsevar_var_set_param(var, SPARSEVAR_VAR_PARAM_INTERCEPT, 0));
+  {
+    const sparsevar_intercept kinds[2] = {SPARSEVAR_INTERCEPT_COLUMNS, SPARSEVAR_INTERCEPT_SERIES_MEAN};
+    int i;
+    for (i = 0; i < 2; i++) {
+      CHECK_OK(sparsevar_var_set_param(var, SPARSEVAR_VAR_PARAM_INTERCEPT, kinds[i]));
+      CHECK_OK(sparsevar_var_fit_f64(var, zoff, T, K, NULL, NULL));
+      CHECK_OK(sparsevar_var_intercept(var, intercept, K));
+      CHECK_OK(sparsevar_var_coef(var, coef_on, P * K * K));
+      CHECK_OK(sparsevar_var_sigma(var, &sigma));
+      CHECK(fabs(intercept[0]) > 0.1);
+      CHECK_OK(sparsevar_var_forecast_f64(var, zoff, T, K, zhat, (T - P) * K));
+      forecast_here(coef_on, zoff, T, K, P, expected);
+      for (j = 0; j < (T - P) * K; j++) expected[j] += sigma * intercept[j % K];
+      CHECK_MSG(max_rel_diff(zhat, expected, (T - P) * K) < 1e-10,
+                "forecast with intercept %d differs from sum_k A_k z_{t-k} + sigma b by %g", (int)kinds[i],
+                max_rel_diff(zhat, expected, (T - P) * K));
+      /* Close to the slopes without the shift. */
+      CHECK_OK(sparsevar_var_fit_f64(var, z, T, K, NULL, NULL));
+      CHECK_OK(sparsevar_var_coef(var, coef_off, P * K * K));
+      CHECK(max_rel_diff(coef_on, coef_off, P * K * K) < 0.1);
+    }
+  }
+  CHECK_OK(sparsevar_var_set_param(var, SPARSEVAR_VAR_PARAM_INTERCEPT, SPARSEVAR_INTERCEPT_NONE));
 
   /* Information criteria: lambda per output is the path's minimiser; BIC is at most as dense. */
   {
@@ -708,7 +715,7 @@ static void test_param_bounds(void) {
       {SPARSEVAR_VAR_PARAM_LAMBDA, 0, INFINITY, 0.01},
       {SPARSEVAR_VAR_PARAM_EPS_GAMMA, 0, INFINITY, 0},
       {SPARSEVAR_VAR_PARAM_NORMALIZE, 0, 1, 1},
-      {SPARSEVAR_VAR_PARAM_INTERCEPT, 0, 1, 0},
+      {SPARSEVAR_VAR_PARAM_INTERCEPT, 0, 2, SPARSEVAR_INTERCEPT_NONE},
       {SPARSEVAR_VAR_PARAM_MAX_ITER, 0, -1, 0},
       {SPARSEVAR_VAR_PARAM_CRITERION, 0, 2, SPARSEVAR_CRITERION_NONE},
       {SPARSEVAR_VAR_PARAM_THREADS, 0, -1, 0},

@@ -147,15 +147,15 @@ typedef struct {
   double statistic, p_value;
 } analysis;
 
-/* The latent mean is the latents' temporal mean with SPARSEVAR_AUTOENCODER_PARAM_CENTER_LATENTS on
-   (the default), zero with it off. */
+/* The latent mean is the latents' temporal mean with SPARSEVAR_AUTOENCODER_PARAM_INTERCEPT
+   SPARSEVAR_INTERCEPT_SERIES_MEAN (the default), zero with SPARSEVAR_INTERCEPT_NONE. */
 static void check_latent_mean(sparsevar_autoencoder *m, const double *latents, const double *mean) {
-  double center = -1, expected;
+  double intercept = -1, expected;
   int64_t t, l;
-  CHECK_OK(sparsevar_autoencoder_get_param(m, SPARSEVAR_AUTOENCODER_PARAM_CENTER_LATENTS, &center));
+  CHECK_OK(sparsevar_autoencoder_get_param(m, SPARSEVAR_AUTOENCODER_PARAM_INTERCEPT, &intercept));
   for (l = 0; l < K; l++) {
     expected = 0;
-    if (center == 1)
+    if (intercept == SPARSEVAR_INTERCEPT_SERIES_MEAN)
       for (t = 0; t < FRAMES; t++) expected += latents[t * K + l] / FRAMES;
     if (!CHECK_NEAR(mean[l], expected, 1e-9 * (1 + fabs(expected)))) break;
   }

@@ -78,11 +78,9 @@ public struct BlockAverageBaseline: Sendable {
   /// R_var of the block averages; `reconstructionError` is NaN (there is no decoder).
   public let runs: [RunAnalysis]
 
-  /// Averages every run of `dataset` over `grid` and fits each run's VAR with `varOptions`
-  /// (on the series minus its temporal mean when `centered`, as the network's analysis does).
-  public init(
-    _ dataset: FrameDataset, grid: BlockGrid, varOptions: SparseVAROptions, centered: Bool = true
-  ) throws {
+  /// Averages every run of `dataset` over `grid` and fits each run's VAR with `varOptions` (with
+  /// the network's default intercept `.seriesMean`, around the series' temporal mean).
+  public init(_ dataset: FrameDataset, grid: BlockGrid, varOptions: SparseVAROptions) throws {
     guard grid.height == dataset.outputHeight, grid.width == dataset.outputWidth else {
       throw SparseVARError.shape(
         "the grid covers \(grid.height) x \(grid.width) frames but the dataset's are \(dataset.outputHeight) x \(dataset.outputWidth)")
@@ -97,7 +95,7 @@ public struct BlockAverageBaseline: Sendable {
       let frames = try dataset.frames(run: run)
       let series = try grid.averages(frames, count: count)
       var analysis = try RunAnalysis(
-        fitting: series, centered: centered, options: varOptions, label: try dataset.label(run: run),
+        fitting: series, options: varOptions, label: try dataset.label(run: run),
         deviationImage: temporalDeviation(frames, count: count, pixels: grid.height * grid.width))
       analysis.relativeError = try relativeForecastError(series, try analysis.forecast(), lag: varOptions.lag)
       analysis.reconstructionError = .nan
@@ -107,13 +105,13 @@ public struct BlockAverageBaseline: Sendable {
   }
 
   /// The baseline on the latent grid of `network` (H / 2^depth x W / 2^depth blocks), with the
-  /// network's VAR options and centring.
+  /// network's VAR options.
   public init(_ dataset: FrameDataset, like network: SparseVARNetwork) throws {
     let shape = network.network.latentShape
     try self.init(
       dataset,
       grid: try BlockGrid(height: network.height, width: network.width, gridHeight: shape.height, gridWidth: shape.width),
-      varOptions: network.training.varOptions, centered: network.training.centerLatents)
+      varOptions: network.training.varOptions)
   }
 
   /// Coefficient-swap test between the runs labelled `a` and `b`.

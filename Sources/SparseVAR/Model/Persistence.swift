@@ -14,8 +14,10 @@
 // every parameter (name, shape, Float values), every batch norm's running mean and variance,
 // and the analysed runs (label, latents, VAR coefficients, intercept, sigma, lambdas, L_rec,
 // R_var, temporal deviation image). Version 2 adds the latent-centring option after the
-// training seed and each run's latent mean after its latents; a version 1 file reads as a model
-// without centring (zero means). Version 3 adds each run's name (a flag and a UTF-8 string, after
+// training seed (true = the VAR's intercept `.seriesMean`, false = `.none`) and each run's latent
+// mean after its latents; a version 1 file reads as a model without centring (zero means). A
+// run's intercept is always stored as zeros: a network's VAR has no intercept from column means,
+// and that of a series-mean VAR follows from its mean and coefficients. Version 3 adds each run's name (a flag and a UTF-8 string, after
 // its deviation image) and, after the runs, the condition names (a count, then label Int32 and
 // name per condition, by label); older files read as runs and conditions without names.
 // Version 4 adds the encoder's leaky ReLU slope (a Double in [0, 1]) after the architecture's
@@ -41,10 +43,18 @@ extension SparseVARNetwork {
 
   /// The bytes of an older format version (1 cannot hold latent centring: such a model is
   /// refused; 1 and 2 leave out the run and condition names; 1 to 3 cannot hold an encoder slope
-  /// other than the paper's: such a model is refused).
+  /// other than the paper's: such a model is refused). The file holds one intercept option for
+  /// all VARs, so runs analysed with another than the model's current one are refused.
   func serialized(formatVersion version: UInt32) throws -> [UInt8] {
-    guard version >= 2 || !training.centerLatents else {
+    try DifferentiableVAR.validate(training.varOptions)
+    let centred = training.varOptions.intercept == .seriesMean
+    guard version >= 2 || !centred else {
       throw SparseVARError.invalidArgument("format version 1 cannot hold a model that centres latents")
+    }
+    guard runs.allSatisfy({ ($0.model.mean != nil) == centred }) else {
+      throw SparseVARError.invalidArgument(
+        "the runs were analysed with another VAR intercept than the model's (\(training.varOptions.intercept)): "
+          + "analyse them again, or set the intercept back, before saving")
     }
     guard version >= 4 || network.configuration.encoderSlope == AutoencoderConfiguration.paperEncoderSlope else {
       throw SparseVARError.invalidArgument(
@@ -65,7 +75,7 @@ extension SparseVARNetwork {
     }
     w.varOptions(t.varOptions)
     w.double(t.learningRate); w.int(t.epochs); w.int(t.window); w.uint64(t.seed)
-    if version >= 2 { w.bool(t.centerLatents) }
+    if version >= 2 { w.bool(centred) }
     w.int(epochsCompleted)
     w.floats(meanFrame)
     w.list(network.parameters) { w, p in
@@ -82,7 +92,7 @@ extension SparseVARNetwork {
       w.int(run.latents.length); w.int(run.latents.dimension); w.doubles(run.latents.values)
       if version >= 2 { w.doubles(run.latentMean) }
       let m = run.model
-      w.int(m.lag); w.int(m.dimension); w.doubles(m.coefficients); w.doubles(m.intercept)
+      w.int(m.lag); w.int(m.dimension); w.doubles(m.coefficients); w.doubles([Double](repeating: 0, count: m.dimension))
       w.double(m.sigma); w.bool(m.normalize); w.doubles(m.lambdas)
       w.double(run.reconstructionError); w.double(run.relativeError)
       w.floats(run.deviationImage)
@@ -186,7 +196,8 @@ extension SparseVARNetwork {
     training.epochs = try r.int(in: 0...Int(Int32.max))
     training.window = try r.int(in: 1...Int(Int32.max))
     training.seed = try r.uint64()
-    training.centerLatents = version >= 2 ? try r.bool() : false
+    let centred = version >= 2 ? try r.bool() : false
+    training.varOptions.intercept = centred ? .seriesMean : .none
     // The declared architecture must fit in what is left of the file before it is built.
     guard let needed = Self.minimumPayloadBytes(configuration, height: height, width: width), needed <= r.remaining else {
       throw SparseVARError.format(
@@ -247,14 +258,22 @@ extension SparseVARNetwork {
         throw SparseVARError.format("a run's VAR coefficients run past the end of the model file")
       }
       let coefficients = try r.doubles(count: coefficientCount, "coefficients")
-      let intercept = try r.doubles(count: k, "an intercept")
+      guard try r.doubles(count: k, "an intercept").allSatisfy({ $0 == 0 }) else {
+        throw SparseVARError.format("a run's VAR has an intercept from column means, which a network's VAR never has")
+      }
+      guard centred || latentMean.allSatisfy({ $0 == 0 }) else {
+        throw SparseVARError.format("a run has a latent mean, but the model fits its VARs without centring")
+      }
       let sigma = try r.double(nonNegative: "sigma")
       let normalize = try r.bool()
       let lambdas = try r.doubles(count: k, "lambdas")
       guard lambdas.allSatisfy({ $0 >= 0 }) else { throw SparseVARError.format("a run's lambdas are negative") }
+      let mean = centred ? latentMean : nil
       let model = SparseVARModel(
-        lag: lag, dimension: k, coefficients: coefficients, intercept: intercept, sigma: sigma, normalize: normalize,
-        lambdas: lambdas, criterionPaths: nil)
+        lag: lag, dimension: k, coefficients: coefficients,
+        intercept: mean.map { SparseVARModel.intercept(around: $0, coefficients: coefficients, dimension: k, sigma: sigma) }
+          ?? [Double](repeating: 0, count: k),
+        mean: mean, sigma: sigma, normalize: normalize, lambdas: lambdas, criterionPaths: nil)
       let reconstructionError = try r.double(nonNegative: "a reconstruction error")
       let relativeError = try r.double(nonNegative: "an R_var")
       let deviationImage = try r.floats(count: height * width, "a deviation image")
@@ -266,7 +285,7 @@ extension SparseVARNetwork {
       }
       loaded.append(
         RunAnalysis(
-          latents: latents, latentMean: latentMean, model: model, reconstructionError: reconstructionError,
+          latents: latents, model: model, reconstructionError: reconstructionError,
           relativeError: relativeError, label: hasLabel ? label : nil, deviationImage: deviationImage, name: name))
     }
     var names: [Int32: String] = [:]

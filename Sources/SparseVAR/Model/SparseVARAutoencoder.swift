@@ -43,9 +43,11 @@ public final class SparseVARAutoencoder {
     isTrained = true
   }
 
-  /// Replaces the settings. Changing the architecture of a trained estimator throws
-  /// `.invalidArgument` and keeps the settings; before training it drops the built network.
+  /// Replaces the settings. Changing the architecture of a trained estimator, or VAR options the
+  /// network cannot fit (`DifferentiableVAR.validate`), throws `.invalidArgument` and keeps the
+  /// settings; before training an architecture change drops the built network.
   public func update(_ new: SparseVARNetworkSettings) throws {
+    try DifferentiableVAR.validate(new.training.varOptions)
     if new.architecture != settings.architecture {
       guard !isTrained else {
         throw SparseVARError.invalidArgument(

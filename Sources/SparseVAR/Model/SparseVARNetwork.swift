@@ -2,8 +2,8 @@
 //
 // The whole model (docs/model.md): the autoencoder (Float), its training on a FrameDataset in one
 // of the three modes, and what comes after training: every run encoded in inference mode, its
-// own VAR fitted on the whole run (to its latents minus their mean, by default), L_rec and R_var
-// per run, forecasts and reconstructions.
+// own VAR fitted on the whole run (around its latents' mean, by default), L_rec and R_var per
+// run, forecasts and reconstructions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,9 +11,18 @@
 public struct TrainingOptions: Sendable, Equatable {
   /// How the VAR takes part in training.
   public var mode: TrainingMode = .endToEnd(.implicit)
-  /// The VAR: lag p, lambda, eps_gamma, mask, and `threads`, the worker threads of the whole
-  /// model (network layers and VAR fits; 0 = all cores), used in training and after it.
-  public var varOptions = SparseVAROptions()
+  /// The VAR: lag p, lambda, eps_gamma, intercept, mask, and `threads`, the worker threads of the
+  /// whole model (network layers and VAR fits; 0 = all cores), used in training and after it.
+  /// The intercept is `.seriesMean` by default: every VAR (each training window's, after training
+  /// each run's) is fitted to latents minus their temporal mean, and forecasts add it back. A
+  /// run's constant offset in latent space (its brightness, baseline, field of view) then enters
+  /// neither its coefficients nor the group tests, and training optimises the forecasts the
+  /// analysis uses. `.none` = the paper's literal fit on the raw latents; `.columns` is refused.
+  public var varOptions: SparseVAROptions = {
+    var options = SparseVAROptions()
+    options.intercept = .seriesMean
+    return options
+  }()
   /// Adam's learning rate (default 3e-3, the measured recipe of `Recipe`; the paper's is 1e-3).
   public var learningRate: Double = 3e-3
   /// Passes over all windows by each `train` call (default 10, the measured recipe).
@@ -23,12 +32,6 @@ public struct TrainingOptions: Sendable, Equatable {
   public var window: Int = 64
   /// Seed of the window order (shuffled anew every epoch).
   public var seed: UInt64 = 0
-  /// Fit every VAR to latents minus their temporal mean (one mean per latent dimension; forecasts
-  /// add it back): in training each window's, after training each run's. A run's constant offset
-  /// in latent space (its brightness, baseline, field of view) then enters neither its
-  /// coefficients nor the group tests, and training optimises the forecasts the analysis uses.
-  /// false = the paper's literal fit on the raw latents (no intercept).
-  public var centerLatents = true
 
   public init() {}
 
@@ -41,9 +44,7 @@ public struct TrainingOptions: Sendable, Equatable {
       throw SparseVARError.invalidArgument(
         "a window of \(window) frames is too short for a VAR of lag \(varOptions.lag): it needs at least lag + 2")
     }
-    guard !varOptions.intercept, varOptions.criterion == nil else {
-      throw SparseVARError.invalidArgument("the VAR inside the network has no intercept and a fixed lambda")
-    }
+    try DifferentiableVAR.validate(varOptions)
   }
 }
 
@@ -62,10 +63,8 @@ public struct TrainingProgress: Sendable, Equatable {
 public struct RunAnalysis: Sendable {
   /// The run's latents z (T x K), encoded in inference mode.
   public var latents: Series
-  /// The temporal mean of the latents (K values) removed before the VAR fit when the model
-  /// centres latents (`TrainingOptions.centerLatents`); zeros otherwise.
-  public var latentMean: [Double]
-  /// The VAR fitted on the whole run, on `centeredLatents`.
+  /// The VAR fitted on the whole run's latents (around their temporal mean with the intercept
+  /// `.seriesMean`).
   public var model: SparseVARModel
   /// Mean over t = p+1..T and pixels of (x_t - xhat_t)^2, xhat decoded from the forecast zhat_t
   /// (from z_t itself for a model trained in the sequential mode).
@@ -82,34 +81,27 @@ public struct RunAnalysis: Sendable {
 }
 
 extension RunAnalysis {
-  /// Fits the run's VAR to `latents` (minus their temporal mean when `centered`); the two
-  /// metrics start at zero.
-  init(fitting latents: Series, centered: Bool, options: SparseVAROptions, label: Int32?, deviationImage: [Float]) throws {
-    let mean = centered ? latents.temporalMean : [Double](repeating: 0, count: latents.dimension)
-    self.latents = latents
-    self.latentMean = mean
-    self.label = label
-    self.deviationImage = deviationImage
-    self.reconstructionError = 0
-    self.relativeError = 0
-    self.model = try SparseVARModel.fit(try latents.subtracting(mean), options: options)
+  /// Fits the run's VAR to `latents`; the two metrics start at zero.
+  init(fitting latents: Series, options: SparseVAROptions, label: Int32?, deviationImage: [Float]) throws {
+    self.init(
+      latents: latents, model: try SparseVARModel.fit(latents, options: options), reconstructionError: 0,
+      relativeError: 0, label: label, deviationImage: deviationImage)
   }
 
-  /// z_t minus `latentMean` (T x K): the series the run's VAR was fitted on and the swap test
-  /// forecasts.
-  public var centeredLatents: Series {
-    get throws { try latents.subtracting(latentMean) }
-  }
+  /// The temporal mean of the latents (K values) the run's VAR was fitted around (intercept
+  /// `.seriesMean`); zeros without it.
+  public var latentMean: [Double] { model.mean ?? [Double](repeating: 0, count: latents.dimension) }
 
-  /// One-step forecasts zhat_t, t = p+1..T ((T - p) x K), of `series` (latents of frames of this
-  /// run; its own latents by default) by the run's VAR: mean + sum_k A_k (z_{t-k} - mean).
+  /// One-step forecasts zhat_t, t = p+1..T ((T - p) x K), of `series` (its own latents by
+  /// default) by the run's VAR (`SparseVARModel.forecast`: around the series' own mean with the
+  /// intercept `.seriesMean`).
   public func forecast(_ series: Series? = nil) throws -> [Double] {
-    try model.forecast(series ?? latents, around: latentMean)
+    try model.forecast(series ?? latents)
   }
 
-  /// The run as the swap test sees it: its VAR and the series it was fitted on.
+  /// The run as the swap test sees it: its VAR and its latents.
   public var fittedRun: FittedRun {
-    get throws { try FittedRun(model: model, series: try centeredLatents) }
+    get throws { try FittedRun(model: model, series: latents) }
   }
 }
 
@@ -194,8 +186,7 @@ public final class SparseVARNetwork {
         let batch = try Tensor<Float>(shape: [w.count, 1, height, width], storage: frames)
         network.zeroGradients()
         let loss = try network.trainingLoss(
-          window: batch, meanFrame: meanFrame, mode: training.mode, var: training.varOptions,
-          centered: training.centerLatents)
+          window: batch, meanFrame: meanFrame, mode: training.mode, var: training.varOptions)
         optimizer.step()
         total += loss
         let report = TrainingProgress(
@@ -312,7 +303,7 @@ public final class SparseVARNetwork {
       let (latents, indices) = try encode(frames, count: count)
       let series = try Series(length: count, dimension: network.latentSize, values: latents)
       var analysis = try RunAnalysis(
-        fitting: series, centered: training.centerLatents, options: training.varOptions,
+        fitting: series, options: training.varOptions,
         label: try dataset.label(run: run), deviationImage: temporalDeviation(frames, count: count, pixels: pixels))
       let forecast = try analysis.forecast()
       let source = training.mode == .sequential ? Array(latents[(p * series.dimension)...]) : forecast

@@ -107,13 +107,15 @@ public struct SparseVARNetworkSettings: Sendable, Equatable {
       $0.lifted(to: \SparseVARNetworkSettings.training.varOptions, id: $0.id + 420, name: $0.name)
     }
     let training: [Setting<SparseVARNetworkSettings>] = [
-      .flag(
-        523, "center_latents", \.training.centerLatents, default: true,
+      .choice(
+        524, "intercept", \.training.varOptions.intercept,
+        ["none": VARIntercept.none, "columns": .columns, "series_mean": .seriesMean], default: .seriesMean,
         """
-        1 = every VAR is fitted to latents minus their temporal mean: each training window's, and in the \
-        analysis each run's, so that a run's constant offset in latent space (brightness, baseline) enters \
-        neither its coefficients nor the group tests; forecasts add the mean back. 0 = the paper's literal fit \
-        on the raw latents. Takes effect at the next training and analysis.
+        The VARs' intercept: series_mean fits every VAR to latents minus their temporal mean, each training \
+        window's and in the analysis each run's, so that a run's constant offset in latent space (brightness, \
+        baseline) enters neither its coefficients nor the group tests; forecasts add the mean back. none = the \
+        paper's literal fit on the raw latents. columns is refused (invalid argument). Takes effect at the next \
+        training and analysis.
         """),
       .real(
         530, "learning_rate", \.training.learningRate, from: 0, excludingLower: true, default: 3e-3,

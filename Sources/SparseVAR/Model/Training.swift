@@ -10,8 +10,9 @@
 //   end-to-end:  as embedded, with gradients also through the lasso solutions (unrolled or
 //                implicit).
 //
-// Centred (TrainingOptions.centerLatents), the window's VAR is fitted to its latents minus their
-// temporal mean m and forecasts zhat_t = m + sum_k A_k (z_{t-k} - m).
+// With the VAR's intercept `.seriesMean` (the network's default), the window's VAR is fitted to
+// its latents minus their temporal mean m and forecasts zhat_t = m + sum_k A_k (z_{t-k} - m)
+// (DifferentiableVAR, which also carries the mean's gradient).
 //
 //   L_rec = mean over the decoded frames and their pixels of (x_t - xhat_t)^2, with
 //   xhat = (d + 1) * xbar when the skip connection is on and xhat = d otherwise.
@@ -34,21 +35,20 @@ public enum TrainingMode: Sendable, Equatable {
 extension ConvolutionalAutoencoder {
   /// Loss of one window of frames [T, 1, H, W] (normalised to [0, 1]) and, accumulated into the
   /// parameters' gradients, its gradient. `meanFrame` has H * W values (used with the skip
-  /// connection). `var` gives the VAR's lag, lambda, eps_gamma, mask and threads; `centered`
-  /// fits it to the window's latents minus their temporal mean (`TrainingOptions.centerLatents`).
+  /// connection). `var` gives the VAR's lag, lambda, eps_gamma, intercept (none or seriesMean),
+  /// mask and threads.
   /// - Returns: L_rec of the window.
   public func trainingLoss(
-    window frames: Tensor<Scalar>, meanFrame: [Scalar], mode: TrainingMode, var options: SparseVAROptions,
-    centered: Bool = false
+    window frames: Tensor<Scalar>, meanFrame: [Scalar], mode: TrainingMode, var options: SparseVAROptions
   ) throws -> Double {
-    try trainingStep(window: frames, meanFrame: meanFrame, mode: mode, var: options, centered: centered).loss
+    try trainingStep(window: frames, meanFrame: meanFrame, mode: mode, var: options).loss
   }
 
   /// `trainingLoss`, also returning the VAR fitted on the window; with `fixedVAR` that VAR is
   /// used instead of a fit (the embedded mode's loss as a function of the network alone).
   func trainingStep(
     window frames: Tensor<Scalar>, meanFrame: [Scalar], mode: TrainingMode, var options: SparseVAROptions,
-    centered: Bool = false, fixedVAR: SparseVARModel? = nil
+    fixedVAR: SparseVARModel? = nil
   ) throws -> (loss: Double, var: SparseVARModel?) {
     let t = try frames.imageBatchShape(channels: 1, layer: "the autoencoder").batch
     let pixels = height * width
@@ -85,10 +85,8 @@ extension ConvolutionalAutoencoder {
       let series = try Series(
         length: t, dimension: k, values: UnsafeBufferPointer(start: latent, count: t * k).map(\.asDouble))
       let var_ =
-        try fixedVAR.map {
-          try DifferentiableVAR(
-            window: series, options: options, mean: centered ? series.temporalMean : nil, model: $0)
-        } ?? DifferentiableVAR(window: series, options: options, centered: centered)
+        try fixedVAR.map { try DifferentiableVAR(window: series, options: options, model: $0) }
+        ?? DifferentiableVAR(window: series, options: options)
       fitted = var_
       let forecast = var_.forecast
       guard forecast.count == (t - first) * k else {

@@ -5,8 +5,9 @@
 //
 //     zhat_t = sum_k A_k z_{t-k},   t = p+1..T   (A fitted on u = z / sigma, no intercept)
 //
-// or, centred, zhat_t = m + sum_k A_k (z_{t-k} - m) with m the window's temporal mean (A fitted
-// on the centred latents; the mean's gradient is carried back to every frame);
+// or, with the intercept `VARIntercept.seriesMean`, zhat_t = m + sum_k A_k (z_{t-k} - m) with m
+// the window's temporal mean (A fitted on the centred window; the mean's gradient is carried
+// back to every frame);
 //
 // and its backward pass maps dL/dzhat to dL/dz in one of three modes:
 // - coefficients constant (the "embedded" training mode): gradients reach z_{t-k} through the
@@ -37,41 +38,46 @@ public struct DifferentiableVAR: Sendable {
   public let model: SparseVARModel
   /// One-step forecasts zhat_t for t = p+1..T: (T - p) x K, row-major.
   public let forecast: [Double]
-  /// The window's temporal mean m (K values) when centred, nil otherwise.
+  /// The window's temporal mean m (K values) with a series-mean intercept, nil without intercept.
   public let mean: [Double]?
-  /// The series the VAR is fitted on: the window, or the window minus `mean`.
+  /// The series the coefficients act on: the window, or the window minus `mean`.
   let window: Series
   let options: SparseVAROptions
   /// X(u): the lagged design of u = z / sigma, n x pK.
   let design: Matrix
 
   /// Fits the VAR on `window` (T x K) and forecasts it. Uses `options.lag`, `lambda`, `epsGamma`,
-  /// `normalize`, `mask`, `maxIterations` and `threads`; intercept and criterion are not
-  /// supported inside the network. With `centered` the VAR is fitted to the window minus its
-  /// temporal mean and the forecasts add the mean back.
-  public init(window: Series, options: SparseVAROptions, centered: Bool = false) throws {
-    guard !options.intercept, options.criterion == nil else {
-      throw SparseVARError.invalidArgument(
-        "the VAR inside the network has no intercept and a fixed lambda")
-    }
-    let mean = centered ? window.temporalMean : nil
-    let fitted = try mean.map { try window.subtracting($0) } ?? window
-    try self.init(
-      window: window, options: options, mean: mean, model: try SparseVARModel.fit(fitted, options: options))
+  /// `normalize`, `intercept` (none or seriesMean), `mask`, `maxIterations` and `threads`.
+  public init(window: Series, options: SparseVAROptions) throws {
+    try Self.validate(options)
+    try self.init(window: window, options: options, model: try SparseVARModel.fit(window, options: options))
   }
 
   /// The same with given coefficients instead of a fit (for checking the embedded mode's gradient
-  /// with the coefficients held fixed).
-  init(window: Series, options: SparseVAROptions, mean: [Double]? = nil, model: SparseVARModel) throws {
+  /// with the coefficients held fixed); `model` forecasts around the window's own mean when it
+  /// has a series mean.
+  init(window: Series, options: SparseVAROptions, model: SparseVARModel) throws {
     self.model = model
-    self.mean = mean
-    forecast = try mean.map { try model.forecast(window, around: $0) } ?? model.forecast(window)
-    let window = try mean.map { try window.subtracting($0) } ?? window
-    self.window = window
+    forecast = try model.forecast(window)
+    (self.window, mean) = try model.centring(window)
     self.options = options
     design = laggedDesign(
-      window.values.map { $0 / model.sigma }, length: window.length, dimension: window.dimension,
+      self.window.values.map { $0 / model.sigma }, length: window.length, dimension: window.dimension,
       lag: options.lag)
+  }
+
+  /// Refuses the options the differentiable VAR cannot fit: an intercept from column means (its
+  /// gradient is not implemented; the series-mean intercept is the one to use) and a criterion
+  /// (lambda must be fixed).
+  public static func validate(_ options: SparseVAROptions) throws {
+    guard options.intercept != .columns else {
+      throw SparseVARError.invalidArgument(
+        "the VAR inside the network takes the intercept none or series_mean, not columns (an intercept from "
+          + "the lagged design's column means)")
+    }
+    guard options.criterion == nil else {
+      throw SparseVARError.invalidArgument("the VAR inside the network has a fixed lambda, not an information criterion")
+    }
   }
 
   /// dL/dz (T x K) from dL/dzhat ((T - p) x K).
@@ -88,7 +94,7 @@ public struct DifferentiableVAR: Sendable {
     return fitted.indices.map { fitted[$0] + meanGradient[$0 % k] / length }
   }
 
-  /// dL/d(the series the VAR is fitted on: z, or c = z - m when centred) from dL/dzhat.
+  /// dL/d(the series the coefficients act on: z, or c = z - m with a series mean) from dL/dzhat.
   private func backwardToFittedSeries(forecastGradient gzh: [Double], mode: VARGradientMode) throws -> [Double] {
     let k = window.dimension
     let p = options.lag

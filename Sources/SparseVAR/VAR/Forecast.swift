@@ -8,14 +8,52 @@
 import _COpenBLAS
 
 extension SparseVARModel {
-  /// One-step forecasts zhat_t for t = p+1..T: (T - p) x K, row-major.
-  /// zhat_t = sum_k A_k z_{t-k} + sigma_z b, with sigma_z the forecast series' own scale (only
-  /// the intercept depends on it; without intercept sigma cancels).
+  /// One-step forecasts zhat_t for t = p+1..T of any series z' of the VAR's dimension:
+  /// (T - p) x K, row-major. Without a series mean, zhat_t = sum_k A_k z'_{t-k} + sigma' b, with
+  /// sigma' the forecast series' own scale (only the intercept depends on it; without intercept
+  /// sigma cancels). With a series mean (`VARIntercept.seriesMean`), zhat_t = m' + sum_k A_k
+  /// (z'_{t-k} - m'), with m' the forecast series' own temporal mean: a series' level, like its
+  /// scale, is its own, and the VAR carries only the dynamics (for the series the VAR was fitted
+  /// on, m' = `mean` and zhat_t = sum_k A_k z_{t-k} + sigma b).
   public func forecast(_ series: Series) throws -> [Double] {
+    let (centred, mean) = try centring(series)
+    var out = try linearForecast(centred)
+    if let mean { for i in out.indices { out[i] += mean[i % dimension] } }
+    return out
+  }
+
+  /// Mean over t = p+1..T of ||z_t - zhat_t||^2: E_{i<-j} when this is run j's VAR and the series
+  /// is run i's. With a series mean the residuals are taken on the centred series (the same
+  /// values, without adding the mean back and taking it away again).
+  public func predictionError(_ series: Series) throws -> Double {
+    let (centred, _) = try centring(series)
+    let zhat = try linearForecast(centred)
+    let k = dimension
+    let n = centred.length - lag
+    var total = 0.0
+    for t in 0..<n {
+      for j in 0..<k {
+        let d = centred.values[(t + lag) * k + j] - zhat[t * k + j]
+        total += d * d
+      }
+    }
+    return total / Double(n)
+  }
+
+  /// The series the coefficients act on, and the mean to add back to their forecasts: `series`
+  /// minus its own temporal mean for a VAR with a series mean, `series` itself otherwise.
+  func centring(_ series: Series) throws -> (Series, [Double]?) {
     guard series.dimension == dimension else {
       throw SparseVARError.shape(
         "the series has K = \(series.dimension) dimensions but the VAR has \(dimension)")
     }
+    guard mean != nil else { return (series, nil) }
+    let own = series.temporalMean
+    return (try series.subtracting(own), own)
+  }
+
+  /// sum_k A_k z_{t-k} (+ sigma_z b when the intercept comes from column means), t = p+1..T.
+  private func linearForecast(_ series: Series) throws -> [Double] {
     guard series.length > lag else {
       throw SparseVARError.shape(
         "forecasting with lag \(lag) needs more than \(lag) time points, got \(series.length)")
@@ -34,38 +72,10 @@ extension SparseVARModel {
         }
       }
     }
-    if intercept.contains(where: { $0 != 0 }) {
+    if mean == nil, intercept.contains(where: { $0 != 0 }) {
       let scale = normalize ? series.standardDeviation : 1
       for t in 0..<n { for j in 0..<k { out[t * k + j] += scale * intercept[j] } }
     }
-    return out
-  }
-
-  /// Mean over t = p+1..T of ||z_t - zhat_t||^2: E_{i<-j} when this is run j's VAR and the series
-  /// is run i's.
-  public func predictionError(_ series: Series) throws -> Double {
-    let zhat = try forecast(series)
-    let k = dimension
-    let n = series.length - lag
-    var total = 0.0
-    for t in 0..<n {
-      for j in 0..<k {
-        let d = series.values[(t + lag) * k + j] - zhat[t * k + j]
-        total += d * d
-      }
-    }
-    return total / Double(n)
-  }
-
-  /// One-step forecasts of `series` around `mean` (K values): zhat_t = mean + sum_k A_k
-  /// (z_{t-k} - mean), for a VAR fitted to a series minus its mean; (T - p) x K, row-major.
-  public func forecast(_ series: Series, around mean: [Double]) throws -> [Double] {
-    guard series.dimension == dimension else {
-      throw SparseVARError.shape(
-        "the series has K = \(series.dimension) dimensions but the VAR has \(dimension)")
-    }
-    var out = try forecast(try series.subtracting(mean))
-    for i in out.indices { out[i] += mean[i % dimension] }
     return out
   }
 

@@ -6,6 +6,10 @@
 //     u_t ~ A_1 u_{t-1} + ... + A_p u_{t-p} (+ b),   t = p+1..T,  n = T - p
 //     row j of [A_1 ... A_p] = argmin_w 1/(2n) ||U_j - X w||^2 + lambda ||w||_1
 //
+// with the intercept b estimated as `VARIntercept` says: none, from the column means of X and the
+// targets (scikit-learn's fit_intercept), or from the series' temporal mean m (z replaced by
+// z - m before everything above; b = (I - sum_k A_k) m / sigma).
+//
 // X (n x pK, row t = [u_{t-1}; ...; u_{t-p}]) is shared by the K problems and never built: its
 // Gram matrix is assembled block by block, G_km = U_k^T U_m with U_k the n rows of u lagged by k,
 // by one GEMM per block, and so is X^T Y. The K problems then run on both cores.
@@ -30,6 +34,19 @@ public enum InformationCriterion: Sendable, Equatable {
   case bic
 }
 
+/// How a VAR's intercept b (one per output, unpenalised) is estimated. Each value's C number is
+/// its position here.
+public enum VARIntercept: Sendable, Equatable, CaseIterable {
+  /// No intercept: u_t ~ sum_k A_k u_{t-k}.
+  case none
+  /// scikit-learn's fit_intercept: the lagged design's columns and the targets are centred on
+  /// their means over t = p+1..T, and b_j = mean(u_j) - mean(x)^T w_j (units of u).
+  case columns
+  /// The mean-adjusted VAR: fitted to the series minus its temporal mean m (K values, over all T
+  /// time points), forecasting m + sum_k A_k (z_{t-k} - m); b = (I - sum_k A_k) m / sigma.
+  case seriesMean
+}
+
 /// Options of a sparse VAR fit. Defaults follow the paper (docs/method.md, docs/model.md).
 public struct SparseVAROptions: Sendable, Equatable {
   /// VAR order p (>= 1).
@@ -40,8 +57,8 @@ public struct SparseVAROptions: Sendable, Equatable {
   public var epsGamma: Double = 0
   /// Divide the series by the standard deviation of all its entries before fitting.
   public var normalize: Bool = true
-  /// Fit an intercept per output (unpenalised).
-  public var intercept: Bool = false
+  /// How the intercept per output is estimated (none by default).
+  public var intercept: VARIntercept = .none
   /// Choose lambda per output by AIC or BIC along the full path instead of using `lambda`.
   public var criterion: InformationCriterion? = nil
   /// Bound on LARS steps per output (0 = no bound).
@@ -70,9 +87,15 @@ public struct SparseVARModel: Sendable, Equatable {
   /// p x K x K: `coefficients[(k - 1) * K * K + j * K + l]` = A_k[j, l], the effect of latent l at
   /// time t - k on latent j at time t.
   public var coefficients: [Double]
-  /// Intercept per output in units of u (all zero without the intercept option).
+  /// Intercept b per output in units of u (all zero without the intercept option): for the series
+  /// the VAR was fitted on, zhat_t = sum_k A_k z_{t-k} + sigma b.
   public var intercept: [Double]
-  /// The scale of the training series (1 when normalisation is off).
+  /// The temporal mean m of the series the VAR was fitted on (K values, units of z) when fitted
+  /// with `VARIntercept.seriesMean`, nil otherwise. Such a VAR forecasts every series around
+  /// that series' own temporal mean (see `forecast`).
+  public var mean: [Double]?
+  /// The scale of the series the VAR was fitted on, minus `mean` when there is one (1 when
+  /// normalisation is off).
   public var sigma: Double
   /// Whether forecasts rescale by the forecast series' own sigma.
   public var normalize: Bool
@@ -84,6 +107,18 @@ public struct SparseVARModel: Sendable, Equatable {
   /// A_k[j, l] for k in 1...p.
   public func coefficient(lag k: Int, to j: Int, from l: Int) -> Double {
     coefficients[(k - 1) * dimension * dimension + j * dimension + l]
+  }
+
+  /// The intercept in units of u of a VAR fitted around `mean` (units of z):
+  /// b = (I - sum_k A_k) mean / sigma.
+  static func intercept(around mean: [Double], coefficients: [Double], dimension k: Int, sigma: Double) -> [Double] {
+    (0..<k).map { j in
+      var level = mean[j]
+      for lagOffset in stride(from: 0, to: coefficients.count, by: k * k) {
+        for l in 0..<k { level -= coefficients[lagOffset + j * k + l] * mean[l] }
+      }
+      return level / sigma
+    }
   }
 }
 
@@ -147,6 +182,8 @@ extension SparseVARModel {
     _ series: Series, options: SparseVAROptions = .init(), progress: ProgressHandler? = nil
   ) throws -> SparseVARModel {
     try validate(series, options)
+    let mean = options.intercept == .seriesMean ? series.temporalMean : nil
+    let series = try mean.map { try series.subtracting($0) } ?? series
     let p = options.lag
     let k = series.dimension
     let n = series.length - p
@@ -163,14 +200,14 @@ extension SparseVARModel {
     var (gram, xty, yty) = laggedProducts(u, length: series.length, dimension: k, lag: p, threads: options.threads)
     var featureMeans = [Double](repeating: 0, count: features)
     var targetMeans = [Double](repeating: 0, count: k)
-    if options.intercept {
+    if options.intercept == .columns {
       (featureMeans, targetMeans) = laggedMeans(u, length: series.length, dimension: k, lag: p)
       center(&gram, &xty, &yty, featureMeans, targetMeans, n: n)
     }
     var noiseVariance: [Double]? = nil
     if options.criterion != nil {
       noiseVariance = try leastSquaresNoiseVariance(
-        gram: gram, xty: xty, yty: yty, n: n, intercept: options.intercept)
+        gram: gram, xty: xty, yty: yty, n: n, intercept: options.intercept != .none)
     }
 
     let lars = LassoLARSOptions(epsGamma: options.epsGamma, maxIterations: options.maxIterations)
@@ -218,12 +255,13 @@ extension SparseVARModel {
       for lagIndex in 0..<p {
         for l in 0..<k { coefficients[lagIndex * k * k + j * k + l] = w[lagIndex * k + l] }
       }
-      if options.intercept { intercept[j] = targetMeans[j] - dot(featureMeans, w) }
+      if options.intercept == .columns { intercept[j] = targetMeans[j] - dot(featureMeans, w) }
       lambdas[j] = lambda
       if let path { paths?.append(path) }
     }
+    if let mean { intercept = Self.intercept(around: mean, coefficients: coefficients, dimension: k, sigma: sigma) }
     return SparseVARModel(
-      lag: p, dimension: k, coefficients: coefficients, intercept: intercept, sigma: sigma,
+      lag: p, dimension: k, coefficients: coefficients, intercept: intercept, mean: mean, sigma: sigma,
       normalize: options.normalize, lambdas: lambdas, criterionPaths: paths)
   }
 
@@ -294,7 +332,8 @@ extension SparseVARModel {
   }
 
   /// Residual variance of the least-squares fit of every output, RSS / (n - pK - intercept), as
-  /// LassoLarsIC estimates the noise; needs more samples than features.
+  /// LassoLarsIC estimates the noise (an estimated intercept, from column means or the series'
+  /// mean, costs one degree of freedom); needs more samples than features.
   static func leastSquaresNoiseVariance(
     gram: Matrix, xty: Matrix, yty: [Double], n: Int, intercept: Bool
   ) throws -> [Double] {

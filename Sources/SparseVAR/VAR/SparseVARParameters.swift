@@ -14,7 +14,15 @@ extension SparseVAROptions {
       .flag(
         103, "normalize", \.normalize, default: true,
         "1 = divide the series by the standard deviation of all its entries, 0 = do not."),
-      .flag(104, "intercept", \.intercept, default: false, "1 = fit an unpenalised intercept per output, 0 = none."),
+      .choice(
+        104, "intercept", \.intercept, ["none": VARIntercept.none, "columns": .columns, "series_mean": .seriesMean],
+        default: .none,
+        """
+        Unpenalised intercept per output: none; columns (scikit-learn's fit_intercept: the lagged design's \
+        columns and the targets are centred, b_j = mean(u_j) - mean(x)^T w_j); or series_mean (the \
+        mean-adjusted VAR: fitted to the series minus its temporal mean m, forecasting m + sum_k A_k \
+        (z_{t-k} - m), so b = (I - sum_k A_k) m / sigma).
+        """),
       .integer(105, "max_iter", \.maxIterations, in: 0...1e9, default: 0, "Bound on LARS steps per output (0 = no bound)."),
       .choice(
         200, "criterion", \.criterion, ["none": nil, "aic": .aic, "bic": .bic], default: nil,

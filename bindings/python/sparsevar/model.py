@@ -139,8 +139,8 @@ class SparseVARAutoencoder(HandleOwner):
         l_rec_, r_var_: (n_runs,) reconstruction error and relative VAR error.
         influence_: (n_runs, K) influence vectors c_l = sum_k sum_{j != l} |A_k[j, l]|.
         latents_: list of (T_i, K) arrays.
-        latent_mean_: (n_runs, K) the means removed before each run's VAR fit (zeros without
-            center_latents); forecasts are mean + sum_k A_k (z_{t-k} - mean).
+        latent_mean_: (n_runs, K) the means removed before each run's VAR fit (zeros with
+            ``intercept="none"``); forecasts are mean + sum_k A_k (z_{t-k} - mean).
         labels_: list of each run's label at the analysis: its condition name when the
             dataset was given string labels, else an int, or None. Condition names are saved
             in the model file: a loaded model has the same labels_.
@@ -329,7 +329,7 @@ class SparseVARAutoencoder(HandleOwner):
 
     def analyze(self, X=None, labels=None, progress=False):
         """Analyses every run of a dataset (default: the one of the last ``fit``): its latents,
-        its own VAR (with the current p, alpha, eps_gamma, center_latents), L_rec and R_var,
+        its own VAR (with the current p, alpha, eps_gamma, intercept), L_rec and R_var,
         and its label.
         Replaces the previous analysis (kept on error).
 

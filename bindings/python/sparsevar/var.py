@@ -27,6 +27,8 @@ PARAM_THREADS = 400
 
 # sparsevar_criterion
 _CRITERIA = {None: 0, "none": 0, "aic": 1, "bic": 2}
+# sparsevar_intercept (False and True as scikit-learn's fit_intercept)
+_INTERCEPTS = {False: 0, "none": 0, True: 1, "columns": 1, "series_mean": 2}
 
 #: One output's lasso path as recorded by a criterion fit: the alpha at each knot and the
 #: criterion's value there.
@@ -95,7 +97,11 @@ class SparseVARModel(HandleOwner):
         alpha: l1 penalty lambda >= 0 on the normalised problem (ignored with a criterion).
         eps_gamma: LARS step-size stabiliser >= 0 (0 = plain LARS).
         normalize: divide the series by sigma before fitting.
-        fit_intercept: fit an unpenalised intercept per output.
+        fit_intercept: an unpenalised intercept per output: False or ``"none"`` (default);
+            True or ``"columns"``, as scikit-learn's fit_intercept (the lagged design's columns
+            and the targets centred on their means); ``"series_mean"``, the mean-adjusted VAR:
+            fitted to z minus its temporal mean m, and ``predict`` forecasts every series z'
+            around its own temporal mean m', zhat_t = m' + sum_k A_k (z'_{t-k} - m').
         criterion: None, ``"aic"`` or ``"bic"``: choose alpha per output along its full lasso
             path by the information criterion, as scikit-learn's LassoLarsIC.
         max_iter: bound on LARS steps per output, 0 = none.
@@ -105,8 +111,9 @@ class SparseVARModel(HandleOwner):
 
     Attributes (after ``fit``):
         coef_: (p, K, K), ``coef_[k - 1, j, l]`` = A_k[j, l], effect of z_{t-k}[l] on z_t[j].
-        intercept_: (K,) intercepts in units of the normalised series (zeros without
-            ``fit_intercept``).
+        intercept_: (K,) intercepts b in units of the normalised series (zeros without
+            ``fit_intercept``): the fitted series' forecasts are sum_k A_k z_{t-k} + sigma_ b
+            (with ``"series_mean"``, b = (I - sum_k A_k) m / sigma_).
         sigma_: the scale the series was divided by (1.0 without ``normalize``).
         alphas_: (K,) the alpha used for each output.
         influence_: (K,) c_l = sum over lags and j != l of |A_k[j, l]|.
@@ -189,12 +196,13 @@ class SparseVARModel(HandleOwner):
 
     def _apply_parameters(self, handle):
         criterion = choice(self.criterion, _CRITERIA, "criterion")
+        intercept = choice(self.fit_intercept, _INTERCEPTS, "fit_intercept")
         for name, code, value in (
             ("p", PARAM_LAG, self.p),
             ("alpha", PARAM_LAMBDA, self.alpha),
             ("eps_gamma", PARAM_EPS_GAMMA, self.eps_gamma),
             ("normalize", PARAM_NORMALIZE, 1.0 if self.normalize else 0.0),
-            ("fit_intercept", PARAM_INTERCEPT, 1.0 if self.fit_intercept else 0.0),
+            ("fit_intercept", PARAM_INTERCEPT, intercept),
             ("max_iter", PARAM_MAX_ITER, self.max_iter),
             ("criterion", PARAM_CRITERION, criterion),
             ("n_threads", PARAM_THREADS, self.n_threads),
@@ -297,7 +305,8 @@ class SparseVARModel(HandleOwner):
 
     def predict(self, z) -> np.ndarray:
         """One-step forecasts of a series z (T, K): shape (T - p, K), row r forecasting z[p + r]
-        from z[r : r + p]."""
+        from z[r : r + p] (with ``fit_intercept=True`` adding z's own sigma times
+        ``intercept_``; with ``"series_mean"`` around z's own temporal mean)."""
         series = self._series(z)
         t, k = series.shape
         with self._lock:

@@ -285,6 +285,9 @@ def test_enum_values_match_the_header():
         expected[f"SPARSEVAR_TRAINING_MODE_{name.upper()}"] = code
     for code, name in enumerate(model._PARAMETERS["map_readout"].options):
         expected[f"SPARSEVAR_MAP_READOUT_{name.upper()}"] = code
+    for code, name in enumerate(model._PARAMETERS["intercept"].options):
+        expected[f"SPARSEVAR_INTERCEPT_{name.upper()}"] = code
+        assert var._INTERCEPTS[name] == code, name
     from sparsevar import synthetic
 
     for name, value in synthetic._PRESETS.items():

@@ -176,16 +176,17 @@ def test_group_tests_and_maps(trained):
 
 
 def test_analysis_centres_each_runs_latents(trained):
-    """By default each run's VAR is the sparse VAR of its latents minus their temporal mean;
-    with center_latents=False it is the VAR of the raw latents (the paper's literal fit). The
-    option also centres the training windows' VARs, so it changes training too."""
+    """By default (intercept="series_mean") each run's VAR is the sparse VAR of its latents minus
+    their temporal mean; with intercept="none" it is the VAR of the raw latents (the paper's
+    literal fit). The option also centres the training windows' VARs, so it changes training
+    too; "columns" is refused."""
     m = trained
-    assert m.get_params()["center_latents"] is True
+    assert m.get_params()["intercept"] == "series_mean"
     for i, z in enumerate(m.latents_):
         np.testing.assert_allclose(m.latent_mean_[i], z.mean(axis=0), rtol=1e-10, atol=1e-12)
         var = sparsevar.SparseVARModel(p=PARAMS["p"], alpha=PARAMS["alpha"]).fit(z - m.latent_mean_[i])
         np.testing.assert_allclose(m.coef_[i], var.coef_, rtol=1e-10, atol=1e-12)
-    with sparsevar.SparseVARAutoencoder(**{**PARAMS, "center_latents": False}) as raw:
+    with sparsevar.SparseVARAutoencoder(**{**PARAMS, "intercept": "none"}) as raw:
         raw.fit(m.dataset_, progress=False)
         assert not np.array_equal(raw.latents_[0], m.latents_[0])  # trained differently
         assert np.all(raw.latent_mean_ == 0)
@@ -193,7 +194,10 @@ def test_analysis_centres_each_runs_latents(trained):
         np.testing.assert_allclose(raw.coef_[0], var.coef_, rtol=1e-10, atol=1e-12)
         # Switched on after training, it changes the analysis alone: same latents, centred VARs.
         latents = [z.copy() for z in raw.latents_]
-        raw.set_params(center_latents=True).analyze()
+        with pytest.raises(sparsevar.InvalidArgumentError, match="intercept"):
+            raw.set_params(intercept="columns")
+        assert raw.get_params()["intercept"] == "none"
+        raw.set_params(intercept="series_mean").analyze()
         for i, z in enumerate(latents):
             np.testing.assert_array_equal(raw.latents_[i], z)
             var = sparsevar.SparseVARModel(p=PARAMS["p"], alpha=PARAMS["alpha"]).fit(z - z.mean(axis=0))

@@ -68,7 +68,7 @@ def test_mask_matches_lars_path_on_masked_columns(rng):
     assert np.all(model.coef_[:, ~mask] == 0)
 
 
-@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("fit_intercept", [False, True, "columns"])
 @pytest.mark.parametrize("criterion", ["aic", "bic"])
 def test_criterion_matches_lasso_lars_ic(criterion, fit_intercept):
     p, K = 2, 4
@@ -78,7 +78,7 @@ def test_criterion_matches_lasso_lars_ic(criterion, fit_intercept):
     for j in range(K):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            reference = LassoLarsIC(criterion=criterion, fit_intercept=fit_intercept).fit(X, U[:, j])
+            reference = LassoLarsIC(criterion=criterion, fit_intercept=bool(fit_intercept)).fit(X, U[:, j])
         assert relative_difference(model.coef_[:, j, :], _blocks(reference.coef_, p, K)) <= TOLERANCE
         assert model.alphas_[j] == pytest.approx(reference.alpha_, rel=TOLERANCE, abs=1e-14)
         assert model.intercept_[j] == pytest.approx(reference.intercept_, rel=1e-7, abs=1e-12)
@@ -100,6 +100,29 @@ def test_intercept_matches_lars_path_on_centred_data(alpha):
         assert relative_difference(model.coef_[:, j, :], _blocks(w, p, K)) <= TOLERANCE
         expected_intercept = U[:, j].mean() - X.mean(axis=0) @ w
         assert model.intercept_[j] == pytest.approx(expected_intercept, rel=1e-9, abs=1e-12)
+
+
+def test_series_mean_is_the_plain_fit_of_the_centred_series():
+    """fit_intercept="series_mean": the VAR of z minus its temporal mean m (bit for bit), its
+    intercept (I - sum_k A_k) m / sigma, and forecasts of any series around its own mean."""
+    p, K = 2, 4
+    z = _series(33, T=180, K=K, p=p) + np.arange(K)
+    model = sparsevar.SparseVARModel(p=p, alpha=0.01, fit_intercept="series_mean").fit(z)
+    m = z.mean(axis=0)
+    plain = sparsevar.SparseVARModel(p=p, alpha=0.01).fit(z - m)
+    np.testing.assert_array_equal(model.coef_, plain.coef_)
+    assert model.sigma_ == plain.sigma_
+    A = model.coef_
+    np.testing.assert_allclose(model.intercept_, (m - A.sum(axis=0) @ m) / model.sigma_, rtol=1e-12, atol=1e-14)
+    for series in (z, 2.0 * z[:70] - 1.0):
+        own = series.mean(axis=0)
+        T = series.shape[0]
+        expected = np.array([own + sum(A[k] @ (series[t - k - 1] - own) for k in range(p)) for t in range(p, T)])
+        assert relative_difference(model.predict(series), expected) <= 1e-12
+    fitted = np.array([sum(A[k] @ z[t - k - 1] for k in range(p)) for t in range(p, z.shape[0])])
+    assert relative_difference(model.predict(z), fitted + model.sigma_ * model.intercept_) <= 1e-12
+    with pytest.raises(sparsevar.InvalidArgumentError, match="fit_intercept"):
+        sparsevar.SparseVARModel(fit_intercept="mean").fit(z)
 
 
 def test_without_normalization():
