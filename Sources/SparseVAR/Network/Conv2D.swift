@@ -27,6 +27,9 @@
 // The weight gradient is summed from per-image products in image order, so the result does not
 // depend on how images were split among workers.
 //
+// This layer computes the direct products above; the autoencoder's passes run its 3x3
+// convolutions between hidden layers by Winograd F(2x2, 3x3) instead (Network/Winograd.swift).
+//
 //===----------------------------------------------------------------------===//
 
 /// A 2-D convolution with a 3x3 kernel (padding 1, stride 1) or a 1x1 kernel, and a bias.
@@ -188,9 +191,9 @@ public final class Conv2D<Scalar: NetworkScalar> {
     return gradInput
   }
 
-  /// Adds the per-image weight gradients ([batch, weight count], summed in image order, so the
-  /// result does not depend on how images were split among workers) and the bias gradient to
-  /// the parameters' gradients.
+  /// Adds the per-image (or per-group) weight gradients ([batch, weight count], summed in order,
+  /// so the result does not depend on how images were split among workers) and the bias gradient
+  /// to the parameters' gradients.
   func accumulateGradients(
     perImageWeightGradients: UnsafePointer<Scalar>, batch: Int, biasGradient: [Double]
   ) {
