@@ -1,0 +1,36 @@
+//===--- Vectors.swift ----------------------------------------------------===//
+//
+// Loads and stores of eight and sixteen adjacent values, partial at the end of a row, for the
+// vectorised passes (Winograd transforms, fused backward passes).
+//
+//===----------------------------------------------------------------------===//
+
+/// `count` values from `p` (all when count >= the vector's width), the other lanes zero.
+@inline(__always)
+func load8<Scalar: SIMDScalar>(_ p: UnsafePointer<Scalar>, _ count: Int) -> SIMD8<Scalar> {
+  if count >= 8 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Scalar>.self) }
+  var v = SIMD8<Scalar>()
+  for l in 0..<count { v[l] = p[l] }
+  return v
+}
+
+@inline(__always)
+func load16<Scalar: SIMDScalar>(_ p: UnsafePointer<Scalar>, _ count: Int) -> SIMD16<Scalar> {
+  if count >= 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Scalar>.self) }
+  var v = SIMD16<Scalar>()
+  for l in 0..<count { v[l] = p[l] }
+  return v
+}
+
+/// Stores the first `count` lanes of `v` (all when count >= the vector's width) at `p`.
+@inline(__always)
+func store8<Scalar: SIMDScalar>(_ v: SIMD8<Scalar>, _ p: UnsafeMutablePointer<Scalar>, _ count: Int) {
+  if count >= 8 { return UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Scalar>.self) }
+  for l in 0..<count { p[l] = v[l] }
+}
+
+@inline(__always)
+func store16<Scalar: SIMDScalar>(_ v: SIMD16<Scalar>, _ p: UnsafeMutablePointer<Scalar>, _ count: Int) {
+  if count >= 16 { return UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Scalar>.self) }
+  for l in 0..<count { p[l] = v[l] }
+}
