@@ -388,7 +388,8 @@ struct ConvolutionGeometry {
     }
   }
 
-  /// db[o] = sum over images and pixels of dY[n, o, :], in a fixed order (overwritten).
+  /// db[o] = sum over images and pixels of dY[n, o, :], in a fixed order (overwritten; each
+  /// image's plane summed by `valueSum`).
   func biasGradient<Scalar: NetworkScalar>(
     batch: Int, gradOutput: SendableConstPointer<Scalar>, into biasGradient: SendablePointer<Double>,
     threads: Int
@@ -398,8 +399,7 @@ struct ConvolutionGeometry {
       for o in channels {
         var sum = 0.0
         for n in 0..<batch {
-          let dy = gradOutput.pointer + (n * g.outputChannels + o) * g.plane
-          for p in 0..<g.plane { sum += dy[p].asDouble }
+          sum += valueSum(gradOutput.pointer + (n * g.outputChannels + o) * g.plane, count: g.plane)
         }
         biasGradient.pointer[o] = sum
       }
