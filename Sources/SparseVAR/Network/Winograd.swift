@@ -215,7 +215,7 @@ struct WinogradTiling {
             load16(left + 2, 16), load16(left + ps + 2, 16), load16(left + 2 * ps + 2, 16),
             load16(left + 3 * ps + 2, 16)
           )
-          func rowTransform(_ k: Int, _ l: SIMD16<Scalar>, _ r: SIMD16<Scalar>) {
+          @inline(__always) func rowTransform(_ k: Int, _ l: SIMD16<Scalar>, _ r: SIMD16<Scalar>) {
             let (a, b, c, d) = (l.evenHalf, l.oddHalf, r.evenHalf, r.oddHalf)
             let e = base + 4 * k * elementStride + tx
             store8(a - c, e, lanes)
@@ -248,7 +248,7 @@ struct WinogradTiling {
           let lanes = min(8, tc - tx)
           // Rows: p_k = (m_k0 + m_k1 + m_k2, m_k1 - m_k2 - m_k3) of tile row k; columns:
           // p_0 + p_1 + p_2 and p_1 - p_2 - p_3.
-          func rowTransform(_ k: Int) -> (SIMD8<Scalar>, SIMD8<Scalar>) {
+          @inline(__always) func rowTransform(_ k: Int) -> (SIMD8<Scalar>, SIMD8<Scalar>) {
             let e = base + 4 * k * elementStride + tx
             let (m0, m1, m2, m3) = (
               load8(e, lanes), load8(e + elementStride, lanes), load8(e + 2 * elementStride, lanes),
@@ -289,7 +289,7 @@ struct WinogradTiling {
           let lower = 2 * ty + 1 < h ? load16(top + w + 2 * tx, columns) : SIMD16()
           // Columns: q_k = (A dY)_k = (upper, upper + lower, upper - lower, -lower); rows:
           // dM_k = q_k A^T = (l, l + r, l - r, -r) for q_k's even and odd columns (l, r).
-          func rowTransform(_ k: Int, _ q: SIMD16<Scalar>) {
+          @inline(__always) func rowTransform(_ k: Int, _ q: SIMD16<Scalar>) {
             let (l, r) = (q.evenHalf, q.oddHalf)
             let e = base + 4 * k * elementStride + tx
             store8(l, e, lanes)
@@ -321,7 +321,7 @@ struct WinogradTiling {
         let base = dv + i * stride + ty * tc
         for tx in Swift.stride(from: 0, to: tc, by: 8) {
           let lanes = min(8, tc - tx)
-          func tileRow(_ k: Int) -> (SIMD8<Scalar>, SIMD8<Scalar>, SIMD8<Scalar>, SIMD8<Scalar>) {
+          @inline(__always) func tileRow(_ k: Int) -> (SIMD8<Scalar>, SIMD8<Scalar>, SIMD8<Scalar>, SIMD8<Scalar>) {
             let e = base + 4 * k * elementStride + tx
             return (
               load8(e, lanes), load8(e + elementStride, lanes), load8(e + 2 * elementStride, lanes),
@@ -332,7 +332,7 @@ struct WinogradTiling {
           // Columns: the tile's four rows B dV = (t_0, t_1 - t_2 + t_3, t_1 + t_2 - t_0, -t_3);
           // then each row . B^T onto padded columns 2tx...2tx + 3, the last two shared with the
           // next tile.
-          func addRow(
+          @inline(__always) func addRow(
             _ r: Int, _ u: (SIMD8<Scalar>, SIMD8<Scalar>, SIMD8<Scalar>, SIMD8<Scalar>)
           ) {
             let target = plane + (2 * ty + r) * ps + 2 * tx
