@@ -29,7 +29,7 @@ import Testing
     try compareWithTheLayers(training: training, encoderSlope: encoderSlope, channels: 4)
   }
 
-  /// Eight channels: the fused passes run the 8 -> 8 convolutions by Winograd F(2x2, 3x3), the
+  /// Eight channels: the fused passes run the 8 -> 8 convolutions by Winograd F(4x4, 3x3), the
   /// layers by direct products.
   @Test(arguments: [true, false])
   func winogradConvolutionsMatchTheLayers(training: Bool) throws {

@@ -1,4 +1,4 @@
-// Winograd F(2x2, 3x3) (Network/Winograd.swift) against the direct products of the Conv2D layer:
+// Winograd F(4x4, 3x3) (Network/Winograd.swift) against the direct products of the Conv2D layer:
 // outputs, weight and input gradients, on odd and even sizes and groups of several images with a
 // partial last group; exact up to rounding in Double, close in Float.
 import Testing
@@ -9,7 +9,7 @@ import Testing
   /// Input channels, output channels, height, width, images.
   static let shapes = [
     (8, 8, 6, 4, 1), (8, 9, 5, 7, 9), (12, 8, 1, 1, 4), (9, 16, 7, 3, 5), (8, 8, 2, 9, 13), (8, 8, 5, 37, 3),
-    (10, 8, 4, 18, 2),
+    (10, 8, 4, 18, 2), (32, 32, 24, 16, 2),
   ]
 
   /// max |a - b| / max |b| of the Winograd and direct output, weight gradient and input gradient.
@@ -94,7 +94,9 @@ import Testing
     #expect(tiling(Int.max / 4, 32) == nil)
     // Groups: about targetTiles tiles, at most a quarter of the batch.
     let g = ConvolutionGeometry(inputChannels: 32, outputChannels: 32, kernelSize: 3, height: 48, width: 32)
-    #expect(WinogradTiling(g, batch: 64)?.groupSize == 4)
+    let tiles = 12 * 8
+    #expect(WinogradTiling(g, batch: 64)?.tilesPerImage == tiles)
+    #expect(WinogradTiling(g, batch: 64)?.groupSize == min((WinogradTiling.targetTiles + tiles - 1) / tiles, 16))
     #expect(WinogradTiling(g, batch: 7)?.groupSize == 1)
   }
 }

@@ -16,7 +16,7 @@
 // The passes run on one arena of buffers per autoencoder (Network/Arena.swift), reused from one
 // step to the next, with batch norm, leaky ReLU and pooling fused (Network/FusedPasses.swift) and
 // unpooling done inside the decoder's convolutions image by image, and the 3x3 convolutions
-// between hidden layers by Winograd F(2x2, 3x3) (Network/Winograd.swift). The arena keeps what the
+// between hidden layers by Winograd F(4x4, 3x3) (Network/Winograd.swift). The arena keeps what the
 // backward passes need, so one forward/backward pair runs at a time per autoencoder. The layers of
 // Network/ (Conv2D, LeakyReLU, BatchNorm2D, MaxPool2x2, MaxUnpool2x2) compute the same functions
 // one at a time and are the reference the fused passes are tested against.
@@ -577,7 +577,7 @@ extension ConvolutionalAutoencoder {
     return SendablePointer(u)
   }
 
-  /// `output` = conv(input) for `n` images at resolution `level`: by Winograd F(2x2, 3x3) in
+  /// `output` = conv(input) for `n` images at resolution `level`: by Winograd F(4x4, 3x3) in
   /// groups of images where it applies (Network/Winograd.swift), otherwise image by image; images
   /// or groups spread over the workers.
   private func forwardConvolution(

@@ -28,7 +28,7 @@
 // depend on how images were split among workers.
 //
 // This layer computes the direct products above; the autoencoder's passes run its 3x3
-// convolutions between hidden layers by Winograd F(2x2, 3x3) instead (Network/Winograd.swift).
+// convolutions between hidden layers by Winograd F(4x4, 3x3) instead (Network/Winograd.swift).
 //
 //===----------------------------------------------------------------------===//
 

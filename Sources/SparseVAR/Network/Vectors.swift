@@ -34,3 +34,26 @@ func store16<Scalar: SIMDScalar>(_ v: SIMD16<Scalar>, _ p: UnsafeMutablePointer<
   if count >= 16 { return UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Scalar>.self) }
   for l in 0..<count { p[l] = v[l] }
 }
+
+@inline(__always)
+func load32<Scalar: SIMDScalar>(_ p: UnsafePointer<Scalar>, _ count: Int) -> SIMD32<Scalar> {
+  if count >= 32 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD32<Scalar>.self) }
+  var v = SIMD32<Scalar>()
+  for l in 0..<count { v[l] = p[l] }
+  return v
+}
+
+@inline(__always)
+func store32<Scalar: SIMDScalar>(_ v: SIMD32<Scalar>, _ p: UnsafeMutablePointer<Scalar>, _ count: Int) {
+  if count >= 32 { return UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD32<Scalar>.self) }
+  for l in 0..<count { p[l] = v[l] }
+}
+
+/// Lanes 4j + phase of `v`, phase 0...3 (a row's columns 4j + phase).
+@inline(__always)
+func phases<Scalar: SIMDScalar>(_ v: SIMD32<Scalar>)
+  -> (SIMD8<Scalar>, SIMD8<Scalar>, SIMD8<Scalar>, SIMD8<Scalar>)
+{
+  let (even, odd) = (v.evenHalf, v.oddHalf)
+  return (even.evenHalf, odd.evenHalf, even.oddHalf, odd.oddHalf)
+}

@@ -1,17 +1,20 @@
 //===--- Winograd.swift ---------------------------------------------------===//
 //
 // The 3x3 convolutions (padding 1, stride 1) between hidden layers by Winograd's minimal
-// filtering F(2x2, 3x3): the output is cut into 2 x 2 tiles, tile (ty, tx) covering output pixels
-// (2ty...2ty+1, 2tx...2tx+1) and reading the 4 x 4 input pixels from (2ty - 1, 2tx - 1) (zero
-// outside the image; the last tiles of an odd height or width reach one row or column beyond
-// it, which is dropped). With
+// filtering F(4x4, 3x3): the output is cut into 4 x 4 tiles, tile (ty, tx) covering output
+// pixels (4ty...4ty+3, 4tx...4tx+3) and reading the 6 x 6 input pixels from (4ty - 1, 4tx - 1)
+// (zero outside the image; the last tiles reach beyond an image whose height or width is not a
+// multiple of 4, and what they compute there is dropped). With the interpolation points
+// 0, 1, -1, 2, -2 and infinity,
 //
-//     B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],  G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1],
-//     A^T = [1 1 1 0; 0 1 -1 -1],
+//     B^T = [4  0 -5  0 1 0;  0 -4 -4  1 1 0;  0  4 -4 -1 1 0;
+//            0 -2 -1  2 1 0;  0  2 -1 -2 1 0;  0  4  0 -5 0 1],
+//     G   = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1],
+//     A^T = [1 1 1 1 1 0;  0 1 -1 2 -2 0;  0 1 1 4 4 0;  0 1 -1 8 -8 1],
 //
-// the transformed input V[i] = B^T d[i] B and weights U[o, i] = G w[o, i] G^T (4 x 4 each), the
-// output tile is y[o] = b[o] + A^T (sum_i U[o, i] * V[i]) A, * element-wise. For each of the 16
-// elements e of a 4 x 4 tile the sum over i is a matrix product over every tile of a group of
+// the transformed input V[i] = B^T d[i] B and weights U[o, i] = G w[o, i] G^T (6 x 6 each), the
+// output tile is y[o] = b[o] + A^T (sum_i U[o, i] * V[i]) A, * element-wise. For each of the 36
+// elements e of a 6 x 6 tile the sum over i is a matrix product over every tile of a group of
 // images:
 //
 //     forward         M_e (Cout x T)  = U_e (Cout x Cin) V_e (Cin x T)
@@ -19,9 +22,11 @@
 //                     dU_e (Cout x Cin) = dM_e V_e^T,   dV_e (Cin x T) = U_e^T dM_e,
 //                     dW[o, i] = G^T dU[o, i] G,        dX = sum over tiles of B dV B^T
 //
-// 16 GEMMs of the group's T tiles instead of one of 9 * Cin rows per image: 16/36 of the
-// multiplications of the direct products. The transforms work a tile row at a time, over all
-// tiles of the row at once (contiguous in tx, so the compiler vectorises them).
+// 36 GEMMs of the group's T tiles instead of one of 9 * Cin rows per image: 36/144 = 1/4 of the
+// multiplications of the direct products. In Float the results are within a few 1e-6 of the
+// direct products relative to their largest value (tests/WinogradTests). The transforms work a
+// tile row at a time, eight tiles per vector (the columns of tile phase j, 4tx + j, taken apart
+// from a row with `phases`).
 //
 // Groups: the images are processed in groups whose size depends only on the geometry and the
 // batch, never on the thread count, and the weight gradient is one per group, summed in group
@@ -29,12 +34,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-/// The tiling of one 3x3 convolution geometry for Winograd F(2x2, 3x3), and its passes on raw
-/// memory. Transformed matrices are stored element-major: element e (0..<16, e = 4k + j for
+/// The tiling of one 3x3 convolution geometry for Winograd F(4x4, 3x3), and its passes on raw
+/// memory. Transformed matrices are stored element-major: element e (0..<36, e = 6k + j for
 /// tile row k and column j) of channel c and tile t of a group of T tiles at `[(e * C + c) * T + t]`.
 struct WinogradTiling {
-  /// The elements of a transformed 4 x 4 tile.
-  static let elements = 16
+  /// The elements of a transformed 6 x 6 tile.
+  static let elements = 36
   /// The tiles of a group the GEMMs aim at (their N, or K for the weight gradient).
   static let targetTiles = 1536
   /// The fewest channels on either side for which Winograd is used (below, the direct products
@@ -45,8 +50,8 @@ struct WinogradTiling {
   /// Images per group.
   let groupSize: Int
 
-  var tileRows: Int { (geometry.height + 1) / 2 }
-  var tileColumns: Int { (geometry.width + 1) / 2 }
+  var tileRows: Int { (geometry.height + 3) / 4 }
+  var tileColumns: Int { (geometry.width + 3) / 4 }
   var tilesPerImage: Int { tileRows * tileColumns }
   /// Tiles of a full group: the T of its GEMMs.
   var groupTiles: Int { groupSize * tilesPerImage }
@@ -60,9 +65,9 @@ struct WinogradTiling {
     guard g.kernelSize == 3, g.inputChannels >= Self.minimumChannels,
       g.outputChannels >= Self.minimumChannels, g.height >= 1, g.width >= 1, batch >= 1
     else { return nil }
-    // Every size below 2^31: the largest matrix is 16 x max(Cin, Cout) x T (T <= 2 x 1536 tiles).
+    // Every size below 2^31: the largest matrix is 36 x max(Cin, Cout) x T (T < tiles + targetTiles).
     let limit = Int(Int32.max)
-    guard let tiles = sizeProduct(g.height / 2 + g.height % 2, g.width / 2 + g.width % 2),
+    guard let tiles = sizeProduct((g.height - 1) / 4 + 1, (g.width - 1) / 4 + 1),
       let perTile = sizeProduct(Self.elements, max(g.inputChannels, g.outputChannels)),
       let padded = sizeSum(tiles, Self.targetTiles), let largest = sizeProduct(perTile, padded),
       largest <= limit
@@ -78,20 +83,23 @@ struct WinogradTiling {
     (group * groupSize)..<min(batch, (group + 1) * groupSize)
   }
 
-  /// Values of the transformed weights U: 16 * Cout * Cin.
+  /// Values of the transformed weights U: 36 * Cout * Cin.
   var transformedWeightCount: Int { Self.elements * geometry.outputChannels * geometry.inputChannels }
 
-  /// Values of one worker's scratch: V (16 * Cin * T), M or dM (16 * Cout * T), rows, and for
-  /// the backward pass dU (16 * Cout * Cin).
+  /// Values of one worker's scratch: V (36 * Cin * T), M or dM (36 * Cout * T), the plane
+  /// scratch, and for the backward pass dU (36 * Cout * Cin).
   func scratchCount(backward: Bool) -> Int {
     let g = geometry
     let tiles = Self.elements * groupTiles * (g.inputChannels + g.outputChannels)
-    return tiles + planeCount + (backward ? transformedWeightCount : 0)
+    return tiles + planeScratchCount + (backward ? transformedWeightCount : 0)
   }
-  /// The padded-plane scratch of one channel: rows -1...2 * tileRows, columns -1...2 * tileColumns
-  /// and 16 more for the last vectors of a row (zero, or ignored).
-  private var planeStride: Int { 2 * tileColumns + 18 }
-  private var planeCount: Int { (2 * tileRows + 2) * planeStride }
+  /// The plane scratch: one channel padded with zeros (rows -1...4 * tileRows, columns
+  /// -1...4 * tileColumns and 31 more for the last vectors of a row), then six rows of column
+  /// transforms, then the tile scratch of 64 vectors of eight values.
+  private var planeStride: Int { (4 * tileColumns + 32 + 7) / 8 * 8 }
+  private var planeCount: Int { (4 * tileRows + 2) * planeStride }
+  private var tileScratchOffset: Int { planeCount + 6 * planeStride }
+  private var planeScratchCount: Int { tileScratchOffset + 64 * 8 }
 
   // MARK: Passes over a group
 
@@ -101,18 +109,17 @@ struct WinogradTiling {
     _ weight: UnsafePointer<Scalar>, into u: UnsafeMutablePointer<Scalar>
   ) {
     let (cout, cin) = (geometry.outputChannels, geometry.inputChannels)
-    for o in 0..<cout {
-      for i in 0..<cin {
-        let w = weight + (o * cin + i) * 9
-        // Columns first (G w, 4 x 3), then rows ((G w) G^T, 4 x 4).
-        var columns = [Scalar](repeating: 0, count: 12)
-        for c in 0..<3 {
-          let t = Self.kernel(w[c], w[3 + c], w[6 + c])
-          for k in 0..<4 { columns[k * 3 + c] = t[k] }
-        }
-        for k in 0..<4 {
-          let t = Self.kernel(columns[k * 3], columns[k * 3 + 1], columns[k * 3 + 2])
-          for j in 0..<4 { u[((k * 4 + j) * cout + o) * cin + i] = t[j] }
+    withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 18) { buffer in
+      let columns = buffer.baseAddress!  // G w, 6 x 3
+      for o in 0..<cout {
+        for i in 0..<cin {
+          let w = weight + (o * cin + i) * 9
+          for c in 0..<3 { Self.kernel((w[c], w[3 + c], w[6 + c]), into: columns + c, stride: 3) }
+          for k in 0..<6 {
+            Self.kernel(
+              (columns[3 * k], columns[3 * k + 1], columns[3 * k + 2]), into: u + ((6 * k) * cout + o) * cin + i,
+              stride: cout * cin)
+          }
         }
       }
     }
@@ -141,7 +148,8 @@ struct WinogradTiling {
         c: m + e * cout * groupTiles, ldc: groupTiles)
     }
     for (k, n) in images.enumerated() {
-      transformOutput(m + k * tilesPerImage, stride: groupTiles, bias: bias, into: output(n))
+      transformOutput(
+        m + k * tilesPerImage, stride: groupTiles, bias: bias, into: output(n), tile: plane + tileScratchOffset)
     }
   }
 
@@ -160,7 +168,7 @@ struct WinogradTiling {
     let v = scratch
     let dm = v + Self.elements * cin * groupTiles
     let plane = dm + Self.elements * cout * groupTiles
-    let du = plane + planeCount
+    let du = plane + planeScratchCount
     for (k, n) in images.enumerated() {
       transformInput(input(n), into: v + k * tilesPerImage, stride: groupTiles, plane: plane)
       transformOutputGradient(gradOutput(n), into: dm + k * tilesPerImage, stride: groupTiles)
@@ -190,83 +198,103 @@ struct WinogradTiling {
   // MARK: Transforms of one image
 
   /// V = B^T d B for every tile of one image x ([Cin, H, W]) into `v` (element-major, channel
-  /// stride `stride`, the image's first tile at `v`); `plane` is the padded-plane scratch.
+  /// stride `stride`, the image's first tile at `v`); `plane` is the plane scratch.
   private func transformInput<Scalar: NetworkScalar>(
     _ x: UnsafePointer<Scalar>, into v: UnsafeMutablePointer<Scalar>, stride: Int,
     plane: UnsafeMutablePointer<Scalar>
   ) {
     let (h, w, ps, tc) = (geometry.height, geometry.width, planeStride, tileColumns)
     let elementStride = geometry.inputChannels * stride
+    // Six rows of B^T d, computed over the columns the tiles read (rounded up to whole vectors),
+    // zero beyond.
+    let columns = plane + planeCount
+    let computed = min(ps, (4 * tc + 2 + 7) / 8 * 8)
+    for k in 0..<6 { (columns + k * ps + computed).update(repeating: 0, count: ps - computed) }
     plane.update(repeating: 0, count: planeCount)
     for i in 0..<geometry.inputChannels {
       for y in 0..<h { (plane + (y + 1) * ps + 1).update(from: x + (i * h + y) * w, count: w) }
       for ty in 0..<tileRows {
-        let rows = plane + 2 * ty * ps
+        // Columns: B^T d over the six padded rows 4ty...4ty + 5, eight columns at a time.
+        let d = plane + 4 * ty * ps
+        for c in Swift.stride(from: 0, to: computed, by: 8) {
+          let t = Self.input((
+            load8(d + c, 8), load8(d + ps + c, 8), load8(d + 2 * ps + c, 8), load8(d + 3 * ps + c, 8),
+            load8(d + 4 * ps + c, 8), load8(d + 5 * ps + c, 8)
+          ))
+          store8(t.0, columns + c, 8)
+          store8(t.1, columns + ps + c, 8)
+          store8(t.2, columns + 2 * ps + c, 8)
+          store8(t.3, columns + 3 * ps + c, 8)
+          store8(t.4, columns + 4 * ps + c, 8)
+          store8(t.5, columns + 5 * ps + c, 8)
+        }
+        // Rows: (B^T d) B, tile tx reading padded columns 4tx...4tx + 5, eight tiles at a time.
         let base = v + i * stride + ty * tc
         for tx in Swift.stride(from: 0, to: tc, by: 8) {
-          // Columns (B^T d) over 16 padded columns from 2tx and from 2tx + 2, then rows (. B):
-          // tile tx reads left columns (2tx, 2tx + 1) and right ones (2tx + 2, 2tx + 3).
           let lanes = min(8, tc - tx)
-          let left = rows + 2 * tx
-          let (d0, d1, d2, d3) = (
-            load16(left, 16), load16(left + ps, 16), load16(left + 2 * ps, 16), load16(left + 3 * ps, 16)
-          )
-          let (s0, s1, s2, s3) = (
-            load16(left + 2, 16), load16(left + ps + 2, 16), load16(left + 2 * ps + 2, 16),
-            load16(left + 3 * ps + 2, 16)
-          )
-          @inline(__always) func rowTransform(_ k: Int, _ l: SIMD16<Scalar>, _ r: SIMD16<Scalar>) {
-            let (a, b, c, d) = (l.evenHalf, l.oddHalf, r.evenHalf, r.oddHalf)
-            let e = base + 4 * k * elementStride + tx
-            store8(a - c, e, lanes)
-            store8(b + c, e + elementStride, lanes)
-            store8(c - b, e + 2 * elementStride, lanes)
-            store8(b - d, e + 3 * elementStride, lanes)
+          for k in 0..<6 {
+            let row = columns + k * ps + 4 * tx
+            let (d0, d1, d2, d3) = phases(load32(row, 32))
+            let next = phases(load32(row + 4, 32))
+            let t = Self.input((d0, d1, d2, d3, next.0, next.1))
+            let e = base + 6 * k * elementStride + tx
+            store8(t.0, e, lanes)
+            store8(t.1, e + elementStride, lanes)
+            store8(t.2, e + 2 * elementStride, lanes)
+            store8(t.3, e + 3 * elementStride, lanes)
+            store8(t.4, e + 4 * elementStride, lanes)
+            store8(t.5, e + 5 * elementStride, lanes)
           }
-          rowTransform(0, d0 - d2, s0 - s2)
-          rowTransform(1, d1 + d2, s1 + s2)
-          rowTransform(2, d2 - d1, s2 - s1)
-          rowTransform(3, d1 - d3, s1 - s3)
         }
       }
     }
   }
 
   /// y = b + A^T M A for every tile of one image from `m` (element-major, channel stride
-  /// `stride`) into y ([Cout, H, W], overwritten).
+  /// `stride`) into y ([Cout, H, W], overwritten); `tile` is the tile scratch.
   private func transformOutput<Scalar: NetworkScalar>(
-    _ m: UnsafePointer<Scalar>, stride: Int, bias: UnsafePointer<Scalar>, into y: UnsafeMutablePointer<Scalar>
+    _ m: UnsafePointer<Scalar>, stride: Int, bias: UnsafePointer<Scalar>, into y: UnsafeMutablePointer<Scalar>,
+    tile: UnsafeMutablePointer<Scalar>
   ) {
     let (h, w, tc) = (geometry.height, geometry.width, tileColumns)
+    let columnsOut = tile + 8 * 24
     let elementStride = geometry.outputChannels * stride
     for o in 0..<geometry.outputChannels {
-      let b = SIMD8<Scalar>(repeating: bias[o])
+      let b = bias[o]
       for ty in 0..<tileRows {
         let base = m + o * stride + ty * tc
-        let top = y + (o * h + 2 * ty) * w
         for tx in Swift.stride(from: 0, to: tc, by: 8) {
           let lanes = min(8, tc - tx)
-          // Rows: p_k = (m_k0 + m_k1 + m_k2, m_k1 - m_k2 - m_k3) of tile row k; columns:
-          // p_0 + p_1 + p_2 and p_1 - p_2 - p_3.
-          @inline(__always) func rowTransform(_ k: Int) -> (SIMD8<Scalar>, SIMD8<Scalar>) {
-            let e = base + 4 * k * elementStride + tx
-            let (m0, m1, m2, m3) = (
+          // Rows: p_k = M_k A (tile row k) into the tile scratch (4 x 6 vectors, column-major),
+          // then columns: A^T p, one output row r of the four tile columns c at a time.
+          for k in 0..<6 {
+            let e = base + 6 * k * elementStride + tx
+            let p = Self.output((
               load8(e, lanes), load8(e + elementStride, lanes), load8(e + 2 * elementStride, lanes),
-              load8(e + 3 * elementStride, lanes)
-            )
-            return (m0 + m1 + m2, m1 - m2 - m3)
+              load8(e + 3 * elementStride, lanes), load8(e + 4 * elementStride, lanes),
+              load8(e + 5 * elementStride, lanes)
+            ))
+            store8(p.0, tile + 8 * k, 8)
+            store8(p.1, tile + 8 * (6 + k), 8)
+            store8(p.2, tile + 8 * (12 + k), 8)
+            store8(p.3, tile + 8 * (18 + k), 8)
           }
-          let (p0, p1, p2, p3) = (rowTransform(0), rowTransform(1), rowTransform(2), rowTransform(3))
-          let columns = min(16, w - 2 * tx)
-          var upper = SIMD16<Scalar>()
-          upper.evenHalf = b + p0.0 + p1.0 + p2.0
-          upper.oddHalf = b + p0.1 + p1.1 + p2.1
-          store16(upper, top + 2 * tx, columns)
-          guard 2 * ty + 1 < h else { continue }
-          var lower = SIMD16<Scalar>()
-          lower.evenHalf = b + p1.0 - p2.0 - p3.0
-          lower.oddHalf = b + p1.1 - p2.1 - p3.1
-          store16(lower, top + w + 2 * tx, columns)
+          for c in 0..<4 {
+            let p = tile + 8 * 6 * c
+            let y = Self.output((
+              load8(p, 8), load8(p + 8, 8), load8(p + 16, 8), load8(p + 24, 8), load8(p + 32, 8), load8(p + 40, 8)
+            ))
+            store8(y.0, columnsOut + 8 * c, 8)
+            store8(y.1, columnsOut + 8 * (4 + c), 8)
+            store8(y.2, columnsOut + 8 * (8 + c), 8)
+            store8(y.3, columnsOut + 8 * (12 + c), 8)
+          }
+          // Output row r, column 4l + c of the block: lane l of y_rc.
+          let top = y + (o * h + 4 * ty) * w + 4 * tx
+          for r in 0..<min(4, h - 4 * ty) {
+            let (q, row) = (columnsOut + 32 * r, top + r * w)
+            for x in 0..<min(32, w - 4 * tx) { row[x] = b + q[8 * (x & 3) + (x >> 2)] }
+          }
         }
       }
     }
@@ -281,39 +309,49 @@ struct WinogradTiling {
     let elementStride = geometry.outputChannels * stride
     for o in 0..<geometry.outputChannels {
       for ty in 0..<tileRows {
-        let top = dy + (o * h + 2 * ty) * w
+        let top = dy + (o * h + 4 * ty) * w
         let base = dm + o * stride + ty * tc
         for tx in Swift.stride(from: 0, to: tc, by: 8) {
-          let (lanes, columns) = (min(8, tc - tx), min(16, w - 2 * tx))
-          let upper = load16(top + 2 * tx, columns)
-          let lower = 2 * ty + 1 < h ? load16(top + w + 2 * tx, columns) : SIMD16()
-          // Columns: q_k = (A dY)_k = (upper, upper + lower, upper - lower, -lower); rows:
-          // dM_k = q_k A^T = (l, l + r, l - r, -r) for q_k's even and odd columns (l, r).
-          @inline(__always) func rowTransform(_ k: Int, _ q: SIMD16<Scalar>) {
-            let (l, r) = (q.evenHalf, q.oddHalf)
-            let e = base + 4 * k * elementStride + tx
-            store8(l, e, lanes)
-            store8(l + r, e + elementStride, lanes)
-            store8(l - r, e + 2 * elementStride, lanes)
-            store8(-r, e + 3 * elementStride, lanes)
+          let (lanes, columns) = (min(8, tc - tx), min(32, w - 4 * tx))
+          @inline(__always) func row(_ r: Int) -> Four<SIMD8<Scalar>> {
+            4 * ty + r < h ? phases(load32(top + r * w + 4 * tx, columns)) : (.zero, .zero, .zero, .zero)
           }
-          rowTransform(0, upper)
-          rowTransform(1, upper + lower)
-          rowTransform(2, upper - lower)
-          rowTransform(3, -lower)
+          // Columns: q = A dY (per tile column phase c), then rows: q_k A^T.
+          let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3))
+          let q0 = Self.outputAdjoint((r0.0, r1.0, r2.0, r3.0))
+          let q1 = Self.outputAdjoint((r0.1, r1.1, r2.1, r3.1))
+          let q2 = Self.outputAdjoint((r0.2, r1.2, r2.2, r3.2))
+          let q3 = Self.outputAdjoint((r0.3, r1.3, r2.3, r3.3))
+          @inline(__always) func store(_ k: Int, _ q: Four<SIMD8<Scalar>>) {
+            let t = Self.outputAdjoint(q)
+            let e = base + 6 * k * elementStride + tx
+            store8(t.0, e, lanes)
+            store8(t.1, e + elementStride, lanes)
+            store8(t.2, e + 2 * elementStride, lanes)
+            store8(t.3, e + 3 * elementStride, lanes)
+            store8(t.4, e + 4 * elementStride, lanes)
+            store8(t.5, e + 5 * elementStride, lanes)
+          }
+          store(0, (q0.0, q1.0, q2.0, q3.0))
+          store(1, (q0.1, q1.1, q2.1, q3.1))
+          store(2, (q0.2, q1.2, q2.2, q3.2))
+          store(3, (q0.3, q1.3, q2.3, q3.3))
+          store(4, (q0.4, q1.4, q2.4, q3.4))
+          store(5, (q0.5, q1.5, q2.5, q3.5))
         }
       }
     }
   }
 
   /// dX = sum over tiles of B dV B^T, the adjoint of `transformInput`, from `dv` (element-major,
-  /// channel stride `stride`) into dx ([Cin, H, W], overwritten), accumulated on the padded-plane
-  /// scratch `plane` (values beyond the image are dropped).
+  /// channel stride `stride`) into dx ([Cin, H, W], overwritten), accumulated on the plane
+  /// scratch (values beyond the image are dropped), with the tile scratch after it.
   private func untransformInputGradient<Scalar: NetworkScalar>(
     _ dv: UnsafePointer<Scalar>, stride: Int, into dx: UnsafeMutablePointer<Scalar>,
     plane: UnsafeMutablePointer<Scalar>
   ) {
     let (h, w, ps, tc) = (geometry.height, geometry.width, planeStride, tileColumns)
+    let tile = plane + tileScratchOffset
     let elementStride = geometry.inputChannels * stride
     for i in 0..<geometry.inputChannels {
       plane.update(repeating: 0, count: planeCount)
@@ -321,73 +359,141 @@ struct WinogradTiling {
         let base = dv + i * stride + ty * tc
         for tx in Swift.stride(from: 0, to: tc, by: 8) {
           let lanes = min(8, tc - tx)
-          @inline(__always) func tileRow(_ k: Int) -> (SIMD8<Scalar>, SIMD8<Scalar>, SIMD8<Scalar>, SIMD8<Scalar>) {
-            let e = base + 4 * k * elementStride + tx
-            return (
-              load8(e, lanes), load8(e + elementStride, lanes), load8(e + 2 * elementStride, lanes),
-              load8(e + 3 * elementStride, lanes)
-            )
+          // Columns: B (dV column j) into the tile scratch (6 x 6 vectors, row-major); then each
+          // row . B^T onto padded columns 4tx...4tx + 5, the last two shared with the next tile.
+          for j in 0..<6 {
+            let e = base + j * elementStride + tx
+            let s = Self.inputAdjoint((
+              load8(e, lanes), load8(e + 6 * elementStride, lanes), load8(e + 12 * elementStride, lanes),
+              load8(e + 18 * elementStride, lanes), load8(e + 24 * elementStride, lanes),
+              load8(e + 30 * elementStride, lanes)
+            ))
+            store8(s.0, tile + 8 * j, 8)
+            store8(s.1, tile + 8 * (6 + j), 8)
+            store8(s.2, tile + 8 * (12 + j), 8)
+            store8(s.3, tile + 8 * (18 + j), 8)
+            store8(s.4, tile + 8 * (24 + j), 8)
+            store8(s.5, tile + 8 * (30 + j), 8)
           }
-          let (t0, t1, t2, t3) = (tileRow(0), tileRow(1), tileRow(2), tileRow(3))
-          // Columns: the tile's four rows B dV = (t_0, t_1 - t_2 + t_3, t_1 + t_2 - t_0, -t_3);
-          // then each row . B^T onto padded columns 2tx...2tx + 3, the last two shared with the
-          // next tile.
-          @inline(__always) func addRow(
-            _ r: Int, _ u: (SIMD8<Scalar>, SIMD8<Scalar>, SIMD8<Scalar>, SIMD8<Scalar>)
-          ) {
-            let target = plane + (2 * ty + r) * ps + 2 * tx
-            var own = SIMD16<Scalar>()
-            own.evenHalf = u.0
-            own.oddHalf = u.1 - u.2 + u.3
-            store16(load16(target, 16) + own, target, 16)
-            var next = SIMD16<Scalar>()
-            next.evenHalf = u.1 + u.2 - u.0
-            next.oddHalf = -u.3
-            store16(load16(target + 2, 16) + next, target + 2, 16)
+          for r in 0..<6 {
+            let t = tile + 48 * r
+            let c = Self.inputAdjoint((
+              load8(t, 8), load8(t + 8, 8), load8(t + 16, 8), load8(t + 24, 8), load8(t + 32, 8), load8(t + 40, 8)
+            ))
+            // Padded column 4(tx + l) + j gets lane l of c_j.
+            let row = t  // the tile scratch's row r is read: reuse it for c
+            store8(c.0, row, 8)
+            store8(c.1, row + 8, 8)
+            store8(c.2, row + 16, 8)
+            store8(c.3, row + 24, 8)
+            store8(c.4, row + 32, 8)
+            store8(c.5, row + 40, 8)
+            let target = plane + (4 * ty + r) * ps + 4 * tx
+            for l in 0..<lanes {
+              let p = target + 4 * l
+              p[0] += row[l]
+              p[1] += row[8 + l]
+              p[2] += row[16 + l]
+              p[3] += row[24 + l]
+              p[4] += row[32 + l]
+              p[5] += row[40 + l]
+            }
           }
-          addRow(0, t0)
-          addRow(1, (t1.0 - t2.0 + t3.0, t1.1 - t2.1 + t3.1, t1.2 - t2.2 + t3.2, t1.3 - t2.3 + t3.3))
-          addRow(2, (t1.0 + t2.0 - t0.0, t1.1 + t2.1 - t0.1, t1.2 + t2.2 - t0.2, t1.3 + t2.3 - t0.3))
-          addRow(3, (-t3.0, -t3.1, -t3.2, -t3.3))
         }
       }
       for y in 0..<h { (dx + (i * h + y) * w).update(from: plane + (y + 1) * ps + 1, count: w) }
     }
   }
 
-  /// dW[o, i] = G^T dU[o, i] G, the adjoint of `transformWeights`, from `du` (16 x Cout x Cin)
+  /// dW[o, i] = G^T dU[o, i] G, the adjoint of `transformWeights`, from `du` (36 x Cout x Cin)
   /// into [Cout, Cin, 3, 3] (overwritten).
   private func untransformWeightGradient<Scalar: NetworkScalar>(
     _ du: UnsafePointer<Scalar>, into weightGradient: UnsafeMutablePointer<Scalar>
   ) {
     let (cout, cin) = (geometry.outputChannels, geometry.inputChannels)
-    for o in 0..<cout {
-      for i in 0..<cin {
-        // Rows first (dU G, 4 x 3), then columns (G^T (dU G), 3 x 3).
-        var rows = [Scalar](repeating: 0, count: 12)
-        for k in 0..<4 {
-          let e = { (j: Int) in du[((k * 4 + j) * cout + o) * cin + i] }
-          let t = Self.kernelAdjoint(e(0), e(1), e(2), e(3))
-          for c in 0..<3 { rows[k * 3 + c] = t[c] }
-        }
-        let dw = weightGradient + (o * cin + i) * 9
-        for c in 0..<3 {
-          let t = Self.kernelAdjoint(rows[c], rows[3 + c], rows[6 + c], rows[9 + c])
-          for r in 0..<3 { dw[r * 3 + c] = t[r] }
+    let elementStride = cout * cin
+    withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 18) { buffer in
+      let rows = buffer.baseAddress!  // dU G, 6 x 3
+      for o in 0..<cout {
+        for i in 0..<cin {
+          for k in 0..<6 {
+            Self.kernelAdjoint(du + (6 * k * cout + o) * cin + i, stride: elementStride, into: rows + 3 * k, stride: 1)
+          }
+          let dw = weightGradient + (o * cin + i) * 9
+          for c in 0..<3 { Self.kernelAdjoint(rows + c, stride: 3, into: dw + c, stride: 3) }
         }
       }
     }
   }
 
-  /// G g for a kernel row or column g: (g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2).
-  private static func kernel<Scalar: NetworkScalar>(_ g0: Scalar, _ g1: Scalar, _ g2: Scalar) -> [Scalar] {
-    [g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2]
+  // MARK: The one-dimensional transforms
+
+  /// B^T d for the six values of a tile's column or row.
+  @inline(__always)
+  private static func input<V: SIMD>(_ d: Six<V>) -> Six<V> where V.Scalar: FloatingPoint {
+    (
+      4 * d.0 - 5 * d.2 + d.4, (d.3 + d.4) - 4 * (d.1 + d.2), (d.4 - d.3) + 4 * (d.1 - d.2),
+      (d.4 - d.2) + 2 * (d.3 - d.1), (d.4 - d.2) + 2 * (d.1 - d.3), 4 * d.1 - 5 * d.3 + d.5
+    )
   }
 
-  /// G^T u, the adjoint of `kernel`.
+  /// B t, the adjoint of `input`.
+  @inline(__always)
+  private static func inputAdjoint<V: SIMD>(_ t: Six<V>) -> Six<V> where V.Scalar: FloatingPoint {
+    (
+      4 * t.0, 4 * (t.2 - t.1 + t.5) + 2 * (t.4 - t.3), -5 * t.0 - 4 * (t.1 + t.2) - (t.3 + t.4),
+      (t.1 - t.2) + 2 * (t.3 - t.4) - 5 * t.5, t.0 + t.1 + t.2 + t.3 + t.4, t.5
+    )
+  }
+
+  /// A^T m: four outputs from six products.
+  @inline(__always)
+  private static func output<V: SIMD>(_ m: Six<V>) -> Four<V> where V.Scalar: FloatingPoint {
+    (
+      m.0 + m.1 + m.2 + m.3 + m.4, (m.1 - m.2) + 2 * (m.3 - m.4), (m.1 + m.2) + 4 * (m.3 + m.4),
+      (m.1 - m.2) + 8 * (m.3 - m.4) + m.5
+    )
+  }
+
+  /// A y, the adjoint of `output`.
+  @inline(__always)
+  private static func outputAdjoint<V: SIMD>(_ y: Four<V>) -> Six<V> where V.Scalar: FloatingPoint {
+    (
+      y.0, y.0 + y.1 + y.2 + y.3, y.0 - y.1 + y.2 - y.3, y.0 + 2 * y.1 + 4 * y.2 + 8 * y.3,
+      y.0 - 2 * y.1 + 4 * y.2 - 8 * y.3, y.3
+    )
+  }
+
+  /// G g for a kernel row or column g, written at `target`, `target + stride`, ...
+  @inline(__always)
+  private static func kernel<Scalar: NetworkScalar>(
+    _ g: (Scalar, Scalar, Scalar), into target: UnsafeMutablePointer<Scalar>, stride: Int
+  ) {
+    let values = (
+      g.0 / 4, -(g.0 + g.1 + g.2) / 6, -(g.0 - g.1 + g.2) / 6, g.0 / 24 + g.1 / 12 + g.2 / 6,
+      g.0 / 24 - g.1 / 12 + g.2 / 6, g.2
+    )
+    target[0] = values.0
+    target[stride] = values.1
+    target[2 * stride] = values.2
+    target[3 * stride] = values.3
+    target[4 * stride] = values.4
+    target[5 * stride] = values.5
+  }
+
+  /// G^T u, the adjoint of `kernel`, for the six values at `u`, `u + stride`, ..., written at
+  /// `target`, `target + targetStride`, `target + 2 * targetStride`.
+  @inline(__always)
   private static func kernelAdjoint<Scalar: NetworkScalar>(
-    _ u0: Scalar, _ u1: Scalar, _ u2: Scalar, _ u3: Scalar
-  ) -> [Scalar] {
-    [u0 + (u1 + u2) / 2, (u1 - u2) / 2, (u1 + u2) / 2 + u3]
+    _ u: UnsafePointer<Scalar>, stride: Int, into target: UnsafeMutablePointer<Scalar>, stride targetStride: Int
+  ) {
+    let (u0, u1, u2, u3, u4, u5) = (u[0], u[stride], u[2 * stride], u[3 * stride], u[4 * stride], u[5 * stride])
+    target[0] = u0 / 4 - (u1 + u2) / 6 + (u3 + u4) / 24
+    target[targetStride] = (u2 - u1) / 6 + (u3 - u4) / 12
+    target[2 * targetStride] = (u3 + u4 - u1 - u2) / 6 + u5
   }
 }
+
+/// Six and four values of a one-dimensional transform.
+typealias Six<V> = (V, V, V, V, V, V)
+typealias Four<V> = (V, V, V, V)
