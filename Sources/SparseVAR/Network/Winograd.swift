@@ -41,7 +41,7 @@ struct WinogradTiling {
   /// The elements of a transformed 6 x 6 tile.
   static let elements = 36
   /// The tiles of a group the GEMMs aim at (their N, or K for the weight gradient).
-  static let targetTiles = 1536
+  static let targetTiles = 384
   /// The fewest channels on either side for which Winograd is used (below, the direct products
   /// are as fast and the first and last layers keep their special forms).
   static let minimumChannels = 8
