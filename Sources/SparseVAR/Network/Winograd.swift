@@ -24,9 +24,9 @@
 //
 // 36 GEMMs of the group's T tiles instead of one of 9 * Cin rows per image: 36/144 = 1/4 of the
 // multiplications of the direct products. In Float the results are within a few 1e-6 of the
-// direct products relative to their largest value (Tests/SparseVARTests/WinogradTests.swift). The transforms work a
-// tile row at a time, eight tiles per vector (the columns of tile phase j, 4tx + j, taken apart
-// from a row with `phases`).
+// direct products relative to their largest value (Tests/SparseVARTests/WinogradTests.swift).
+// The transforms work a tile row at a time, eight tiles per vector (the columns of tile phase j,
+// 4tx + j, taken apart from a row with `phases`).
 //
 // Groups: the images are processed in groups whose size depends only on the geometry and the
 // batch, never on the thread count, and the weight gradient is one per group, summed in group
