@@ -1,7 +1,7 @@
 //===--- Vectors.swift ----------------------------------------------------===//
 //
-// Loads and stores of eight and sixteen adjacent values, partial at the end of a row, for the
-// vectorised passes (Winograd transforms, fused backward passes).
+// Loads and stores of adjacent values for the vectorised Winograd transforms, partial at the end
+// of a row, and the four column phases of a row.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,14 +14,6 @@ func load8<Scalar: SIMDScalar>(_ p: UnsafePointer<Scalar>, _ count: Int) -> SIMD
   return v
 }
 
-@inline(__always)
-func load16<Scalar: SIMDScalar>(_ p: UnsafePointer<Scalar>, _ count: Int) -> SIMD16<Scalar> {
-  if count >= 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Scalar>.self) }
-  var v = SIMD16<Scalar>()
-  for l in 0..<count { v[l] = p[l] }
-  return v
-}
-
 /// Stores the first `count` lanes of `v` (all when count >= the vector's width) at `p`.
 @inline(__always)
 func store8<Scalar: SIMDScalar>(_ v: SIMD8<Scalar>, _ p: UnsafeMutablePointer<Scalar>, _ count: Int) {
@@ -29,24 +21,13 @@ func store8<Scalar: SIMDScalar>(_ v: SIMD8<Scalar>, _ p: UnsafeMutablePointer<Sc
   for l in 0..<count { p[l] = v[l] }
 }
 
-@inline(__always)
-func store16<Scalar: SIMDScalar>(_ v: SIMD16<Scalar>, _ p: UnsafeMutablePointer<Scalar>, _ count: Int) {
-  if count >= 16 { return UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Scalar>.self) }
-  for l in 0..<count { p[l] = v[l] }
-}
-
+/// As `load8`, for 32 values.
 @inline(__always)
 func load32<Scalar: SIMDScalar>(_ p: UnsafePointer<Scalar>, _ count: Int) -> SIMD32<Scalar> {
   if count >= 32 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD32<Scalar>.self) }
   var v = SIMD32<Scalar>()
   for l in 0..<count { v[l] = p[l] }
   return v
-}
-
-@inline(__always)
-func store32<Scalar: SIMDScalar>(_ v: SIMD32<Scalar>, _ p: UnsafeMutablePointer<Scalar>, _ count: Int) {
-  if count >= 32 { return UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD32<Scalar>.self) }
-  for l in 0..<count { p[l] = v[l] }
 }
 
 /// Lanes 4j + phase of `v`, phase 0...3 (a row's columns 4j + phase).
