@@ -15,7 +15,8 @@
 //
 // The passes run on one arena of buffers per autoencoder (Network/Arena.swift), reused from one
 // step to the next, with batch norm, leaky ReLU and pooling fused (Network/FusedPasses.swift) and
-// unpooling done inside the decoder's convolutions image by image. The arena keeps what the
+// unpooling done inside the decoder's convolutions image by image, and the 3x3 convolutions
+// between hidden layers by Winograd F(4x4, 3x3) (Network/Winograd.swift). The arena keeps what the
 // backward passes need, so one forward/backward pair runs at a time per autoencoder. The layers of
 // Network/ (Conv2D, LeakyReLU, BatchNorm2D, MaxPool2x2, MaxUnpool2x2) compute the same functions
 // one at a time and are the reference the fused passes are tested against.
@@ -99,7 +100,8 @@ extension AutoencoderConfiguration {
   /// allocated (before an array allocation would abort): per frame and hidden channel 16 values
   /// per pixel (each layer's output, its cached input and its gradient, over the levels, whose
   /// planes shrink by 4), per frame a weight gradient of a 3x3 convolution, and the patches of a
-  /// 3x3 convolution per worker (`threads`, 0 = all cores; at most one per frame).
+  /// 3x3 convolution and a group of Winograd tiles per worker (`threads`, 0 = all cores; at most
+  /// one per frame).
   public func stepValues(height: Int, width: Int, frames: Int, threads: Int) throws -> Int {
     let what = "a training step on \(frames) frames of \(height) x \(width) pixels with \(channels) channels"
     let pixels = try checkedProduct(height, width, what: what)
@@ -108,7 +110,9 @@ extension AutoencoderConfiguration {
     let weightGradients = try checkedProduct(frames, 9, channels, channels, what: what)
     let workers = max(1, min(threads <= 0 ? availableCores : threads, frames))
     let patches = try checkedProduct(2, workers, 9, channels, pixels, what: what)
-    return try checkedSum(activations, latent, weightGradients, patches, what: what)
+    let winogradTiles = try checkedProduct(
+      workers, 2 * WinogradTiling.elements, channels, WinogradTiling.targetTiles, what: what)
+    return try checkedSum(activations, latent, weightGradients, patches, winogradTiles, what: what)
   }
 }
 
@@ -551,38 +555,61 @@ extension ConvolutionalAutoencoder {
     norm.accumulateGradients(gamma: gammaGradient, beta: betaGradient)
   }
 
-  /// The scratch of each worker of a convolution over `n` images.
+  /// The scratch of each of `workers` workers of a convolution: `count` values of patches or
+  /// Winograd tiles, and room for an unpooled image and its gradient.
   private func scratch(
-    _ g: ConvolutionGeometry, frames n: Int, unpooling: Bool, backward: Bool, inputGradient: Bool
+    _ g: ConvolutionGeometry, workers: Int, count: Int, unpooling: Bool, backward: Bool, inputGradient: Bool
   ) throws -> [ConvolutionScratch<Scalar>] {
-    let patchCount = g.patchCount(backward: backward, inputGradient: inputGradient)
     let imageCount = g.inputChannels * g.plane
-    return try (0..<workerCount(n, threads: threads)).map { worker in
+    return try (0..<workers).map { worker in
       ConvolutionScratch(
-        patches: try arena.buffer(.patches(worker: worker), count: patchCount, of: Scalar.self),
+        patches: try arena.buffer(.patches(worker: worker), count: count, of: Scalar.self),
         unpooled: unpooling ? try arena.buffer(.unpooled(worker: worker), count: imageCount, of: Scalar.self) : nil,
         unpooledGradient: unpooling && backward && inputGradient
           ? try arena.buffer(.unpooledGradient(worker: worker), count: imageCount, of: Scalar.self) : nil)
     }
   }
 
-  /// `output` = conv(input) for `n` images at resolution `level`, images spread over the workers.
+  /// The Winograd-transformed weights of `conv` for `tiling`, in the arena.
+  private func transformedWeights(_ conv: Conv2D<Scalar>, _ tiling: WinogradTiling) throws -> SendablePointer<Scalar> {
+    let u = try arena.buffer(.transformedWeights, count: tiling.transformedWeightCount, of: Scalar.self)
+    conv.weight.value.withUnsafeBufferPointer { tiling.transformWeights($0.baseAddress!, into: u) }
+    return SendablePointer(u)
+  }
+
+  /// `output` = conv(input) for `n` images at resolution `level`: by Winograd F(4x4, 3x3) in
+  /// groups of images where it applies (Network/Winograd.swift), otherwise image by image; images
+  /// or groups spread over the workers.
   private func forwardConvolution(
     _ conv: Conv2D<Scalar>, frames n: Int, level: Int, input: ConvolutionInput<Scalar>,
     output: UnsafeMutablePointer<Scalar>
   ) throws {
     let g = conv.geometry(height: height >> level, width: width >> level)
-    let scratch = try scratch(g, frames: n, unpooling: input.codes != nil, backward: false, inputGradient: false)
+    let tiling = WinogradTiling(g, batch: n)
+    let units = tiling?.groupCount(batch: n) ?? n
+    let scratch = try scratch(
+      g, workers: workerCount(units, threads: threads),
+      count: tiling?.scratchCount(backward: false) ?? g.patchCount(backward: false, inputGradient: false),
+      unpooling: input.codes != nil, backward: false, inputGradient: false)
+    let u = try tiling.map { try transformedWeights(conv, $0) }
     let (weight, bias) = (conv.weight.value, conv.bias.value)
     let target = SendablePointer(output)
-    parallelWorkers(n, threads: threads) { worker, images in
+    let outputCount = g.outputChannels * g.plane
+    parallelWorkers(units, threads: threads) { worker, units in
       weight.withUnsafeBufferPointer { w in
         bias.withUnsafeBufferPointer { b in
-          for image in images {
-            let x = input.image(image, g, into: scratch[worker].unpooled)
-            g.forwardImage(
-              x, weight: w.baseAddress!, bias: b.baseAddress!,
-              output: target.pointer + image * g.outputChannels * g.plane, patches: scratch[worker].patches)
+          let work = scratch[worker]
+          for unit in units {
+            if let tiling, let u {
+              tiling.forward(
+                tiling.images(unit, batch: n), input: { input.image($0, g, into: work.unpooled) },
+                transformedWeights: u.pointer, bias: b.baseAddress!, output: { target.pointer + $0 * outputCount },
+                scratch: work.patches)
+            } else {
+              g.forwardImage(
+                input.image(unit, g, into: work.unpooled), weight: w.baseAddress!, bias: b.baseAddress!,
+                output: target.pointer + unit * outputCount, patches: work.patches)
+            }
           }
         }
       }
@@ -591,34 +618,54 @@ extension ConvolutionalAutoencoder {
 
   /// Adds conv's weight and bias gradients for `n` images at resolution `level` and, when
   /// `gradInput` is given, writes dL/dinput there (for an unpooled input: at the pooled values).
+  /// Winograd or image by image as in `forwardConvolution`; one weight gradient per group or
+  /// image, summed in their order.
   private func backwardConvolution(
     _ conv: Conv2D<Scalar>, frames n: Int, level: Int, input: ConvolutionInput<Scalar>,
     gradOutput: UnsafeMutablePointer<Scalar>, gradInput: UnsafeMutablePointer<Scalar>?
   ) throws {
     let g = conv.geometry(height: height >> level, width: width >> level)
+    let tiling = WinogradTiling(g, batch: n)
+    let units = tiling?.groupCount(batch: n) ?? n
     let scratch = try scratch(
-      g, frames: n, unpooling: input.codes != nil, backward: true, inputGradient: gradInput != nil)
+      g, workers: workerCount(units, threads: threads),
+      count: tiling?.scratchCount(backward: true)
+        ?? g.patchCount(backward: true, inputGradient: gradInput != nil),
+      unpooling: input.codes != nil, backward: true, inputGradient: gradInput != nil)
+    let u = try tiling.map { try transformedWeights(conv, $0) }
     let weightCount = conv.weight.value.count
-    let perImage = try arena.buffer(.weightGradients, count: n * weightCount, of: Scalar.self)
+    let perUnit = try arena.buffer(.weightGradients, count: units * weightCount, of: Scalar.self)
     let weight = conv.weight.value
-    let (dy, dw) = (SendablePointer(gradOutput), SendablePointer(perImage))
+    let (dy, dw) = (SendablePointer(gradOutput), SendablePointer(perUnit))
     let dx = gradInput.map { SendablePointer($0) }
-    parallelWorkers(n, threads: threads) { worker, images in
+    let (inputCount, outputCount) = (g.inputChannels * g.plane, g.outputChannels * g.plane)
+    parallelWorkers(units, threads: threads) { worker, units in
       weight.withUnsafeBufferPointer { w in
         let work = scratch[worker]
-        for image in images {
-          let x = input.image(image, g, into: work.unpooled)
-          var imageGradient: UnsafeMutablePointer<Scalar>? = nil
-          if let dx { imageGradient = input.codes == nil ? dx.pointer + image * g.inputChannels * g.plane : work.unpooledGradient }
-          g.backwardImage(
-            x, weight: w.baseAddress!, gradOutput: dy.pointer + image * g.outputChannels * g.plane,
-            gradInput: imageGradient, weightGradient: dw.pointer + image * weightCount,
-            patches: work.patches)
-          if let codes = input.codes, let dx, let imageGradient {
-            let pooled = g.inputChannels * g.plane / 4
-            gatherPooled(
-              imageGradient, codes: codes + image * pooled, channels: g.inputChannels, height: g.height / 2,
-              width: g.width / 2, into: dx.pointer + image * pooled)
+        // Where image n's input gradient is written, and its gathering at the pooled values.
+        let gradient: ((Int) -> UnsafeMutablePointer<Scalar>)? = dx.map { dx in
+          { image in input.codes == nil ? dx.pointer + image * inputCount : work.unpooledGradient! }
+        }
+        let finished = { (image: Int) in
+          guard let codes = input.codes, let dx, let imageGradient = work.unpooledGradient else { return }
+          let pooled = inputCount / 4
+          gatherPooled(
+            imageGradient, codes: codes + image * pooled, channels: g.inputChannels, height: g.height / 2,
+            width: g.width / 2, into: dx.pointer + image * pooled)
+        }
+        for unit in units {
+          if let tiling, let u {
+            tiling.backward(
+              tiling.images(unit, batch: n), input: { input.image($0, g, into: work.unpooled) },
+              transformedWeights: u.pointer, gradOutput: { UnsafePointer(dy.pointer + $0 * outputCount) },
+              gradInput: gradient, finished: finished, weightGradient: dw.pointer + unit * weightCount,
+              scratch: work.patches)
+          } else {
+            g.backwardImage(
+              input.image(unit, g, into: work.unpooled), weight: w.baseAddress!,
+              gradOutput: dy.pointer + unit * outputCount, gradInput: gradient?(unit),
+              weightGradient: dw.pointer + unit * weightCount, patches: work.patches)
+            finished(unit)
           }
         }
       }
@@ -629,7 +676,7 @@ extension ConvolutionalAutoencoder {
         batch: n, gradOutput: SendableConstPointer(gradOutput), into: SendablePointer(db.baseAddress!),
         threads: threads)
     }
-    conv.accumulateGradients(perImageWeightGradients: perImage, batch: n, biasGradient: biasGradient)
+    conv.accumulateGradients(perImageWeightGradients: perUnit, batch: units, biasGradient: biasGradient)
   }
 }
 

@@ -36,9 +36,12 @@ enum ArenaSlot: Hashable {
   case decoderOutput(block: Int)
   /// The gradient of an activation at resolution `level` (at most C channels).
   case gradient(level: Int)
-  /// Per-image weight gradients of one convolution, summed in image order afterwards.
+  /// Per-image (or per-group) weight gradients of one convolution, summed in order afterwards.
   case weightGradients
-  /// One worker's scratch: a patch matrix, and one unpooled image with its gradient.
+  /// One convolution's Winograd-transformed weights (Network/Winograd.swift).
+  case transformedWeights
+  /// One worker's scratch: a patch matrix or Winograd tiles, and one unpooled image with its
+  /// gradient.
   case patches(worker: Int)
   case unpooled(worker: Int)
   case unpooledGradient(worker: Int)

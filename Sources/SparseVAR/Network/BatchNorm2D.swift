@@ -269,6 +269,11 @@ private func leakySum<Scalar: NetworkScalar>(_ x: UnsafePointer<Scalar>, count: 
   return sum
 }
 
+/// Sum of `count` values in Double (as `leakySum`, whose slope 1 keeps every value).
+func valueSum<Scalar: NetworkScalar>(_ x: UnsafePointer<Scalar>, count: Int) -> Double {
+  leakySum(x, count: count, slope: 1)
+}
+
 /// Sum of (leaky(x) - mean)^2 over `count` values, in Double (for Float as in `leakySum`).
 @inline(__always)
 private func leakySquaredDeviations<Scalar: NetworkScalar>(

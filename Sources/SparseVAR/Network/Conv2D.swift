@@ -27,6 +27,9 @@
 // The weight gradient is summed from per-image products in image order, so the result does not
 // depend on how images were split among workers.
 //
+// This layer computes the direct products above; the autoencoder's passes run its 3x3
+// convolutions between hidden layers by Winograd F(4x4, 3x3) instead (Network/Winograd.swift).
+//
 //===----------------------------------------------------------------------===//
 
 /// A 2-D convolution with a 3x3 kernel (padding 1, stride 1) or a 1x1 kernel, and a bias.
@@ -188,9 +191,9 @@ public final class Conv2D<Scalar: NetworkScalar> {
     return gradInput
   }
 
-  /// Adds the per-image weight gradients ([batch, weight count], summed in image order, so the
-  /// result does not depend on how images were split among workers) and the bias gradient to
-  /// the parameters' gradients.
+  /// Adds the per-image (or per-group) weight gradients ([batch, weight count], summed in order,
+  /// so the result does not depend on how images were split among workers) and the bias gradient
+  /// to the parameters' gradients.
   func accumulateGradients(
     perImageWeightGradients: UnsafePointer<Scalar>, batch: Int, biasGradient: [Double]
   ) {
@@ -385,7 +388,8 @@ struct ConvolutionGeometry {
     }
   }
 
-  /// db[o] = sum over images and pixels of dY[n, o, :], in a fixed order (overwritten).
+  /// db[o] = sum over images and pixels of dY[n, o, :], in a fixed order (overwritten; each
+  /// image's plane summed by `valueSum`).
   func biasGradient<Scalar: NetworkScalar>(
     batch: Int, gradOutput: SendableConstPointer<Scalar>, into biasGradient: SendablePointer<Double>,
     threads: Int
@@ -395,8 +399,7 @@ struct ConvolutionGeometry {
       for o in channels {
         var sum = 0.0
         for n in 0..<batch {
-          let dy = gradOutput.pointer + (n * g.outputChannels + o) * g.plane
-          for p in 0..<g.plane { sum += dy[p].asDouble }
+          sum += valueSum(gradOutput.pointer + (n * g.outputChannels + o) * g.plane, count: g.plane)
         }
         biasGradient.pointer[o] = sum
       }

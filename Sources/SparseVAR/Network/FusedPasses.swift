@@ -177,7 +177,23 @@ func normaliseActivatePoolBackward<Scalar: NetworkScalar>(
       let gp = gradPooled.pointer + plane * h * w
       let cp = codes.pointer + plane * h * w
       for i in 0..<h {
-        for j in 0..<w {
+        var first = 0
+        if Scalar.self == Float.self {
+          // Eight windows at a time, each row half on its own, with the same arithmetic as the
+          // loop below.
+          let float = { (v: Scalar) in Float(v.asDouble) }
+          while first + 8 <= w {
+            for half in 0..<2 {
+              poolGradientEightWindows(
+                row: UnsafeMutableRawPointer(yp + (2 * i + half) * width + 2 * first),
+                gradient: UnsafeRawPointer(gp + i * w + first), codes: UnsafeRawPointer(cp + i * w + first),
+                corner: UInt32(2 * half), mean: float(m), inverse: float(k), scale: float(scale),
+                meanGradient: float(meanGradient), meanGradientXhat: float(meanGradientXhat), slope: float(slope))
+            }
+            first += 8
+          }
+        }
+        for j in first..<w {
           let q = i * w + j
           let (g, code) = (gp[q], cp[q])
           for corner in 0..<UInt8(4) {
@@ -191,6 +207,33 @@ func normaliseActivatePoolBackward<Scalar: NetworkScalar>(
       }
     }
   }
+}
+
+/// The second sweep of `normaliseActivatePoolBackward` on one half (top: corners `corner` 0 and
+/// 1, bottom: 2 and 3) of eight adjacent windows: sixteen Float pixels of a row, overwritten, from
+/// the windows' eight gradients and codes.
+@inline(__always)
+private func poolGradientEightWindows(
+  row: UnsafeMutableRawPointer, gradient: UnsafeRawPointer, codes: UnsafeRawPointer, corner: UInt32,
+  mean m: Float, inverse k: Float, scale: Float, meanGradient: Float, meanGradientXhat: Float, slope: Float
+) {
+  // Each window's gradient and code on both of its pixels: a 32-bit value x widened to 64 bits
+  // and multiplied by 2^32 + 1 is x twice.
+  let twice = SIMD8<UInt64>(repeating: 0x1_0000_0001)
+  let g = unsafeBitCast(
+    SIMD8<UInt64>(truncatingIfNeeded: gradient.loadUnaligned(as: SIMD8<UInt32>.self)) &* twice,
+    to: SIMD16<Float>.self)
+  let code = unsafeBitCast(
+    SIMD8<UInt64>(truncatingIfNeeded: codes.loadUnaligned(as: SIMD8<UInt8>.self)) &* twice,
+    to: SIMD16<UInt32>.self)
+  let corners = SIMD16<UInt32>(corner, corner + 1, corner, corner + 1, corner, corner + 1, corner, corner + 1,
+    corner, corner + 1, corner, corner + 1, corner, corner + 1, corner, corner + 1)
+  let selected = g.replacing(with: 0, where: code .!= corners)
+  let v = row.loadUnaligned(as: SIMD16<Float>.self)
+  let positive = v .> 0
+  let xhat = ((slope * v).replacing(with: v, where: positive) - m) * k
+  let result = scale * (selected - meanGradient - xhat * meanGradientXhat)
+  row.storeBytes(of: (slope * result).replacing(with: result, where: positive), as: SIMD16<Float>.self)
 }
 
 /// `normaliseActivatePool` on eight adjacent windows of Float rows `top` and `bottom` (16 values

@@ -19,7 +19,7 @@ import _COpenBLAS
 ///
 /// The BLAS requirements take raw pointers and trust their sizes; they are building blocks for
 /// the layers, which validate shapes before calling them.
-public protocol NetworkScalar: BinaryFloatingPoint, Sendable {
+public protocol NetworkScalar: BinaryFloatingPoint, SIMDScalar, Sendable {
   /// Conversion from Double (rounding to nearest).
   init(_ value: Double)
   /// The value as a Double (exact for Float and Double).
