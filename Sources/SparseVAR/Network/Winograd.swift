@@ -125,6 +125,29 @@ struct WinogradTiling {
     }
   }
 
+  /// The 36 element-wise products C_e = op(A_e) op(B_e), one GEMM each; every operand is given as
+  /// (base, leading dimension, distance from element e to element e + 1).
+  private func eachElement<Scalar: NetworkScalar>(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    a: (UnsafePointer<Scalar>, Int, Int), b: (UnsafePointer<Scalar>, Int, Int),
+    c: (UnsafeMutablePointer<Scalar>, Int, Int)
+  ) {
+    for e in 0..<Self.elements {
+      Scalar.gemm(
+        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
+        a: a.0 + e * a.2, lda: a.1, b: b.0 + e * b.2, ldb: b.1, beta: 0, c: c.0 + e * c.2, ldc: c.1)
+    }
+  }
+
+  /// A worker's scratch (`scratchCount`) cut into V (36 * Cin * T), M or dM (36 * Cout * T) and
+  /// the plane scratch that follows them.
+  private func parts<Scalar>(of scratch: UnsafeMutablePointer<Scalar>) -> (
+    v: UnsafeMutablePointer<Scalar>, m: UnsafeMutablePointer<Scalar>, plane: UnsafeMutablePointer<Scalar>
+  ) {
+    let m = scratch + Self.elements * geometry.inputChannels * groupTiles
+    return (scratch, m, m + Self.elements * geometry.outputChannels * groupTiles)
+  }
+
   /// Output images `images` (group `group`): output(n) = conv(input(n)) + bias. `u` from
   /// `transformWeights`; `scratch` holds `scratchCount(backward: false)` values. `input(n)` may
   /// reuse one buffer: each image is read before the next is asked for.
@@ -135,18 +158,14 @@ struct WinogradTiling {
   ) {
     let (cin, cout) = (geometry.inputChannels, geometry.outputChannels)
     let t = images.count * tilesPerImage
-    let v = scratch
-    let m = v + Self.elements * cin * groupTiles
-    let plane = m + Self.elements * cout * groupTiles
+    let (v, m, plane) = parts(of: scratch)
     for (k, n) in images.enumerated() {
       transformInput(input(n), into: v + k * tilesPerImage, stride: groupTiles, plane: plane)
     }
-    for e in 0..<Self.elements {
-      Scalar.gemm(
-        transposeA: false, transposeB: false, m: cout, n: t, k: cin, alpha: 1,
-        a: u + e * cout * cin, lda: cin, b: v + e * cin * groupTiles, ldb: groupTiles, beta: 0,
-        c: m + e * cout * groupTiles, ldc: groupTiles)
-    }
+    // M_e (Cout x T) = U_e V_e
+    eachElement(
+      transposeA: false, transposeB: false, m: cout, n: t, k: cin, a: (u, cin, cout * cin),
+      b: (UnsafePointer(v), groupTiles, cin * groupTiles), c: (m, groupTiles, cout * groupTiles))
     for (k, n) in images.enumerated() {
       transformOutput(
         m + k * tilesPerImage, stride: groupTiles, bias: bias, into: output(n), tile: plane + tileScratchOffset)
@@ -165,30 +184,22 @@ struct WinogradTiling {
   ) {
     let (cin, cout) = (geometry.inputChannels, geometry.outputChannels)
     let t = images.count * tilesPerImage
-    let v = scratch
-    let dm = v + Self.elements * cin * groupTiles
-    let plane = dm + Self.elements * cout * groupTiles
+    let (v, dm, plane) = parts(of: scratch)
     let du = plane + planeScratchCount
     for (k, n) in images.enumerated() {
       transformInput(input(n), into: v + k * tilesPerImage, stride: groupTiles, plane: plane)
       transformOutputGradient(gradOutput(n), into: dm + k * tilesPerImage, stride: groupTiles)
     }
-    for e in 0..<Self.elements {
-      // dU_e (Cout x Cin) = dM_e (Cout x T) V_e^T
-      Scalar.gemm(
-        transposeA: false, transposeB: true, m: cout, n: cin, k: t, alpha: 1,
-        a: dm + e * cout * groupTiles, lda: groupTiles, b: v + e * cin * groupTiles, ldb: groupTiles,
-        beta: 0, c: du + e * cout * cin, ldc: cin)
-    }
+    // dU_e (Cout x Cin) = dM_e (Cout x T) V_e^T
+    eachElement(
+      transposeA: false, transposeB: true, m: cout, n: cin, k: t, a: (UnsafePointer(dm), groupTiles, cout * groupTiles),
+      b: (UnsafePointer(v), groupTiles, cin * groupTiles), c: (du, cin, cout * cin))
     untransformWeightGradient(du, into: weightGradient)
     guard let gradInput else { return }
-    for e in 0..<Self.elements {
-      // dV_e (Cin x T) = U_e^T dM_e, over V_e (no longer needed)
-      Scalar.gemm(
-        transposeA: true, transposeB: false, m: cin, n: t, k: cout, alpha: 1,
-        a: u + e * cout * cin, lda: cin, b: dm + e * cout * groupTiles, ldb: groupTiles, beta: 0,
-        c: v + e * cin * groupTiles, ldc: groupTiles)
-    }
+    // dV_e (Cin x T) = U_e^T dM_e, over V_e (no longer needed)
+    eachElement(
+      transposeA: true, transposeB: false, m: cin, n: t, k: cout, a: (u, cin, cout * cin),
+      b: (UnsafePointer(dm), groupTiles, cout * groupTiles), c: (v, groupTiles, cin * groupTiles))
     for (k, n) in images.enumerated() {
       untransformInputGradient(v + k * tilesPerImage, stride: groupTiles, into: gradInput(n), plane: plane)
       finished(n)
@@ -221,12 +232,7 @@ struct WinogradTiling {
             load8(d + c, 8), load8(d + ps + c, 8), load8(d + 2 * ps + c, 8), load8(d + 3 * ps + c, 8),
             load8(d + 4 * ps + c, 8), load8(d + 5 * ps + c, 8)
           ))
-          store8(t.0, columns + c, 8)
-          store8(t.1, columns + ps + c, 8)
-          store8(t.2, columns + 2 * ps + c, 8)
-          store8(t.3, columns + 3 * ps + c, 8)
-          store8(t.4, columns + 4 * ps + c, 8)
-          store8(t.5, columns + 5 * ps + c, 8)
+          storeSix(t, columns + c, stride: ps, count: 8)
         }
         // Rows: (B^T d) B, tile tx reading padded columns 4tx...4tx + 5, eight tiles at a time.
         let base = v + i * stride + ty * tc
@@ -237,13 +243,7 @@ struct WinogradTiling {
             let (d0, d1, d2, d3) = phases(load32(row, 32))
             let next = phases(load32(row + 4, 32))
             let t = Self.input((d0, d1, d2, d3, next.0, next.1))
-            let e = base + 6 * k * elementStride + tx
-            store8(t.0, e, lanes)
-            store8(t.1, e + elementStride, lanes)
-            store8(t.2, e + 2 * elementStride, lanes)
-            store8(t.3, e + 3 * elementStride, lanes)
-            store8(t.4, e + 4 * elementStride, lanes)
-            store8(t.5, e + 5 * elementStride, lanes)
+            storeSix(t, base + 6 * k * elementStride + tx, stride: elementStride, count: lanes)
           }
         }
       }
@@ -268,12 +268,7 @@ struct WinogradTiling {
           // Rows: p_k = M_k A (tile row k) into the tile scratch (4 x 6 vectors, column-major),
           // then columns: A^T p, one output row r of the four tile columns c at a time.
           for k in 0..<6 {
-            let e = base + 6 * k * elementStride + tx
-            let p = Self.output((
-              load8(e, lanes), load8(e + elementStride, lanes), load8(e + 2 * elementStride, lanes),
-              load8(e + 3 * elementStride, lanes), load8(e + 4 * elementStride, lanes),
-              load8(e + 5 * elementStride, lanes)
-            ))
+            let p = Self.output(loadSix(base + 6 * k * elementStride + tx, stride: elementStride, count: lanes))
             store8(p.0, tile + 8 * k, 8)
             store8(p.1, tile + 8 * (6 + k), 8)
             store8(p.2, tile + 8 * (12 + k), 8)
@@ -324,13 +319,7 @@ struct WinogradTiling {
           let q3 = Self.outputAdjoint((r0.3, r1.3, r2.3, r3.3))
           @inline(__always) func store(_ k: Int, _ q: Four<SIMD8<Scalar>>) {
             let t = Self.outputAdjoint(q)
-            let e = base + 6 * k * elementStride + tx
-            store8(t.0, e, lanes)
-            store8(t.1, e + elementStride, lanes)
-            store8(t.2, e + 2 * elementStride, lanes)
-            store8(t.3, e + 3 * elementStride, lanes)
-            store8(t.4, e + 4 * elementStride, lanes)
-            store8(t.5, e + 5 * elementStride, lanes)
+            storeSix(t, base + 6 * k * elementStride + tx, stride: elementStride, count: lanes)
           }
           store(0, (q0.0, q1.0, q2.0, q3.0))
           store(1, (q0.1, q1.1, q2.1, q3.1))
@@ -362,18 +351,8 @@ struct WinogradTiling {
           // Columns: B (dV column j) into the tile scratch (6 x 6 vectors, row-major); then each
           // row . B^T onto padded columns 4tx...4tx + 5, the last two shared with the next tile.
           for j in 0..<6 {
-            let e = base + j * elementStride + tx
-            let s = Self.inputAdjoint((
-              load8(e, lanes), load8(e + 6 * elementStride, lanes), load8(e + 12 * elementStride, lanes),
-              load8(e + 18 * elementStride, lanes), load8(e + 24 * elementStride, lanes),
-              load8(e + 30 * elementStride, lanes)
-            ))
-            store8(s.0, tile + 8 * j, 8)
-            store8(s.1, tile + 8 * (6 + j), 8)
-            store8(s.2, tile + 8 * (12 + j), 8)
-            store8(s.3, tile + 8 * (18 + j), 8)
-            store8(s.4, tile + 8 * (24 + j), 8)
-            store8(s.5, tile + 8 * (30 + j), 8)
+            let s = Self.inputAdjoint(loadSix(base + j * elementStride + tx, stride: 6 * elementStride, count: lanes))
+            storeSix(s, tile + 8 * j, stride: 8 * 6, count: 8)
           }
           for r in 0..<6 {
             let t = tile + 48 * r
@@ -497,3 +476,21 @@ struct WinogradTiling {
 /// Six and four values of a one-dimensional transform.
 typealias Six<V> = (V, V, V, V, V, V)
 typealias Four<V> = (V, V, V, V)
+
+/// Six vectors of `count` lanes (the others zero) from `p`, `p + stride`, ..., `p + 5 * stride`.
+@inline(__always)
+func loadSix<Scalar: SIMDScalar>(_ p: UnsafePointer<Scalar>, stride: Int, count: Int) -> Six<SIMD8<Scalar>> {
+  (load8(p, count), load8(p + stride, count), load8(p + 2 * stride, count), load8(p + 3 * stride, count),
+   load8(p + 4 * stride, count), load8(p + 5 * stride, count))
+}
+
+/// Stores the first `count` lanes of six vectors at `p`, `p + stride`, ..., `p + 5 * stride`.
+@inline(__always)
+func storeSix<Scalar: SIMDScalar>(_ t: Six<SIMD8<Scalar>>, _ p: UnsafeMutablePointer<Scalar>, stride: Int, count: Int) {
+  store8(t.0, p, count)
+  store8(t.1, p + stride, count)
+  store8(t.2, p + 2 * stride, count)
+  store8(t.3, p + 3 * stride, count)
+  store8(t.4, p + 4 * stride, count)
+  store8(t.5, p + 5 * stride, count)
+}
