@@ -335,6 +335,17 @@ private struct ConvolutionScratch<Scalar>: @unchecked Sendable {
   var unpooledGradient: UnsafeMutablePointer<Scalar>?
 }
 
+/// One convolution pass as `ConvolutionalAutoencoder.plan` sets it up.
+private struct ConvolutionPlan<Scalar>: @unchecked Sendable {
+  let geometry: ConvolutionGeometry
+  /// The tiling and the transformed weights when the pass runs by Winograd, else nil.
+  let winograd: (WinogradTiling, SendablePointer<Scalar>)?
+  /// Winograd groups or images, handed out to the workers.
+  let units: Int
+  /// Per worker.
+  let scratch: [ConvolutionScratch<Scalar>]
+}
+
 /// Which pooling indices the decoder reads: the encoder's, from frame `first` on (training), or
 /// those handed to `decode`.
 enum DecoderIndices: Equatable {
@@ -555,19 +566,27 @@ extension ConvolutionalAutoencoder {
     norm.accumulateGradients(gamma: gammaGradient, beta: betaGradient)
   }
 
-  /// The scratch of each of `workers` workers of a convolution: `count` values of patches or
-  /// Winograd tiles, and room for an unpooled image and its gradient.
-  private func scratch(
-    _ g: ConvolutionGeometry, workers: Int, count: Int, unpooling: Bool, backward: Bool, inputGradient: Bool
-  ) throws -> [ConvolutionScratch<Scalar>] {
+  /// How one convolution pass over `n` images at resolution `level` runs: by Winograd
+  /// F(4x4, 3x3) in groups of images where it applies (with the transformed weights), otherwise
+  /// image by image; either way as `units` spread over the workers, each with its scratch (patches
+  /// or Winograd tiles, and room for an unpooled image and its gradient).
+  private func plan(
+    _ conv: Conv2D<Scalar>, frames n: Int, level: Int, unpooling: Bool, backward: Bool, inputGradient: Bool
+  ) throws -> ConvolutionPlan<Scalar> {
+    let g = conv.geometry(height: height >> level, width: width >> level)
+    let tiling = WinogradTiling(g, batch: n)
+    let units = tiling?.groupCount(batch: n) ?? n
+    let count = tiling?.scratchCount(backward: backward) ?? g.patchCount(backward: backward, inputGradient: inputGradient)
     let imageCount = g.inputChannels * g.plane
-    return try (0..<workers).map { worker in
+    let scratch = try (0..<workerCount(units, threads: threads)).map { worker in
       ConvolutionScratch(
         patches: try arena.buffer(.patches(worker: worker), count: count, of: Scalar.self),
         unpooled: unpooling ? try arena.buffer(.unpooled(worker: worker), count: imageCount, of: Scalar.self) : nil,
         unpooledGradient: unpooling && backward && inputGradient
           ? try arena.buffer(.unpooledGradient(worker: worker), count: imageCount, of: Scalar.self) : nil)
     }
+    let winograd = try tiling.map { ($0, try transformedWeights(conv, $0)) }
+    return ConvolutionPlan(geometry: g, winograd: winograd, units: units, scratch: scratch)
   }
 
   /// The Winograd-transformed weights of `conv` for `tiling`, in the arena.
@@ -584,23 +603,17 @@ extension ConvolutionalAutoencoder {
     _ conv: Conv2D<Scalar>, frames n: Int, level: Int, input: ConvolutionInput<Scalar>,
     output: UnsafeMutablePointer<Scalar>
   ) throws {
-    let g = conv.geometry(height: height >> level, width: width >> level)
-    let tiling = WinogradTiling(g, batch: n)
-    let units = tiling?.groupCount(batch: n) ?? n
-    let scratch = try scratch(
-      g, workers: workerCount(units, threads: threads),
-      count: tiling?.scratchCount(backward: false) ?? g.patchCount(backward: false, inputGradient: false),
-      unpooling: input.codes != nil, backward: false, inputGradient: false)
-    let u = try tiling.map { try transformedWeights(conv, $0) }
+    let plan = try plan(conv, frames: n, level: level, unpooling: input.codes != nil, backward: false, inputGradient: false)
+    let (g, scratch) = (plan.geometry, plan.scratch)
     let (weight, bias) = (conv.weight.value, conv.bias.value)
     let target = SendablePointer(output)
     let outputCount = g.outputChannels * g.plane
-    parallelWorkers(units, threads: threads) { worker, units in
+    parallelWorkers(plan.units, threads: threads) { worker, units in
       weight.withUnsafeBufferPointer { w in
         bias.withUnsafeBufferPointer { b in
           let work = scratch[worker]
           for unit in units {
-            if let tiling, let u {
+            if case let (tiling, u)? = plan.winograd {
               tiling.forward(
                 tiling.images(unit, batch: n), input: { input.image($0, g, into: work.unpooled) },
                 transformedWeights: u.pointer, bias: b.baseAddress!, output: { target.pointer + $0 * outputCount },
@@ -624,15 +637,9 @@ extension ConvolutionalAutoencoder {
     _ conv: Conv2D<Scalar>, frames n: Int, level: Int, input: ConvolutionInput<Scalar>,
     gradOutput: UnsafeMutablePointer<Scalar>, gradInput: UnsafeMutablePointer<Scalar>?
   ) throws {
-    let g = conv.geometry(height: height >> level, width: width >> level)
-    let tiling = WinogradTiling(g, batch: n)
-    let units = tiling?.groupCount(batch: n) ?? n
-    let scratch = try scratch(
-      g, workers: workerCount(units, threads: threads),
-      count: tiling?.scratchCount(backward: true)
-        ?? g.patchCount(backward: true, inputGradient: gradInput != nil),
-      unpooling: input.codes != nil, backward: true, inputGradient: gradInput != nil)
-    let u = try tiling.map { try transformedWeights(conv, $0) }
+    let plan = try plan(
+      conv, frames: n, level: level, unpooling: input.codes != nil, backward: true, inputGradient: gradInput != nil)
+    let (g, scratch, units) = (plan.geometry, plan.scratch, plan.units)
     let weightCount = conv.weight.value.count
     let perUnit = try arena.buffer(.weightGradients, count: units * weightCount, of: Scalar.self)
     let weight = conv.weight.value
@@ -654,7 +661,7 @@ extension ConvolutionalAutoencoder {
             width: g.width / 2, into: dx.pointer + image * pooled)
         }
         for unit in units {
-          if let tiling, let u {
+          if case let (tiling, u)? = plan.winograd {
             tiling.backward(
               tiling.images(unit, batch: n), input: { input.image($0, g, into: work.unpooled) },
               transformedWeights: u.pointer, gradOutput: { UnsafePointer(dy.pointer + $0 * outputCount) },
