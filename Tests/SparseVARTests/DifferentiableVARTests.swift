@@ -113,4 +113,32 @@ import Testing
     let parallel = try DifferentiableVAR(window: z, options: o).backward(forecastGradient: g, mode: .unrolled)
     #expect(serial == parallel)
   }
+
+  /// The unrolled backward pass from the steps recorded by the fit equals the one that replays
+  /// the fit (up to the rounding of the two Gram matrices), also when the steps outgrow their
+  /// budget and some outputs are replayed.
+  @Test func recordedStepsGiveTheReplayedGradient() throws {
+    var rng = TestRandom(seed: 34)
+    let z = simulateVAR(&rng, length: 40, lags: sparseTruth(12), dimension: 12)
+    let g = (0..<(38 * 12)).map { _ in rng.normal() }
+    for intercept in [VARIntercept.none, .seriesMean] {
+      let replayed = try DifferentiableVAR(window: z, options: options(intercept))
+      let recorded = try DifferentiableVAR(window: z, options: options(intercept), recordingSteps: true)
+      let tapes = try #require(recorded.tapes)
+      #expect(tapes.count == 12 && tapes.allSatisfy(\.complete) && tapes.contains { $0.stepCount > 0 })
+      let expected = try replayed.backward(forecastGradient: g, mode: .unrolled)
+      let actual = try recorded.backward(forecastGradient: g, mode: .unrolled)
+      let scale = max(1, expected.map(abs).max()!)
+      for i in expected.indices { #expect(abs(actual[i] - expected[i]) / scale < 1e-9) }
+      // A budget of the median tape: the longer paths are replayed, the rest read from their tape.
+      let median = tapes.map(\.bytes).sorted()[6]
+      let slots = ConcurrentSlots(count: 12, initial: LARSTape())
+      let model = try SparseVARModel.fit(z, options: options(intercept), progress: nil, tapes: slots, tapeBytes: median)
+      let cut = (0..<12).map { slots.value($0) }
+      #expect(cut.contains { $0.complete } && cut.contains { !$0.complete && $0.stepCount == 0 })
+      let mixed = try DifferentiableVAR(window: z, options: options(intercept), model: model, tapes: cut)
+      let fromMixed = try mixed.backward(forecastGradient: g, mode: .unrolled)
+      for i in expected.indices { #expect(abs(fromMixed[i] - expected[i]) / scale < 1e-9) }
+    }
+  }
 }

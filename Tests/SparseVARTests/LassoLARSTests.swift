@@ -136,4 +136,36 @@ func kktViolation(_ x: Matrix, _ y: [Double], _ w: [Double], _ lambda: Double) -
       }
     }
   }
+
+  /// Paths on correlated columns, where variables leave the active set: the unrolled gradient
+  /// (read from the compact tape, whose steps between drops share one snapshot) equals the
+  /// implicit one.
+  @Test func unrolledMatchesImplicitOnPathsWithDrops() throws {
+    var rng = TestRandom(seed: 17)
+    var drops = 0
+    for _ in 0..<60 {
+      let n = 8 + Int(rng.next() % 30)
+      let p = 6 + Int(rng.next() % 40)
+      var (x, y) = regressionProblem(&rng, n: n, p: p)
+      for i in 0..<n { for j in stride(from: 2, to: p, by: 2) { x[i, j] = 0.8 * x[i, j - 1] + 0.2 * x[i, j] } }
+      let lambda = lambdaMax(x, y) * (0.02 + 0.3 * rng.uniform())
+      let g = (0..<p).map { _ in rng.normal() }
+      let gram = x.gram()
+      let xty = x.transposeTimes(y)
+      var tape = LARSTape()
+      gram.storage.withUnsafeBufferPointer { gp in
+        xty.withUnsafeBufferPointer { cp in
+          var engine = LARSEngine(gram: gp, xty: cp, n: n, options: .init())
+          _ = withUnsafeMutablePointer(to: &tape) { engine.run(lambda: lambda, tape: $0) }
+        }
+      }
+      drops += (0..<tape.stepCount).filter { !tape[$0].dropped.isEmpty }.count
+      let unrolled = try LassoLARS.gradient(x: x, y: y, lambda: lambda, mode: .unrolled, coefficientGradient: g)
+      let implicit = try LassoLARS.gradient(x: x, y: y, lambda: lambda, mode: .implicit, coefficientGradient: g)
+      let scale = max(1, implicit.x.storage.map(abs).max()!, implicit.y.map(abs).max()!)
+      for i in implicit.x.storage.indices { #expect(abs(unrolled.x.storage[i] - implicit.x.storage[i]) / scale < 1e-9) }
+      for i in implicit.y.indices { #expect(abs(unrolled.y[i] - implicit.y[i]) / scale < 1e-9) }
+    }
+    #expect(drops >= 10)
+  }
 }

@@ -80,7 +80,8 @@ enum LARSStepKind: Equatable {
 struct LARSStepRecord {
   var active: [Int]
   var signs: [Double]
-  /// Packed lower Cholesky factor of G restricted to `active`.
+  /// Packed lower Cholesky factor of G restricted to `active`: its first |A| (|A| + 1) / 2
+  /// values (it may hold more: the tape shares one factor between the steps of a stretch).
   var cholesky: [Double]
   /// Index of the variable whose |correlation| defined C at the start of the step, and its sign.
   var correlationIndex: Int
@@ -99,9 +100,107 @@ struct LARSStepRecord {
   var dropped: [Int]
 }
 
-/// Everything the unrolled gradient needs from a forward pass.
+/// Everything the unrolled gradient needs from a forward pass. Between two drops the active set,
+/// its signs and its Cholesky factor only grow at the end, so the steps of such a stretch share
+/// one snapshot of them, taken when the stretch ends, and each step keeps its own size |A|.
 struct LARSTape {
-  var steps: [LARSStepRecord] = []
+  /// One step's scalars; its vectors are in `values` and `droppedVariables`.
+  private struct Step {
+    var size: Int
+    var snapshot: Int
+    var values: Int
+    var dropped: Range<Int>
+    var correlationIndex: Int
+    var correlationSign: Double
+    var level: Double
+    var normalizer: Double
+    var gamma: Double
+    var kind: LARSStepKind
+    var denominator: Double
+  }
+  private var steps: [Step] = []
+  /// q, direction and the coefficients before the step, |A| values each, step after step.
+  private var values: [Double] = []
+  private var droppedVariables: [Int] = []
+  private var snapshots: [(active: [Int], signs: [Double], cholesky: [Double])] = []
+  /// Whether the last steps wait for their stretch's snapshot.
+  private var stretchOpen = false
+  /// Bytes the records may take; a path that needs more is not recorded (`complete` false).
+  let byteLimit: Int
+  /// Bytes the records take (their values and indices).
+  private(set) var bytes = 0
+  /// False when the records outgrew `byteLimit` and were dropped.
+  private(set) var complete = true
+
+  init(byteLimit: Int = .max) { self.byteLimit = byteLimit }
+
+  /// Number of recorded steps.
+  var stepCount: Int { steps.count }
+
+  /// Step k, as the unrolled gradient reads it.
+  subscript(k: Int) -> LARSStepRecord {
+    let step = steps[k]
+    let m = step.size
+    let snapshot = snapshots[step.snapshot]
+    let base = step.values
+    return LARSStepRecord(
+      active: Array(snapshot.active.prefix(m)), signs: Array(snapshot.signs.prefix(m)),
+      cholesky: snapshot.cholesky, correlationIndex: step.correlationIndex,
+      correlationSign: step.correlationSign, level: step.level, q: Array(values[base..<(base + m)]),
+      normalizer: step.normalizer, direction: Array(values[(base + m)..<(base + 2 * m)]), gamma: step.gamma,
+      kind: step.kind, denominator: step.denominator,
+      coefficientsBefore: Array(values[(base + 2 * m)..<(base + 3 * m)]),
+      dropped: Array(droppedVariables[step.dropped]))
+  }
+
+  /// Every variable that was active at some recorded step.
+  var everActive: [Int] { Array(Set(snapshots.flatMap(\.active))).sorted() }
+
+  /// Records one step; `coefficientsBefore` and `dropped` are given for the active positions.
+  mutating func record(
+    size m: Int, correlationIndex: Int, correlationSign: Double, level: Double, q: [Double],
+    normalizer: Double, direction: [Double], gamma: Double, kind: LARSStepKind, denominator: Double,
+    coefficientsBefore: [Double], dropped: [Int]
+  ) {
+    guard reserve(8 * (3 * m + dropped.count) + MemoryLayout<Step>.stride) else { return }
+    let base = values.count
+    values.append(contentsOf: q)
+    values.append(contentsOf: direction)
+    values.append(contentsOf: coefficientsBefore)
+    let first = droppedVariables.count
+    droppedVariables.append(contentsOf: dropped)
+    steps.append(
+      Step(
+        size: m, snapshot: snapshots.count, values: base, dropped: first..<droppedVariables.count,
+        correlationIndex: correlationIndex, correlationSign: correlationSign, level: level,
+        normalizer: normalizer, gamma: gamma, kind: kind, denominator: denominator))
+    stretchOpen = true
+  }
+
+  /// Ends the current stretch (before a drop changes the active set, and at the end of the path)
+  /// with a snapshot of the active set, its signs and its packed Cholesky factor.
+  mutating func endStretch(active: [Int], signs: [Double], cholesky: [Double]) {
+    guard stretchOpen else { return }
+    stretchOpen = false
+    guard reserve(8 * (2 * active.count + cholesky.count)) else { return }
+    snapshots.append((active, signs, cholesky))
+  }
+
+  /// Accounts for `size` more bytes, or drops every record when they would exceed `byteLimit`.
+  private mutating func reserve(_ size: Int) -> Bool {
+    guard complete else { return false }
+    guard size <= byteLimit - bytes else {
+      complete = false
+      steps = []
+      values = []
+      droppedVariables = []
+      snapshots = []
+      bytes = 0
+      return false
+    }
+    bytes += size
+    return true
+  }
   /// Variable and sign defining C at the final knot (nil when no inactive variable was left).
   var finalCorrelation: (index: Int, sign: Double)? = nil
   /// Interpolation inside the last step: (ss, lambda at the knot before, lambda at the knot after).
@@ -299,13 +398,13 @@ struct LARSEngine {
         }
       }
 
-      if tape != nil {
-        tape!.pointee.steps.append(
-          LARSStepRecord(
-            active: active, signs: signs, cholesky: cholesky, correlationIndex: best,
-            correlationSign: cov[best] < 0 ? -1 : 1, level: level, q: q, normalizer: normalizer,
-            direction: direction, gamma: gamma, kind: kind, denominator: denominator,
-            coefficientsBefore: active.map { coef[$0] }, dropped: dropped.map { active[$0] }))
+      if let tape, tape.pointee.complete {
+        tape.pointee.record(
+          size: active.count, correlationIndex: best, correlationSign: cov[best] < 0 ? -1 : 1,
+          level: level, q: q, normalizer: normalizer, direction: direction, gamma: gamma, kind: kind,
+          denominator: denominator, coefficientsBefore: active.map { coef[$0] },
+          dropped: dropped.map { active[$0] })
+        if !dropped.isEmpty { tape.pointee.endStretch(active: active, signs: signs, cholesky: cholesky) }
       }
 
       iterations += 1
@@ -325,6 +424,7 @@ struct LARSEngine {
         cov[j] = c
       }
     }
+    tape?.pointee.endStretch(active: active, signs: signs, cholesky: cholesky)
     return (iterations, stoppedEarly)
   }
 

@@ -75,7 +75,18 @@ extension LassoLARS {
     let w = engine.coef
     switch mode {
     case .implicit: implicitGradient(x: x, y: y, w: w, g: g, dX: &dX, dy: &dy)
-    case .unrolled: unrolledGradient(x: x, y: y, w: w, tape: tape, g: g, dX: &dX, dy: &dy)
+    case .unrolled:
+      let p = x.cols
+      let n = x.rows
+      var columns = [Double](repeating: 0, count: n * p)
+      for i in 0..<n { for j in 0..<p { columns[j * n + i] = x[i, j] } }
+      var columnGradients = [Double](repeating: 0, count: n * p)
+      columns.withUnsafeBufferPointer { xt in
+        columnGradients.withUnsafeMutableBufferPointer { dt in
+          unrolledGradient(columns: xt, n: n, y: y, tape: tape, g: g, columnGradients: dt, dy: &dy)
+        }
+      }
+      for i in 0..<n { for j in 0..<p { dX[i, j] += columnGradients[j * n + i] } }
     }
     return w
   }
@@ -103,32 +114,81 @@ extension LassoLARS {
     }
   }
 
+  /// Reverse mode through the recorded steps, on X stored by columns: `columns` is X^T (p x n,
+  /// row j = column j of X) and the gradient is added to `columnGradients`, (dL/dX)^T (p x n).
+  /// Per step it costs O(n |A| + |A|^2): only the active columns of X are touched, except through
+  /// dL/dc (the correlations' gradient), which is sparse (only variables that set a step's level or
+  /// limited its size get a value) and whose dense products are carried implicitly: X dL/dc is
+  /// kept up to date, and the rank-one terms u_k (-gamma_k dL/dc)^T of every step k are summed per
+  /// change of dL/dc[j] as delta (S_end - S_then) in column j, where S is the running sum of
+  /// -gamma_k u_k.
   static func unrolledGradient(
-    x: Matrix, y: [Double], w: [Double], tape: LARSTape, g: [Double], dX: inout Matrix,
-    dy: inout [Double]
+    columns xt: UnsafeBufferPointer<Double>, n: Int, y: [Double], tape: LARSTape, g: [Double],
+    columnGradients dt: UnsafeMutableBufferPointer<Double>, dy: inout [Double]
   ) {
-    let n = x.rows
-    let p = x.cols
-    let steps = tape.steps
+    let p = g.count
+    let stepCount = tape.stepCount
+    let everActive = tape.everActive
     var wBar = g
     var covBar = [Double](repeating: 0, count: p)
-    var levelBar = [Double](repeating: 0, count: steps.count + 1)
+    var touched = [Bool](repeating: false, count: p)
+    var touchedList: [Int] = []
+    var xCovBar = [Double](repeating: 0, count: n)
+    var runningU = [Double](repeating: 0, count: n)
+    var levelBar = [Double](repeating: 0, count: stepCount + 1)
     var pendingWBar: [Double]? = nil
 
-    // Rank-one update dX += a b^T.
-    func addOuter(_ a: [Double], _ b: [Double]) {
-      cblas_dger(CblasRowMajor, Int32(n), Int32(p), 1.0, a, 1, b, 1, &dX.storage, Int32(p))
-    }
-    // Coefficients after step k, as a full vector.
-    func coefficientsAfter(_ r: LARSStepRecord) -> [Double] {
-      var out = [Double](repeating: 0, count: p)
-      for (i, j) in r.active.enumerated() { out[j] = r.coefficientsBefore[i] + r.gamma * r.direction[i] }
-      for j in r.dropped { out[j] = 0 }
+    /// X_A v (n values) for columns `a` and their values `v`.
+    func times(_ a: [Int], _ v: [Double]) -> [Double] {
+      var out = [Double](repeating: 0, count: n)
+      out.withUnsafeMutableBufferPointer { o in
+        for (k, j) in a.enumerated() where v[k] != 0 {
+          let value = v[k]
+          for i in 0..<n { o[i] += xt[j * n + i] * value }
+        }
+      }
       return out
     }
+    /// X_A^T v (|A| values) for a vector v of n values.
+    func transposeTimes(_ a: [Int], _ v: [Double]) -> [Double] {
+      v.withUnsafeBufferPointer { vp in
+        a.map { j in
+          var sum = 0.0
+          for i in 0..<n { sum += xt[j * n + i] * vp[i] }
+          return sum
+        }
+      }
+    }
+    /// dX[:, a] += scale * left values^T.
+    func addOuter(_ left: [Double], _ scale: Double, _ a: [Int], _ values: [Double]) {
+      left.withUnsafeBufferPointer { l in
+        for (k, j) in a.enumerated() where values[k] != 0 {
+          let s = scale * values[k]
+          for i in 0..<n { dt[j * n + i] += s * l[i] }
+        }
+      }
+    }
+    /// covBar[j] += delta, with X covBar and the deferred rank-one terms kept in step.
+    func changeCov(_ j: Int, _ delta: Double) {
+      guard delta != 0 else { return }
+      if !touched[j] {
+        touched[j] = true
+        touchedList.append(j)
+      }
+      covBar[j] += delta
+      xCovBar.withUnsafeMutableBufferPointer { xc in
+        runningU.withUnsafeBufferPointer { s in
+          for i in 0..<n {
+            xc[i] += delta * xt[j * n + i]
+            dt[j * n + i] -= delta * s[i]
+          }
+        }
+      }
+    }
 
-    if let (ss, before, after) = tape.interpolation, let last = steps.last {
+    if let (ss, before, after) = tape.interpolation, stepCount > 0 {
       // w = w_{S-1} + ss (w_S - w_{S-1}), ss = (lambda_{S-1} - lambda) / (lambda_{S-1} - lambda_S).
+      let last = tape[stepCount - 1]
       pendingWBar = g.map { (1 - ss) * $0 }
       wBar = g.map { ss * $0 }
       var ssBar = 0.0
@@ -137,56 +197,64 @@ extension LassoLARS {
       }
       let lambda = before - ss * (before - after)
       let delta = before - after
-      levelBar[steps.count - 1] += ssBar * (lambda - after) / (delta * delta) / Double(n)
-      levelBar[steps.count] += ssBar * (before - lambda) / (delta * delta) / Double(n)
+      levelBar[stepCount - 1] += ssBar * (lambda - after) / (delta * delta) / Double(n)
+      levelBar[stepCount] += ssBar * (before - lambda) / (delta * delta) / Double(n)
     }
-    if let final = tape.finalCorrelation { covBar[final.index] += final.sign * levelBar[steps.count] }
+    if let final = tape.finalCorrelation { changeCov(final.index, final.sign * levelBar[stepCount]) }
 
-    for k in stride(from: steps.count - 1, through: 0, by: -1) {
-      let r = steps[k]
+    for k in stride(from: stepCount - 1, through: 0, by: -1) {
+      let r = tape[k]
       let m = r.active.count
       // Dropped variables: w_{k+1}[d] = 0 and c_d = x_d^T (y - X w_{k+1}) recomputed.
       if !r.dropped.isEmpty {
-        let wAfter = coefficientsAfter(r)
-        let residual = zip(y, x.times(wAfter)).map { $0 - $1 }
+        let kept = r.active.indices.filter { !r.dropped.contains(r.active[$0]) }
+        let support = kept.map { r.active[$0] }
+        let wAfter = kept.map { r.coefficientsBefore[$0] + r.gamma * r.direction[$0] }
+        let fitted = times(support, wAfter)
         for d in r.dropped where covBar[d] != 0 {
           let cb = covBar[d]
-          let xd = x.column(d)
+          let xd = Array(xt[(d * n)..<((d + 1) * n)])
           for i in 0..<n {
             dy[i] += cb * xd[i]
-            dX[i, d] += cb * residual[i]
+            dt[d * n + i] += cb * (y[i] - fitted[i])
           }
-          addOuter(xd.map { -cb * $0 }, wAfter)
-          let xtxd = x.transposeTimes(xd)
-          for j in 0..<p { wBar[j] -= cb * xtxd[j] }
-          covBar[d] = 0
+          addOuter(xd, -cb, support, wAfter)
+          // wBar -= cb X^T x_d, where wBar is read again: on the variables ever active.
+          for (j, value) in zip(everActive, transposeTimes(everActive, xd)) { wBar[j] -= cb * value }
+          changeCov(d, -cb)
         }
         for d in r.dropped { wBar[d] = 0 }
       }
-      // u = X_A direction, a = X^T u.
-      var directionFull = [Double](repeating: 0, count: p)
-      for (i, j) in r.active.enumerated() { directionFull[j] = r.direction[i] }
-      let u = x.times(directionFull)
-      let a = x.transposeTimes(u)
+      // u = X_A direction; a = X^T u, whose gradient aBar = -gamma covBar (+ the limiting
+      // candidate's term) is applied through X covBar and the running sum of -gamma u.
+      // direction = normalizer q, so u = normalizer X_A q.
+      let xq = times(r.active, r.q)
+      let u = xq.map { r.normalizer * $0 }
       // w_{k+1}[A] = w_k[A] + gamma direction;  c_{k+1} = c_k - gamma a.
       var gammaBar = 0.0
       for (i, j) in r.active.enumerated() { gammaBar += wBar[j] * r.direction[i] }
-      gammaBar -= dot(covBar, a)
+      gammaBar -= dot(xCovBar, u)
       var directionBar = r.active.map { r.gamma * wBar[$0] }
-      var aBar = covBar.map { -r.gamma * $0 }
+      var uBar = xCovBar.map { -r.gamma * $0 }
+      for i in 0..<n { runningU[i] -= r.gamma * u[i] }
       var normalizerBar = 0.0
       let d = r.denominator
+      /// aBar[j] += value: dX[:, j] += value u, uBar += value x_j.
+      func addToABar(_ j: Int, _ value: Double) {
+        addOuter(u, value, [j], [1])
+        for i in 0..<n { uBar[i] += value * xt[j * n + i] }
+      }
       switch r.kind {
       case .enterSame(let j):
         levelBar[k] += gammaBar / d
-        covBar[j] -= gammaBar / d
+        changeCov(j, -gammaBar / d)
         normalizerBar -= gammaBar * r.gamma / d
-        aBar[j] += gammaBar * r.gamma / d
+        addToABar(j, gammaBar * r.gamma / d)
       case .enterOpposite(let j):
         levelBar[k] += gammaBar / d
-        covBar[j] += gammaBar / d
+        changeCov(j, gammaBar / d)
         normalizerBar -= gammaBar * r.gamma / d
-        aBar[j] -= gammaBar * r.gamma / d
+        addToABar(j, -gammaBar * r.gamma / d)
       case .toLeastSquares:
         levelBar[k] += gammaBar / r.normalizer
         normalizerBar -= gammaBar * r.gamma / r.normalizer
@@ -194,15 +262,9 @@ extension LassoLARS {
         wBar[r.active[i]] -= gammaBar / d
         directionBar[i] -= gammaBar * r.gamma / d
       }
-      // a = X^T u.
-      addOuter(u, aBar)
-      let uBar = x.times(aBar)
-      // u = X_A direction.
-      var uBarOuter = [Double](repeating: 0, count: p)
-      for (i, j) in r.active.enumerated() { uBarOuter[j] = r.direction[i] }
-      addOuter(uBar, uBarOuter)
-      let xtuBar = x.transposeTimes(uBar)
-      for (i, j) in r.active.enumerated() { directionBar[i] += xtuBar[j] }
+      // u = X_A direction (its dX term is added with those of q below).
+      let xtuBar = transposeTimes(r.active, uBar)
+      for i in 0..<m { directionBar[i] += xtuBar[i] }
       // direction = normalizer q.
       normalizerBar += dot(directionBar, r.q)
       var qBar = directionBar.map { r.normalizer * $0 }
@@ -211,25 +273,28 @@ extension LassoLARS {
       for i in 0..<m { qBar[i] -= normalizerBar * cube / 2 * r.signs[i] }
       // q = G_A^{-1} s with G_A = X_A^T X_A:  dX_A += -(X_A v) q^T - (X_A q) v^T, v = G_A^{-1} qBar.
       let v = solveCholesky(packedLower: r.cholesky, qBar)
-      var vFull = [Double](repeating: 0, count: p)
-      var qFull = [Double](repeating: 0, count: p)
-      for (i, j) in r.active.enumerated() {
-        vFull[j] = v[i]
-        qFull[j] = r.q[i]
+      // With direction = normalizer q: dX_A += (normalizer uBar - X_A v) q^T - (X_A q) v^T.
+      let xv = times(r.active, v)
+      let left = (0..<n).map { r.normalizer * uBar[$0] - xv[$0] }
+      left.withUnsafeBufferPointer { l in
+        xq.withUnsafeBufferPointer { xqp in
+          for (c, j) in r.active.enumerated() {
+            let a = r.q[c]
+            let b = v[c]
+            for i in 0..<n { dt[j * n + i] += a * l[i] - b * xqp[i] }
+          }
+        }
       }
-      let xv = x.times(vFull)
-      let xq = x.times(qFull)
-      addOuter(xv.map { -$0 }, qFull)
-      addOuter(xq.map { -$0 }, vFull)
       // The level C_k = sign * c_k[j].
-      covBar[r.correlationIndex] += r.correlationSign * levelBar[k]
-      if k == steps.count - 1, let pending = pendingWBar {
+      changeCov(r.correlationIndex, r.correlationSign * levelBar[k])
+      if k == stepCount - 1, let pending = pendingWBar {
         for j in 0..<p { wBar[j] += pending[j] }
       }
     }
-    // c_0 = X^T y.
-    addOuter(y, covBar)
-    let xCovBar = x.times(covBar)
+    // c_0 = X^T y, and the deferred terms: dX[:, j] += covBar[j] (y + S_end).
+    for j in touchedList where covBar[j] != 0 {
+      for i in 0..<n { dt[j * n + i] += covBar[j] * (y[i] + runningU[i]) }
+    }
     for i in 0..<n { dy[i] += xCovBar[i] }
   }
 }

@@ -86,7 +86,7 @@ extension ConvolutionalAutoencoder {
         length: t, dimension: k, values: UnsafeBufferPointer(start: latent, count: t * k).map(\.asDouble))
       let var_ =
         try fixedVAR.map { try DifferentiableVAR(window: series, options: options, model: $0) }
-        ?? DifferentiableVAR(window: series, options: options)
+        ?? DifferentiableVAR(window: series, options: options, recordingSteps: mode == .endToEnd(.unrolled))
       fitted = var_
       let forecast = var_.forecast
       guard forecast.count == (t - first) * k else {

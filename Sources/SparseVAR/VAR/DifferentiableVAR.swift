@@ -45,19 +45,32 @@ public struct DifferentiableVAR: Sendable {
   let options: SparseVAROptions
   /// X(u): the lagged design of u = z / sigma, n x pK.
   let design: Matrix
+  /// Each output's LARS steps from the fit, for the unrolled backward pass (nil when not
+  /// recorded; an incomplete tape, over its share of `tapeBudget`, is replayed instead).
+  let tapes: [LARSTape]?
+
+  /// Bytes the recorded LARS steps of one window may take, shared evenly by its K outputs.
+  static let tapeBudget = 256 << 20
 
   /// Fits the VAR on `window` (T x K) and forecasts it. Uses `options.lag`, `lambda`, `epsGamma`,
   /// `normalize`, `intercept` (none or seriesMean), `mask`, `maxIterations` and `threads`.
-  public init(window: Series, options: SparseVAROptions) throws {
+  /// `recordingSteps` keeps each output's LARS steps (within `tapeBudget`) so that an unrolled
+  /// backward pass need not replay the fit.
+  public init(window: Series, options: SparseVAROptions, recordingSteps: Bool = false) throws {
     try Self.validate(options)
-    try self.init(window: window, options: options, model: try SparseVARModel.fit(window, options: options))
+    let k = window.dimension
+    let slots = recordingSteps ? ConcurrentSlots(count: k, initial: LARSTape()) : nil
+    let model = try SparseVARModel.fit(
+      window, options: options, progress: nil, tapes: slots, tapeBytes: Self.tapeBudget / max(1, k))
+    try self.init(window: window, options: options, model: model, tapes: slots.map { s in (0..<k).map { s.value($0) } })
   }
 
   /// The same with given coefficients instead of a fit (for checking the embedded mode's gradient
   /// with the coefficients held fixed); `model` forecasts around the window's own mean when it
   /// has a series mean.
-  init(window: Series, options: SparseVAROptions, model: SparseVARModel) throws {
+  init(window: Series, options: SparseVAROptions, model: SparseVARModel, tapes: [LARSTape]? = nil) throws {
     self.model = model
+    self.tapes = tapes
     forecast = try model.forecast(window)
     (self.window, mean) = try model.centring(window)
     self.options = options
@@ -129,7 +142,6 @@ public struct DifferentiableVAR: Sendable {
       Int32(k), design.storage, Int32(features), 0.0, &dW, Int32(features))
     let u = window.values.map { $0 / sigma }
     let lars = LassoLARSOptions(epsGamma: options.epsGamma, maxIterations: options.maxIterations)
-    let lassoMode: LassoGradientMode = mode == .unrolled ? .unrolled : .implicit
     // Outputs in fixed chunks, each chunk accumulating its own dX(u): the sum over chunks in a
     // fixed order makes the result independent of the thread count.
     let chunks = min(k, 8)
@@ -137,35 +149,54 @@ public struct DifferentiableVAR: Sendable {
     let design = self.design
     let coefficientGradient = dW
     let coefficients = w
-    // The unrolled gradient replays each output's LARS path on the Gram matrix; the implicit one
-    // needs only the solution, which the forward pass already has.
-    let gramValues = mode == .unrolled ? design.gram().storage : []
+    // The unrolled gradient reads each output's LARS steps from the fit, or replays its path on
+    // the Gram matrix where they were not recorded, and works on X^T (the columns of X); the
+    // implicit one needs only the solution, which the forward pass already has.
+    let unrolled = mode == .unrolled
+    let tapes = unrolled ? self.tapes : nil
+    let replays = unrolled && (tapes?.contains { !$0.complete } ?? true)
+    let gramValues = replays ? design.gram().storage : []
+    var columnValues = [Double](repeating: 0, count: unrolled ? n * features : 0)
+    if unrolled { for r in 0..<n { for c in 0..<features { columnValues[c * n + r] = design[r, c] } } }
+    let columns = columnValues
     let mask = options.mask
     let lambda = options.lambda
     parallelFor(chunks, threads: options.threads) { chunk in
       var dX = Matrix(rows: n, cols: features)
+      var columnGradients = [Double](repeating: 0, count: unrolled ? n * features : 0)
       var du = [Double](repeating: 0, count: length * k)
       for j in stride(from: chunk, to: k, by: chunks) {
         let target = (0..<n).map { u[(p + $0) * k + j] }
         let g = Array(coefficientGradient[(j * features)..<((j + 1) * features)])
         var dy = [Double](repeating: 0, count: n)
-        if lassoMode == .implicit {
+        if !unrolled {
           LassoLARS.implicitGradient(
             x: design, y: target, w: Array(coefficients[(j * features)..<((j + 1) * features)]), g: g,
             dX: &dX, dy: &dy)
-          for r in 0..<n { du[(p + r) * k + j] += dy[r] }
-          continue
-        }
-        let xty = design.transposeTimes(target)
-        let excluded = mask.map { mask in (0..<features).map { !mask[j * k + $0 % k] } }
-        gramValues.withUnsafeBufferPointer { gp in
-          xty.withUnsafeBufferPointer { cp in
-            _ = LassoLARS.vectorJacobianProduct(
-              x: design, gram: gp, xty: cp, y: target, lambda: lambda, options: lars, mode: lassoMode,
-              coefficientGradient: g, excluded: excluded, addingTo: &dX, &dy)
+        } else {
+          var tape = LARSTape()
+          if let recorded = tapes?[j], recorded.complete {
+            tape = recorded
+          } else {
+            let xty = design.transposeTimes(target)
+            let excluded = mask.map { mask in (0..<features).map { !mask[j * k + $0 % k] } }
+            gramValues.withUnsafeBufferPointer { gp in
+              xty.withUnsafeBufferPointer { cp in
+                var engine = LARSEngine(gram: gp, xty: cp, n: n, options: lars, excluded: excluded)
+                _ = withUnsafeMutablePointer(to: &tape) { engine.run(lambda: lambda, tape: $0) }
+              }
+            }
+          }
+          columns.withUnsafeBufferPointer { xt in
+            columnGradients.withUnsafeMutableBufferPointer { dt in
+              LassoLARS.unrolledGradient(columns: xt, n: n, y: target, tape: tape, g: g, columnGradients: dt, dy: &dy)
+            }
           }
         }
         for r in 0..<n { du[(p + r) * k + j] += dy[r] }
+      }
+      for r in 0..<(unrolled ? n : 0) {
+        for c in 0..<features { dX[r, c] += columnGradients[c * n + r] }
       }
       partial.store(chunk, (dX, du))
     }

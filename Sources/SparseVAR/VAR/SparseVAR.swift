@@ -181,6 +181,15 @@ extension SparseVARModel {
   public static func fit(
     _ series: Series, options: SparseVAROptions = .init(), progress: ProgressHandler? = nil
   ) throws -> SparseVARModel {
+    try fit(series, options: options, progress: progress, tapes: nil)
+  }
+
+  /// The same, also recording each output's LARS steps into `tapes` (K slots, each tape at most
+  /// `tapeBytes` bytes; a longer path leaves its slot incomplete). Not with a criterion.
+  static func fit(
+    _ series: Series, options: SparseVAROptions, progress: ProgressHandler?,
+    tapes: ConcurrentSlots<LARSTape>?, tapeBytes: Int = .max
+  ) throws -> SparseVARModel {
     try validate(series, options)
     let mean = options.intercept == .seriesMean ? series.temporalMean : nil
     let series = try mean.map { try series.subtracting($0) } ?? series
@@ -233,6 +242,11 @@ extension SparseVARModel {
                 j,
                 fitByCriterion(
                   &engine, criterion: criterion, noiseVariance: noise[j], yty: targetNorms[j], n: n))
+            } else if let tapes {
+              var tape = LARSTape(byteLimit: tapeBytes)
+              _ = withUnsafeMutablePointer(to: &tape) { engine.run(lambda: options.lambda, tape: $0) }
+              tapes.store(j, tape)
+              results.store(j, (engine.coef, options.lambda, nil))
             } else {
               _ = engine.run(lambda: options.lambda)
               results.store(j, (engine.coef, options.lambda, nil))
