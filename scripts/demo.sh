@@ -4,7 +4,7 @@
 # generated, the end-to-end model (and the ablation's other modes) trained, every run analysed,
 # the group tests run, and a report with tables and maps written to sparsevar-demo/.
 #
-#   bash scripts/demo.sh                      # the default (small) preset, about 10 minutes on 2 cores
+#   bash scripts/demo.sh                      # the default (small) preset, about 6 minutes on 2 cores
 #   bash scripts/demo.sh --preset standard    # any `sparsevar demo` option can follow
 set -euo pipefail
 

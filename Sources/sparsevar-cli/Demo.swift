@@ -77,7 +77,7 @@ struct Demo: ParsableCommand {
 
   @Option(help: "Size of the built-in experiment: tiny, small, standard or full.")
   var preset: SyntheticTwoPhotonOptions.Preset = .small
-  @Flag(help: "The paper's full size (same as --preset full; about an hour on 2 cores, 5 GB of memory).") var full = false
+  @Flag(help: "The paper's full size (same as --preset full; about 25 minutes on 2 cores, 5 GB of memory).") var full = false
   @Option(name: [.short, .customLong("output")], help: "Folder for the report, figures and models.")
   var output: String = "sparsevar-demo"
   @Option(name: .customLong("data-seed"), help: "Seed of the synthetic data.") var dataSeed: UInt64 = 1
@@ -120,7 +120,7 @@ struct Demo: ParsableCommand {
       guard let main else { return }
       var skipComparison: [Float]? = nil
       // The model without skip connection only feeds the latent-map figure: a third of the
-      // epochs (at least one) keeps the demo near 10 minutes.
+      // epochs (at least one) keeps the demo short.
       let skipComparisonEpochs = max(1, (model.epochs ?? defaults.epochs ?? TrainingOptions().epochs) / 3)
       if !noAblation && !noSkipComparison {
         var options = model

@@ -54,12 +54,14 @@ public struct DifferentiableVAR: Sendable {
 
   /// Fits the VAR on `window` (T x K) and forecasts it. Uses `options.lag`, `lambda`, `epsGamma`,
   /// `normalize`, `intercept` (none or seriesMean), `mask`, `maxIterations` and `threads`.
-  /// `recordingSteps` keeps each output's LARS steps (within `tapeBudget`) so that an unrolled
-  /// backward pass need not replay the fit.
+  /// `recordingSteps` keeps each output's LARS steps (within `tapeBudget`, when that much memory
+  /// is available) so that an unrolled backward pass need not fit again.
   public init(window: Series, options: SparseVAROptions, recordingSteps: Bool = false) throws {
     try Self.validate(options)
     let k = window.dimension
-    let slots = recordingSteps ? ConcurrentSlots(count: k, initial: LARSTape()) : nil
+    // Without room for the records, the backward pass fits again instead.
+    let recording = recordingSteps && (try? reserveMemory(bytes: Self.tapeBudget, what: "")) != nil
+    let slots = recording ? ConcurrentSlots(count: k, initial: LARSTape()) : nil
     let model = try SparseVARModel.fit(
       window, options: options, progress: nil, tapes: slots, tapeBytes: Self.tapeBudget / max(1, k))
     try self.init(window: window, options: options, model: model, tapes: slots.map { s in (0..<k).map { s.value($0) } })
