@@ -567,14 +567,15 @@ extension ConvolutionalAutoencoder {
   }
 
   /// How one convolution pass over `n` images at resolution `level` runs: by Winograd
-  /// F(4x4, 3x3) in groups of images where it applies (with the transformed weights), otherwise
-  /// image by image; either way as `units` spread over the workers, each with its scratch (patches
+  /// F(4x4, 3x3) in groups of images where it applies and the images are at least
+  /// `WinogradTiling.minimumSide` on each side (with the transformed weights), otherwise image by
+  /// image; either way as `units` spread over the workers, each with its scratch (patches
   /// or Winograd tiles, and room for an unpooled image and its gradient).
   private func plan(
     _ conv: Conv2D<Scalar>, frames n: Int, level: Int, unpooling: Bool, backward: Bool, inputGradient: Bool
   ) throws -> ConvolutionPlan<Scalar> {
     let g = conv.geometry(height: height >> level, width: width >> level)
-    let tiling = WinogradTiling(g, batch: n)
+    let tiling = min(g.height, g.width) >= WinogradTiling.minimumSide ? WinogradTiling(g, batch: n) : nil
     let units = tiling?.groupCount(batch: n) ?? n
     let count = tiling?.scratchCount(backward: backward) ?? g.patchCount(backward: backward, inputGradient: inputGradient)
     let imageCount = g.inputChannels * g.plane
