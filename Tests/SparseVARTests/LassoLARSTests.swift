@@ -152,11 +152,10 @@ func kktViolation(_ x: Matrix, _ y: [Double], _ w: [Double], _ lambda: Double) -
       let g = (0..<p).map { _ in rng.normal() }
       let gram = x.gram()
       let xty = x.transposeTimes(y)
-      var tape = LARSTape()
-      gram.storage.withUnsafeBufferPointer { gp in
+      let tape = gram.storage.withUnsafeBufferPointer { gp in
         xty.withUnsafeBufferPointer { cp in
           var engine = LARSEngine(gram: gp, xty: cp, n: n, options: .init())
-          _ = withUnsafeMutablePointer(to: &tape) { engine.run(lambda: lambda, tape: $0) }
+          return engine.recordingRun(lambda: lambda)
         }
       }
       drops += (0..<tape.stepCount).filter { !tape[$0].dropped.isEmpty }.count

@@ -273,6 +273,14 @@ struct LARSEngine {
     return c / Double(n)
   }
 
+  /// Runs the path down to `lambda` and returns its steps for the unrolled gradient, recorded
+  /// within `byteLimit` bytes (an incomplete tape when they need more).
+  mutating func recordingRun(lambda: Double, byteLimit: Int = .max) -> LARSTape {
+    var tape = LARSTape(byteLimit: byteLimit)
+    _ = withUnsafeMutablePointer(to: &tape) { run(lambda: lambda, tape: $0) }
+    return tape
+  }
+
   /// Runs the path down to `lambda`. `knot(lambda, coef)` is called at every knot, the last call
   /// being the solution. Returns the number of steps and whether the path stopped early.
   mutating func run(

@@ -69,26 +69,18 @@ extension LassoLARS {
     coefficientGradient g: [Double], excluded: [Bool]? = nil, addingTo dX: inout Matrix,
     _ dy: inout [Double]
   ) -> [Double] {
-    var tape = LARSTape()
     var engine = LARSEngine(gram: gram, xty: xty, n: x.rows, options: options, excluded: excluded)
-    _ = withUnsafeMutablePointer(to: &tape) { engine.run(lambda: lambda, tape: mode == .unrolled ? $0 : nil) }
-    let w = engine.coef
     switch mode {
-    case .implicit: implicitGradient(x: x, y: y, w: w, g: g, dX: &dX, dy: &dy)
+    case .implicit:
+      _ = engine.run(lambda: lambda)
+      implicitGradient(x: x, y: y, w: engine.coef, g: g, dX: &dX, dy: &dy)
     case .unrolled:
-      let p = x.cols
-      let n = x.rows
-      var columns = [Double](repeating: 0, count: n * p)
-      for i in 0..<n { for j in 0..<p { columns[j * n + i] = x[i, j] } }
-      var columnGradients = [Double](repeating: 0, count: n * p)
-      columns.withUnsafeBufferPointer { xt in
-        columnGradients.withUnsafeMutableBufferPointer { dt in
-          unrolledGradient(columns: xt, n: n, y: y, tape: tape, g: g, columnGradients: dt, dy: &dy)
-        }
-      }
-      for i in 0..<n { for j in 0..<p { dX[i, j] += columnGradients[j * n + i] } }
+      let tape = engine.recordingRun(lambda: lambda)
+      var columnGradients = Matrix(rows: x.cols, cols: x.rows)
+      unrolledGradient(columns: x.transposed(), y: y, tape: tape, g: g, columnGradients: &columnGradients, dy: &dy)
+      dX.add(transposeOf: columnGradients)
     }
-    return w
+    return engine.coef
   }
 
   static func implicitGradient(
@@ -123,6 +115,17 @@ extension LassoLARS {
   /// change of dL/dc[j] as delta (S_end - S_then) in column j, where S is the running sum of
   /// -gamma_k u_k.
   static func unrolledGradient(
+    columns: Matrix, y: [Double], tape: LARSTape, g: [Double], columnGradients: inout Matrix,
+    dy: inout [Double]
+  ) {
+    columns.storage.withUnsafeBufferPointer { xt in
+      columnGradients.storage.withUnsafeMutableBufferPointer { dt in
+        unrolledGradient(columns: xt, n: columns.cols, y: y, tape: tape, g: g, columnGradients: dt, dy: &dy)
+      }
+    }
+  }
+
+  private static func unrolledGradient(
     columns xt: UnsafeBufferPointer<Double>, n: Int, y: [Double], tape: LARSTape, g: [Double],
     columnGradients dt: UnsafeMutableBufferPointer<Double>, dy: inout [Double]
   ) {

@@ -69,6 +69,18 @@ public struct Matrix: Sendable, Equatable {
     return out
   }
 
+  /// X^T (cols x rows).
+  func transposed() -> Matrix {
+    var t = Matrix(rows: cols, cols: rows)
+    for i in 0..<rows { for j in 0..<cols { t.storage[j * rows + i] = storage[i * cols + j] } }
+    return t
+  }
+
+  /// self += other^T (`other` is cols x rows).
+  mutating func add(transposeOf other: Matrix) {
+    for i in 0..<rows { for j in 0..<cols { storage[i * cols + j] += other.storage[j * rows + i] } }
+  }
+
   /// Copies the upper triangle onto the lower one.
   mutating func symmetrizeFromUpper() {
     let n = cols

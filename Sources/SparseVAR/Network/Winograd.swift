@@ -47,7 +47,7 @@ struct WinogradTiling {
   static let minimumChannels = 8
   /// The smallest height and width for which the network uses Winograd: on smaller images the
   /// transforms of partly filled tile rows cost more than the products they save (the small
-  /// demo's training was 10-13% faster with its 24 x 16 and smaller layers direct).
+  /// demo's training was 5-13% faster with its 24 x 16 and smaller layers direct).
   static let minimumSide = 32
 
   let geometry: ConvolutionGeometry

@@ -158,14 +158,12 @@ public struct DifferentiableVAR: Sendable {
     let tapes = unrolled ? self.tapes : nil
     let replays = unrolled && (tapes?.contains { !$0.complete } ?? true)
     let gramValues = replays ? design.gram().storage : []
-    var columnValues = [Double](repeating: 0, count: unrolled ? n * features : 0)
-    if unrolled { for r in 0..<n { for c in 0..<features { columnValues[c * n + r] = design[r, c] } } }
-    let columns = columnValues
+    let columns = unrolled ? design.transposed() : Matrix(rows: 0, cols: 0)
     let mask = options.mask
     let lambda = options.lambda
     parallelFor(chunks, threads: options.threads) { chunk in
       var dX = Matrix(rows: n, cols: features)
-      var columnGradients = [Double](repeating: 0, count: unrolled ? n * features : 0)
+      var columnGradients = Matrix(rows: unrolled ? features : 0, cols: n)
       var du = [Double](repeating: 0, count: length * k)
       for j in stride(from: chunk, to: k, by: chunks) {
         let target = (0..<n).map { u[(p + $0) * k + j] }
@@ -176,30 +174,25 @@ public struct DifferentiableVAR: Sendable {
             x: design, y: target, w: Array(coefficients[(j * features)..<((j + 1) * features)]), g: g,
             dX: &dX, dy: &dy)
         } else {
-          var tape = LARSTape()
+          var tape: LARSTape
           if let recorded = tapes?[j], recorded.complete {
             tape = recorded
           } else {
             let xty = design.transposeTimes(target)
             let excluded = mask.map { mask in (0..<features).map { !mask[j * k + $0 % k] } }
-            gramValues.withUnsafeBufferPointer { gp in
+            tape = gramValues.withUnsafeBufferPointer { gp in
               xty.withUnsafeBufferPointer { cp in
                 var engine = LARSEngine(gram: gp, xty: cp, n: n, options: lars, excluded: excluded)
-                _ = withUnsafeMutablePointer(to: &tape) { engine.run(lambda: lambda, tape: $0) }
+                return engine.recordingRun(lambda: lambda)
               }
             }
           }
-          columns.withUnsafeBufferPointer { xt in
-            columnGradients.withUnsafeMutableBufferPointer { dt in
-              LassoLARS.unrolledGradient(columns: xt, n: n, y: target, tape: tape, g: g, columnGradients: dt, dy: &dy)
-            }
-          }
+          LassoLARS.unrolledGradient(
+            columns: columns, y: target, tape: tape, g: g, columnGradients: &columnGradients, dy: &dy)
         }
         for r in 0..<n { du[(p + r) * k + j] += dy[r] }
       }
-      for r in 0..<(unrolled ? n : 0) {
-        for c in 0..<features { dX[r, c] += columnGradients[c * n + r] }
-      }
+      if unrolled { dX.add(transposeOf: columnGradients) }
       partial.store(chunk, (dX, du))
     }
     var du = [Double](repeating: 0, count: length * k)

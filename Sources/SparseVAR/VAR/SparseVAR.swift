@@ -243,9 +243,7 @@ extension SparseVARModel {
                 fitByCriterion(
                   &engine, criterion: criterion, noiseVariance: noise[j], yty: targetNorms[j], n: n))
             } else if let tapes {
-              var tape = LARSTape(byteLimit: tapeBytes)
-              _ = withUnsafeMutablePointer(to: &tape) { engine.run(lambda: options.lambda, tape: $0) }
-              tapes.store(j, tape)
+              tapes.store(j, engine.recordingRun(lambda: options.lambda, byteLimit: tapeBytes))
               results.store(j, (engine.coef, options.lambda, nil))
             } else {
               _ = engine.run(lambda: options.lambda)
